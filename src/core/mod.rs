@@ -1,0 +1,11 @@
+//! The pure analysis core: no I/O, no async, no AWS, no Leptos. Builds for wasm32 so
+//! the browser editor lints with exactly the code the server and the CLI run.
+
+pub mod document;
+pub mod finding;
+pub mod model;
+pub mod rules;
+
+pub use document::{Document, ParseError, Shape};
+pub use finding::{Category, Finding, Fix, Severity};
+pub use rules::{all_rules, lint, lint_with, LintOptions, Rule, RuleMeta};

@@ -1,0 +1,382 @@
+//! A typed, borrowing view over the task-definition JSON for the rules.
+//!
+//! The JSON (`serde_json::Value`) stays the source of truth; this view only reads it,
+//! applies ECS's documented defaults where the rules need them (an omitted `essential`
+//! is `true`, an omitted `networkMode` is `bridge`), and knows each field's pointer.
+
+use serde_json::{Map, Value};
+
+use super::document::{escape_token, Document};
+
+/// The task definition as the rules see it.
+#[derive(Debug)]
+pub struct TaskDef<'a> {
+    /// The task-definition object (empty when the document's root is not an object).
+    pub obj: &'a Map<String, Value>,
+    /// Pointer of `obj` in the document: "" or "/taskDefinition".
+    pub base: &'static str,
+    pub containers: Vec<Container<'a>>,
+    /// The tags and their pointer, wherever the document's shape keeps them.
+    pub tags: Option<(&'a Value, String)>,
+}
+
+static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+
+impl<'a> TaskDef<'a> {
+    pub fn new(doc: &'a Document) -> TaskDef<'a> {
+        let obj = doc.task_definition().unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+        let base = doc.base();
+        let containers = obj
+            .get("containerDefinitions")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, v)| {
+                        let obj = v.as_object()?;
+                        Some(Container {
+                            index,
+                            obj,
+                            name: obj.get("name").and_then(Value::as_str),
+                            pointer: format!("{base}/containerDefinitions/{index}"),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        TaskDef { obj, base, containers, tags: doc.tags() }
+    }
+
+    /// Pointer of a task-level field (`ptr("cpu")` → "/cpu" or "/taskDefinition/cpu").
+    pub fn ptr(&self, field: &str) -> String {
+        format!("{}/{}", self.base, escape_token(field))
+    }
+
+    pub fn get(&self, field: &str) -> Option<&'a Value> {
+        self.obj.get(field)
+    }
+
+    pub fn str(&self, field: &str) -> Option<&'a str> {
+        self.obj.get(field).and_then(Value::as_str)
+    }
+
+    pub fn family(&self) -> Option<&'a str> {
+        self.str("family")
+    }
+
+    /// `networkMode` as written, or ECS's default `bridge` (Linux EC2) when absent.
+    pub fn network_mode(&self) -> &'a str {
+        self.str("networkMode").unwrap_or("bridge")
+    }
+
+    pub fn requires_compatibilities(&self) -> impl Iterator<Item = &'a str> {
+        self.obj
+            .get("requiresCompatibilities")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+    }
+
+    /// True when the task definition asks for Fargate validation.
+    pub fn is_fargate(&self) -> bool {
+        self.requires_compatibilities().any(|c| c == "FARGATE")
+    }
+
+    /// Task-level cpu in CPU units, accepting "256", 256 and "0.25 vCPU".
+    pub fn cpu_units(&self) -> Option<u32> {
+        parse_cpu_units(self.obj.get("cpu")?)
+    }
+
+    /// Task-level memory in MiB, accepting "512", 512 and "0.5 GB".
+    pub fn memory_mib(&self) -> Option<u32> {
+        parse_memory_mib(self.obj.get("memory")?)
+    }
+
+    pub fn os_family(&self) -> &'a str {
+        self.obj
+            .get("runtimePlatform")
+            .and_then(|r| r.get("operatingSystemFamily"))
+            .and_then(Value::as_str)
+            .unwrap_or("LINUX")
+    }
+
+    pub fn is_windows(&self) -> bool {
+        self.os_family().starts_with("WINDOWS")
+    }
+
+    pub fn container(&self, name: &str) -> Option<&Container<'a>> {
+        self.containers.iter().find(|c| c.name == Some(name))
+    }
+
+    /// Volumes with their index.
+    pub fn volumes(&self) -> impl Iterator<Item = (usize, &'a Map<String, Value>)> {
+        self.obj
+            .get("volumes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, v)| Some((i, v.as_object()?)))
+    }
+
+    /// The AWS account and region this task definition lives in, as far as its own
+    /// fields tell (role ARNs, ECR image hosts, awslogs region). Used to build ARNs in fixes.
+    pub fn account_and_region(&self) -> (Option<String>, Option<String>) {
+        let mut account = None;
+        let mut region = None;
+        for field in ["executionRoleArn", "taskRoleArn"] {
+            if let Some(arn) = self.str(field) {
+                let parts: Vec<&str> = arn.split(':').collect();
+                if parts.len() >= 6 && parts[0] == "arn" && !parts[4].is_empty() && account.is_none() {
+                    account = Some(parts[4].to_string());
+                }
+            }
+        }
+        for c in &self.containers {
+            if let Some((acct, reg)) = c.image().and_then(parse_ecr_host) {
+                account.get_or_insert(acct);
+                region.get_or_insert(reg);
+            }
+            if let Some(r) = c.log_option("awslogs-region") {
+                region.get_or_insert_with(|| r.to_string());
+            }
+        }
+        (account, region)
+    }
+}
+
+/// One entry of `containerDefinitions`.
+#[derive(Debug)]
+pub struct Container<'a> {
+    pub index: usize,
+    pub obj: &'a Map<String, Value>,
+    pub name: Option<&'a str>,
+    /// Pointer of this container in the document.
+    pub pointer: String,
+}
+
+/// A `{name, value}` entry of `environment` (or `{name, valueFrom}` of `secrets`).
+#[derive(Debug, Clone, Copy)]
+pub struct NameValue<'a> {
+    pub index: usize,
+    pub name: &'a str,
+    pub value: &'a str,
+}
+
+/// A `dependsOn` entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Dependency<'a> {
+    pub index: usize,
+    pub container_name: &'a str,
+    pub condition: &'a str,
+}
+
+impl<'a> Container<'a> {
+    /// Pointer of a field of this container (`ptr("image")`).
+    pub fn ptr(&self, field: &str) -> String {
+        format!("{}/{}", self.pointer, escape_token(field))
+    }
+
+    /// A display name: the container's name, or `containerDefinitions[i]`.
+    pub fn label(&self) -> String {
+        self.name.map(str::to_string).unwrap_or_else(|| format!("containerDefinitions[{}]", self.index))
+    }
+
+    pub fn get(&self, field: &str) -> Option<&'a Value> {
+        self.obj.get(field)
+    }
+
+    pub fn str(&self, field: &str) -> Option<&'a str> {
+        self.obj.get(field).and_then(Value::as_str)
+    }
+
+    pub fn bool(&self, field: &str) -> Option<bool> {
+        self.obj.get(field).and_then(Value::as_bool)
+    }
+
+    pub fn image(&self) -> Option<&'a str> {
+        self.str("image")
+    }
+
+    /// `essential`, with ECS's default: omitted means true.
+    pub fn essential(&self) -> bool {
+        self.bool("essential").unwrap_or(true)
+    }
+
+    pub fn has_health_check(&self) -> bool {
+        self.obj.get("healthCheck").is_some_and(Value::is_object)
+    }
+
+    fn array(&self, field: &str) -> impl Iterator<Item = (usize, &'a Value)> {
+        self.obj.get(field).and_then(Value::as_array).into_iter().flatten().enumerate()
+    }
+
+    /// String elements of a string-array field (`command`, `entryPoint`, `links` …).
+    pub fn strings(&self, field: &str) -> impl Iterator<Item = (usize, &'a str)> {
+        self.array(field).filter_map(|(i, v)| Some((i, v.as_str()?)))
+    }
+
+    /// Well-formed `environment` entries (name and string value).
+    pub fn environment(&self) -> impl Iterator<Item = NameValue<'a>> {
+        self.array("environment").filter_map(|(index, v)| {
+            Some(NameValue { index, name: v.get("name")?.as_str()?, value: v.get("value")?.as_str()? })
+        })
+    }
+
+    /// The value of an environment variable, if set.
+    pub fn env(&self, name: &str) -> Option<&'a str> {
+        self.environment().find(|e| e.name == name).map(|e| e.value)
+    }
+
+    /// Well-formed `secrets` entries (`value` holds `valueFrom`).
+    pub fn secrets(&self) -> impl Iterator<Item = NameValue<'a>> {
+        self.array("secrets").filter_map(|(index, v)| {
+            Some(NameValue { index, name: v.get("name")?.as_str()?, value: v.get("valueFrom")?.as_str()? })
+        })
+    }
+
+    /// Well-formed `dependsOn` entries.
+    pub fn depends_on(&self) -> impl Iterator<Item = Dependency<'a>> {
+        self.array("dependsOn").filter_map(|(index, v)| {
+            Some(Dependency {
+                index,
+                container_name: v.get("containerName")?.as_str()?,
+                condition: v.get("condition")?.as_str()?,
+            })
+        })
+    }
+
+    /// Names of containers this one takes volumes from.
+    pub fn volumes_from(&self) -> impl Iterator<Item = (usize, &'a str)> {
+        self.array("volumesFrom").filter_map(|(i, v)| Some((i, v.get("sourceContainer")?.as_str()?)))
+    }
+
+    /// Names of linked containers (`links` entries are `name` or `name:alias`).
+    pub fn links(&self) -> impl Iterator<Item = (usize, &'a str)> {
+        self.strings("links").map(|(i, l)| (i, l.split(':').next().unwrap_or(l)))
+    }
+
+    pub fn log_driver(&self) -> Option<&'a str> {
+        self.obj.get("logConfiguration")?.get("logDriver")?.as_str()
+    }
+
+    pub fn log_option(&self, key: &str) -> Option<&'a str> {
+        self.obj.get("logConfiguration")?.get("options")?.get(key)?.as_str()
+    }
+
+    /// The image's repository without registry host, tag or digest, lower-cased
+    /// (`public.ecr.aws/datadog/agent:7` → `datadog/agent`).
+    pub fn image_repository(&self) -> Option<String> {
+        self.image().map(image_repository)
+    }
+}
+
+/// Repository path of an image reference, without registry host, tag or digest.
+pub fn image_repository(image: &str) -> String {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let mut parts: Vec<&str> = no_digest.split('/').collect();
+    if parts.len() > 1 && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost") {
+        parts.remove(0);
+    }
+    let last = parts.pop().unwrap_or("");
+    let last = last.split(':').next().unwrap_or(last);
+    parts.push(last);
+    parts.join("/").to_ascii_lowercase()
+}
+
+/// `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/...` → (account, region).
+pub fn parse_ecr_host(image: &str) -> Option<(String, String)> {
+    let host = image.split('/').next()?;
+    let mut it = host.split('.');
+    let account = it.next()?;
+    if it.next()? != "dkr" || it.next()? != "ecr" {
+        return None;
+    }
+    let region = it.next()?;
+    Some((account.to_string(), region.to_string()))
+}
+
+/// Task cpu: "1024", 1024, "1 vCPU", "0.25 vcpu" → CPU units.
+pub fn parse_cpu_units(v: &Value) -> Option<u32> {
+    match v {
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Value::String(s) => {
+            let s = s.trim();
+            if let Ok(n) = s.parse::<u32>() {
+                return Some(n);
+            }
+            let lower = s.to_ascii_lowercase();
+            let num = lower.strip_suffix("vcpu")?.trim();
+            let f: f64 = num.parse().ok()?;
+            (f.is_finite() && f > 0.0 && f <= 1024.0).then(|| (f * 1024.0).round() as u32)
+        }
+        _ => None,
+    }
+}
+
+/// Task memory: "512", 512, "0.5 GB", "2GB" → MiB.
+pub fn parse_memory_mib(v: &Value) -> Option<u32> {
+    match v {
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Value::String(s) => {
+            let s = s.trim();
+            if let Ok(n) = s.parse::<u32>() {
+                return Some(n);
+            }
+            let lower = s.to_ascii_lowercase();
+            let num = lower.strip_suffix("gb")?.trim();
+            let f: f64 = num.parse().ok()?;
+            (f.is_finite() && f > 0.0 && f <= 4096.0).then(|| (f * 1024.0).round() as u32)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn units() {
+        assert_eq!(parse_cpu_units(&json!("256")), Some(256));
+        assert_eq!(parse_cpu_units(&json!("0.25 vCPU")), Some(256));
+        assert_eq!(parse_cpu_units(&json!("1 vcpu")), Some(1024));
+        assert_eq!(parse_cpu_units(&json!("lots")), None);
+        assert_eq!(parse_memory_mib(&json!("0.5 GB")), Some(512));
+        assert_eq!(parse_memory_mib(&json!("2GB")), Some(2048));
+        assert_eq!(parse_memory_mib(&json!(1024)), Some(1024));
+    }
+
+    #[test]
+    fn images() {
+        assert_eq!(image_repository("public.ecr.aws/datadog/agent:7"), "datadog/agent");
+        assert_eq!(image_repository("datadog/agent:latest"), "datadog/agent");
+        assert_eq!(image_repository("nginx"), "nginx");
+        assert_eq!(image_repository("localhost:5000/x/y@sha256:abc"), "x/y");
+        assert_eq!(
+            parse_ecr_host("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1"),
+            Some(("123456789012".into(), "ap-northeast-1".into()))
+        );
+        assert_eq!(parse_ecr_host("datadog/agent"), None);
+    }
+
+    #[test]
+    fn view_of_the_seed() {
+        let doc = Document::parse(include_str!("../../tests/fixtures/seed/datadog-fastapi-taskdef.json")).unwrap();
+        let td = TaskDef::new(&doc);
+        assert_eq!(td.family(), Some("Datadog"));
+        assert!(td.is_fargate());
+        assert_eq!(td.containers.len(), 4);
+        assert_eq!((td.cpu_units(), td.memory_mib()), (Some(256), Some(512)));
+        let mig = td.container("migration-runner").unwrap();
+        assert!(mig.obj.get("essential").is_some() && !mig.essential());
+        assert_eq!(mig.env("MYSQL_PW"), Some("xxx"));
+        assert_eq!(mig.ptr("environment"), "/containerDefinitions/3/environment");
+        let app = td.container("my-app-repo").unwrap();
+        assert_eq!(app.depends_on().count(), 3);
+        assert_eq!(td.account_and_region(), (Some("xxx".into()), Some("ap-northeast-1".into())));
+    }
+}

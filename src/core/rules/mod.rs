@@ -1,0 +1,200 @@
+//! The rule catalogue and the linter.
+//!
+//! One rule = one file under a category folder, exporting a unit struct that
+//! implements [`Rule`] and a `static META: RuleMeta` with its stable id and docs
+//! (what / why / example / fix, like ruff's rule pages). Each category's `mod.rs`
+//! lists its rules in `RULES`; [`all_rules`] concatenates the categories.
+
+use serde::Serialize;
+
+use super::document::Document;
+use super::finding::{Category, Finding, Severity};
+use super::model::TaskDef;
+
+pub mod dependencies;
+pub mod fargate;
+pub mod operability;
+pub mod secrets;
+pub mod security;
+pub mod sidecars;
+pub mod validity;
+
+/// A reference to the same check in another tool.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Reference {
+    /// "Security Hub", "Prowler", "Checkov", "Trivy", "cfn-lint", "AWS" …
+    pub tool: &'static str,
+    /// The tool's id for the check, e.g. "ECS.5", "CKV_AWS_97".
+    pub id: &'static str,
+}
+
+/// Static description of a rule: identity and documentation.
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    /// Stable id, never reused: `SEC001`, `VAL012`, …
+    pub id: &'static str,
+    /// Kebab-case name, e.g. `plaintext-secret-in-environment`.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// True when ECS's RegisterTaskDefinition would reject a document with this finding.
+    pub blocks_registration: bool,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    /// What it checks (Markdown).
+    pub what: &'static str,
+    /// Why it matters (Markdown).
+    pub why: &'static str,
+    /// A task-definition fragment that triggers the rule (JSON).
+    pub example: &'static str,
+    /// How to fix it (Markdown; may include a corrected fragment).
+    pub fix: &'static str,
+    /// The same check in other tools, where one exists.
+    pub references: &'static [Reference],
+}
+
+/// What a rule sees.
+pub struct Context<'a> {
+    pub doc: &'a Document,
+    pub td: TaskDef<'a>,
+}
+
+/// A lint rule.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Append this rule's findings (pointers only; the linter fills in positions).
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+}
+
+/// Every rule, in catalogue order.
+pub fn all_rules() -> impl Iterator<Item = &'static dyn Rule> {
+    secrets::RULES
+        .iter()
+        .chain(validity::RULES)
+        .chain(fargate::RULES)
+        .chain(dependencies::RULES)
+        .chain(security::RULES)
+        .chain(operability::RULES)
+        .chain(sidecars::RULES)
+        .map(|r| *r as &dyn Rule)
+}
+
+/// Look a rule up by id (case-insensitive) or name.
+pub fn rule(id_or_name: &str) -> Option<&'static dyn Rule> {
+    all_rules().find(|r| r.meta().id.eq_ignore_ascii_case(id_or_name) || r.meta().name == id_or_name)
+}
+
+/// Which rules run.
+#[derive(Clone, Debug, Default)]
+pub struct LintOptions {
+    /// Only these rule ids (empty = all).
+    pub select: Vec<String>,
+    /// Never these rule ids.
+    pub ignore: Vec<String>,
+}
+
+impl LintOptions {
+    fn wants(&self, id: &str) -> bool {
+        (self.select.is_empty() || self.select.iter().any(|s| s.eq_ignore_ascii_case(id)))
+            && !self.ignore.iter().any(|s| s.eq_ignore_ascii_case(id))
+    }
+}
+
+/// Run every rule over a parsed document; findings come back located and sorted
+/// (most severe first, then by position).
+pub fn lint(doc: &Document) -> Vec<Finding> {
+    lint_with(doc, &LintOptions::default())
+}
+
+pub fn lint_with(doc: &Document, options: &LintOptions) -> Vec<Finding> {
+    let cx = Context { doc, td: TaskDef::new(doc) };
+    let mut out = Vec::new();
+    for rule in all_rules() {
+        if options.wants(rule.meta().id) {
+            rule.check(&cx, &mut out);
+        }
+    }
+    locate_all(doc, &mut out);
+    out.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then(a.line.cmp(&b.line)).then(a.column.cmp(&b.column)).then(a.rule.cmp(&b.rule))
+    });
+    out
+}
+
+/// Fill in line/column for each finding from its pointer.
+pub fn locate_all(doc: &Document, findings: &mut [Finding]) {
+    for f in findings {
+        let (region, _) = doc.locate(&f.pointer);
+        f.line = region.start_pos.line;
+        f.column = region.start_pos.column;
+        f.end_line = region.end_pos.line;
+        f.end_column = region.end_pos.column;
+    }
+}
+
+/// Helpers for the per-rule tests.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+
+    /// Run one rule over a JSON text; findings are located.
+    pub fn check(rule: &dyn Rule, json: &str) -> Vec<Finding> {
+        let doc = Document::parse(json).expect("test fixture must be valid JSON");
+        let cx = Context { doc: &doc, td: TaskDef::new(&doc) };
+        let mut out = Vec::new();
+        rule.check(&cx, &mut out);
+        locate_all(&doc, &mut out);
+        for f in &out {
+            assert_eq!(f.rule, rule.meta().id, "a rule reports under its own id");
+        }
+        out
+    }
+
+    /// Run one rule over a `serde_json::json!` value.
+    pub fn check_value(rule: &dyn Rule, value: serde_json::Value) -> Vec<Finding> {
+        check(rule, &serde_json::to_string_pretty(&value).unwrap())
+    }
+
+    /// The seed task definition from the article.
+    pub const SEED: &str = include_str!("../../../tests/fixtures/seed/datadog-fastapi-taskdef.json");
+
+    /// A minimal valid Fargate task definition to build fixtures from.
+    pub fn base() -> serde_json::Value {
+        serde_json::json!({
+            "family": "web",
+            "networkMode": "awsvpc",
+            "requiresCompatibilities": ["FARGATE"],
+            "cpu": "256",
+            "memory": "512",
+            "executionRoleArn": "arn:aws:iam::123456789012:role/exec",
+            "containerDefinitions": [{
+                "name": "app",
+                "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                "essential": true
+            }]
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn catalogue_is_well_formed() {
+        let mut ids = HashSet::new();
+        let mut names = HashSet::new();
+        for r in all_rules() {
+            let m = r.meta();
+            assert!(ids.insert(m.id), "duplicate rule id {}", m.id);
+            assert!(names.insert(m.name), "duplicate rule name {}", m.name);
+            assert!(m.id.len() == 6 && m.id[3..].chars().all(|c| c.is_ascii_digit()), "id format: {}", m.id);
+            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", m.name);
+            for (field, text) in [("summary", m.summary), ("what", m.what), ("why", m.why), ("fix", m.fix)] {
+                assert!(!text.trim().is_empty(), "{} has an empty {field}", m.id);
+            }
+            assert!(Document::parse(m.example).is_ok(), "{}: example must be JSON", m.id);
+        }
+    }
+}
