@@ -527,7 +527,7 @@ mod tests {
         assert_eq!(err.line, 3, "a trailing comma is reported where it stands");
         assert!(err.message.contains("invalid JSON"), "{}", err.message);
         let err = Document::parse("{\"a\": 1 \"b\": 2}").unwrap_err();
-        assert_eq!((err.line, err.column), (1, 9));
+        assert_eq!((err.line, err.column), (1, 8), "reported right after the value that lacks a comma");
         assert!(Document::parse("// comment\n{}").is_err());
         assert!(Document::parse("{'a': 1}").is_err());
         assert!(Document::parse("").is_err());
