@@ -3,6 +3,7 @@
 
 pub mod document;
 pub mod finding;
+pub mod graph;
 pub mod model;
 pub mod rules;
 
