@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every test of ecs-lens. Installs what is missing first (idempotent), then:
+#  1. the analysis core builds for wasm32 (the browser editor runs it);
+#  2. unit, property, integration and CLI tests, and the benchmarks in test mode;
+#  3. the dashboard end to end: cargo-leptos builds server + WASM, starts the server,
+#     Playwright drives Debian's Chromium against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PATH"
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+
+step "core builds for wasm32-unknown-unknown"
+cargo check --lib --target wasm32-unknown-unknown --quiet
+
+step "cargo test (unit, property, integration, CLI, benches in test mode)"
+PROPTEST_CASES="${PROPTEST_CASES:-256}" cargo test --features ssr --all-targets
+
+step "end to end (Playwright + Chromium against the real server)"
+cargo leptos end-to-end
