@@ -10,7 +10,7 @@ use super::model::TaskDef;
 mod layout;
 pub mod render;
 
-pub use layout::{Layout, LayoutEdge, LayoutNode, Point};
+pub use layout::{crossings, Layout, LayoutEdge, LayoutNode, Point};
 
 /// A container.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
