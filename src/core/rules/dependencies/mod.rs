@@ -1,5 +1,61 @@
-//! Rules of this category. Add a rule: one file here, one `mod` line, one entry in `RULES`.
+//! Container start-up ordering: `dependsOn`, `links`, `volumesFrom` (`DEP…`). One file per rule;
+//! `graph` holds the shared name lookup, edge list and cycle finder.
 
 use super::Rule;
 
-pub static RULES: &[&(dyn Rule)] = &[];
+mod completion_on_essential;
+mod cycle;
+pub(crate) mod graph;
+mod healthy_without_health_check;
+mod redundant_dependency;
+mod unknown_dependency;
+mod unknown_link;
+
+pub static RULES: &[&dyn Rule] = &[
+    &unknown_dependency::UnknownDependency,
+    &completion_on_essential::CompletionOnEssential,
+    &healthy_without_health_check::HealthyWithoutHealthCheck,
+    &cycle::DependencyCycle,
+    &redundant_dependency::RedundantDependency,
+    &unknown_link::UnknownLink,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::document::Document;
+    use crate::core::model::TaskDef;
+    use crate::core::rules::security::util::test_support::hostile_documents;
+    use crate::core::rules::testing::{check, SEED};
+    use crate::core::rules::Context;
+
+    #[test]
+    fn the_seed_has_valid_dependencies() {
+        // my-app-repo → datadog-agent HEALTHY (has a healthCheck), → cws-instrumentation-init SUCCESS and
+        // → migration-runner SUCCESS (both essential: false); migration-runner → datadog-agent HEALTHY.
+        for rule in RULES {
+            let f = check(*rule, SEED);
+            assert!(f.is_empty(), "{} on the seed: {f:?}", rule.meta().id);
+        }
+    }
+
+    #[test]
+    fn ids_are_in_order_and_in_category() {
+        for (i, rule) in RULES.iter().enumerate() {
+            assert_eq!(rule.meta().id, format!("DEP{:03}", i + 1));
+            assert_eq!(rule.meta().category, crate::core::Category::Dependencies);
+        }
+    }
+
+    #[test]
+    fn wrong_types_never_panic() {
+        for value in hostile_documents() {
+            let doc = Document::from_value(&value);
+            let cx = Context { doc: &doc, td: TaskDef::new(&doc) };
+            let mut out = Vec::new();
+            for rule in RULES {
+                rule.check(&cx, &mut out);
+            }
+        }
+    }
+}

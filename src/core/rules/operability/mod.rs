@@ -1,5 +1,119 @@
-//! Rules of this category. Add a rule: one file here, one `mod` line, one entry in `RULES`.
+//! Logging, tagging, health and process hygiene — what you need at 3 a.m. (`OPS…`). One file per
+//! rule; the helpers below are shared by several of them.
 
 use super::Rule;
+use crate::core::model::{Container, TaskDef};
+use crate::core::rules::security::util::is_datadog_agent;
 
-pub static RULES: &[&(dyn Rule)] = &[];
+mod blocking_log_mode;
+mod health_service;
+mod health_target;
+mod memory_limit;
+mod missing_log_configuration;
+mod shell_without_init;
+mod stream_prefix;
+mod untagged;
+
+pub static RULES: &[&dyn Rule] = &[
+    &missing_log_configuration::MissingLogConfiguration,
+    &stream_prefix::StreamPrefix,
+    &blocking_log_mode::BlockingLogMode,
+    &untagged::Untagged,
+    &health_target::StartTargetWithoutHealthCheck,
+    &health_service::ServiceWithoutHealthCheck,
+    &memory_limit::NoMemoryLimit,
+    &shell_without_init::ShellWithoutInit,
+];
+
+/// The `awslogs-stream-prefix` to propose for `c`, following the task's own convention: its
+/// name when the other containers use their own names, their shared prefix when they share
+/// one, else the family (or `ecs`).
+fn suggested_stream_prefix(td: &TaskDef<'_>, c: &Container<'_>) -> String {
+    let mut shared = None;
+    for o in &td.containers {
+        if o.index == c.index || o.log_driver() != Some("awslogs") {
+            continue;
+        }
+        let Some(p) = o.log_option("awslogs-stream-prefix") else { continue };
+        if o.name == Some(p) {
+            if let Some(n) = c.name {
+                return n.to_string();
+            }
+        }
+        shared.get_or_insert(p);
+    }
+    shared.or_else(|| td.family()).unwrap_or("ecs").to_string()
+}
+
+/// `(target name, dependent position)` of every `dependsOn … START` entry, sorted by name.
+fn start_waiters<'a>(td: &TaskDef<'a>) -> Vec<(&'a str, usize)> {
+    let mut v: Vec<(&'a str, usize)> = Vec::new();
+    for (pos, c) in td.containers.iter().enumerate() {
+        for d in c.depends_on() {
+            if d.condition == "START" && c.name != Some(d.container_name) {
+                v.push((d.container_name, pos));
+            }
+        }
+    }
+    v.sort_unstable();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::document::Document;
+    use crate::core::rules::security::util::test_support::hostile_documents;
+    use crate::core::rules::testing::{base, check, check_value, SEED};
+    use crate::core::rules::Context;
+    use serde_json::json;
+
+    #[test]
+    fn ids_are_in_order_and_in_category() {
+        for (i, rule) in RULES.iter().enumerate() {
+            assert_eq!(rule.meta().id, format!("OPS{:03}", i + 1));
+            assert_eq!(rule.meta().category, crate::core::Category::Operability);
+        }
+    }
+
+    #[test]
+    fn the_seed_findings() {
+        let ids = |id: &str| RULES.iter().find(|r| r.meta().id == id).map(|r| check(*r, SEED)).unwrap();
+        assert_eq!(ids("OPS004").len(), 1, "no tags");
+        assert!(ids("OPS001").is_empty() && ids("OPS002").is_empty() && ids("OPS007").is_empty());
+        assert!(ids("OPS005").is_empty(), "the seed's waits are HEALTHY/SUCCESS, not START");
+    }
+
+    #[test]
+    fn describe_wrapped_pointers_are_under_task_definition() {
+        let mut td = base();
+        td["containerDefinitions"][0]["portMappings"] = json!([{"containerPort": 80}]);
+        td["containerDefinitions"][0]["entryPoint"] = json!(["sh", "-c"]);
+        td["containerDefinitions"][0]["command"] = json!(["run"]);
+        let wrapped = json!({"taskDefinition": td, "tags": []});
+        let mut total = 0;
+        for rule in RULES {
+            for f in check_value(*rule, wrapped.clone()) {
+                total += 1;
+                let ok = f.pointer.starts_with("/taskDefinition/") || (f.rule == "OPS004" && f.pointer == "/tags");
+                assert!(ok, "{}: {}", f.rule, f.pointer);
+                for op in f.fix.iter().flat_map(|x| x.patch.as_array().cloned().unwrap_or_default()) {
+                    assert!(op["path"].as_str().unwrap().starts_with("/taskDefinition/"), "{}: {op}", f.rule);
+                }
+            }
+        }
+        assert!(total >= 4, "{total}");
+    }
+
+    #[test]
+    fn wrong_types_never_panic() {
+        for value in hostile_documents() {
+            let doc = Document::from_value(&value);
+            let cx = Context { doc: &doc, td: TaskDef::new(&doc) };
+            let mut out = Vec::new();
+            for rule in RULES {
+                rule.check(&cx, &mut out);
+            }
+        }
+    }
+}

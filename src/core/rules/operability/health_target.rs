@@ -1,0 +1,112 @@
+use super::{is_datadog_agent, start_waiters};
+use crate::core::finding::{Finding, Fix};
+use crate::core::rules::security::util::anchor;
+use crate::core::rules::{Context, Rule, RuleMeta};
+use crate::core::{Category, Severity};
+
+pub struct StartTargetWithoutHealthCheck;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "OPS005",
+    name: "dependency-target-without-health-check",
+    severity: Severity::Low,
+    category: Category::Operability,
+    blocks_registration: false,
+    summary: "Other containers wait for an essential sidecar that has no `healthCheck`",
+    what: "Flags an essential container that other containers wait for with `dependsOn … START` but that has \
+           no `healthCheck`. (A `HEALTHY` wait on such a container is an error reported by DEP003; the Datadog \
+           agent has its own rule, SDC004.)",
+    why: "`START` only means the process was launched, not that it listens: the dependents start at once and \
+          their first connections to the sidecar (proxy, agent, database tunnel) fail. With a health check \
+          the dependents can wait for `HEALTHY`, and ECS replaces the task when the sidecar hangs.",
+    example: r#"{"containerDefinitions": [
+  {"name": "app", "image": "app:1.2", "dependsOn": [{"containerName": "envoy", "condition": "START"}]},
+  {"name": "envoy", "image": "envoyproxy/envoy:v1.30"}
+]}"#,
+    fix: "Give the sidecar a `healthCheck` (e.g. `[\"CMD-SHELL\", \"curl -fs http://localhost:9901/ready || exit \
+          1\"]` for Envoy) and change the dependents' condition to `HEALTHY`.",
+    references: &[],
+};
+
+impl Rule for StartTargetWithoutHealthCheck {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let td = &cx.td;
+        let waiters = start_waiters(td);
+        if waiters.is_empty() {
+            return;
+        }
+        for c in &td.containers {
+            let Some(name) = c.name else { continue };
+            if !c.essential() || c.has_health_check() {
+                continue;
+            }
+            let first = waiters.partition_point(|(t, _)| *t < name);
+            let dependents: Vec<String> = waiters[first..]
+                .iter()
+                .take_while(|(t, _)| *t == name)
+                .map(|&(_, d)| format!("`{}`", td.containers[d].label()))
+                .collect();
+            if dependents.is_empty() || is_datadog_agent(c) {
+                continue;
+            }
+            let who = dependents.join(", ");
+            out.push(
+                Finding::new(
+                    &META,
+                    anchor(c),
+                    format!(
+                        "{who} wait{} for `{name}` to START, but `{name}` has no `healthCheck`: they start before it \
+                         is ready, and ECS cannot notice when it hangs",
+                        if dependents.len() == 1 { "s" } else { "" }
+                    ),
+                )
+                .in_container(c)
+                .with_fix(Fix::advice(format!(
+                    "Add a `healthCheck` to `{name}` and make {who} wait for it to be HEALTHY."
+                ))),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rules::testing::{base, check, check_value, SEED};
+    use serde_json::{json, Value};
+
+    fn td(sidecar: Value) -> Value {
+        let mut td = base();
+        td["containerDefinitions"] = json!([
+            {"name": "app", "image": "app:1", "dependsOn": [{"containerName": "envoy", "condition": "START"}]},
+            {"name": "worker", "image": "app:1", "dependsOn": [{"containerName": "envoy", "condition": "START"}]},
+            sidecar
+        ]);
+        td
+    }
+
+    #[test]
+    fn flags_essential_start_target_once() {
+        let f = check_value(&StartTargetWithoutHealthCheck, td(json!({"name": "envoy", "image": "envoy:1"})));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].pointer, "/containerDefinitions/2/name");
+        assert!(f[0].message.starts_with("`app`, `worker` wait for `envoy`"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn passes_health_checked_non_essential_agents_and_the_seed() {
+        let hc = json!({"command": ["CMD", "true"]});
+        for sidecar in [
+            json!({"name": "envoy", "image": "envoy:1", "healthCheck": hc}),
+            json!({"name": "envoy", "image": "envoy:1", "essential": false}),
+            json!({"name": "envoy", "image": "public.ecr.aws/datadog/agent:7"}),
+        ] {
+            assert!(check_value(&StartTargetWithoutHealthCheck, td(sidecar)).is_empty());
+        }
+        assert!(check(&StartTargetWithoutHealthCheck, SEED).is_empty());
+    }
+}

@@ -1,0 +1,81 @@
+use serde_json::json;
+
+use crate::core::finding::{Finding, Fix};
+use crate::core::rules::{Context, Rule, RuleMeta};
+use crate::core::{Category, Severity};
+
+pub struct HostIpcMode;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "HAR004",
+    name: "host-ipc-mode",
+    severity: Severity::High,
+    category: Category::Security,
+    blocks_registration: false,
+    summary: "The task shares the host's IPC namespace (`ipcMode: host`)",
+    what: "Flags a task definition whose `ipcMode` is `host`.",
+    why: "With the host IPC namespace the containers share System V IPC objects and POSIX message queues \
+          and shared memory with the instance and every other host-IPC task: they can read or corrupt \
+          another process's shared memory. Fargate does not support `ipcMode` at all.",
+    example: r#"{"ipcMode": "host", "requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
+    fix: "Use `\"ipcMode\": \"task\"` when containers of the task must share memory with each other, or \
+          remove `ipcMode` (on Fargate it must be removed).",
+    references: &[],
+};
+
+impl Rule for HostIpcMode {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let td = &cx.td;
+        if td.str("ipcMode") != Some("host") {
+            return;
+        }
+        let ptr = td.ptr("ipcMode");
+        let fix = if td.is_fargate() {
+            Fix::patch("Remove `ipcMode` (Fargate does not support it)", json!([{"op": "remove", "path": ptr}]))
+        } else {
+            Fix::patch(
+                "Share IPC only within the task (`ipcMode: task`)",
+                json!([{"op": "replace", "path": ptr, "value": "task"}]),
+            )
+        };
+        out.push(
+            Finding::new(
+                &META,
+                ptr.clone(),
+                "the task shares the host's IPC namespace: its containers can reach the instance's shared memory",
+            )
+            .with_fix(fix),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rules::security::util::test_support::apply_fix;
+    use crate::core::rules::testing::{base, check, check_value, SEED};
+
+    #[test]
+    fn flags_host_ipc_mode_with_launch_type_specific_fix() {
+        let mut td = base();
+        td["ipcMode"] = "host".into();
+        let f = check_value(&HostIpcMode, td.clone());
+        assert_eq!(f.len(), 1);
+        assert!(apply_fix(&td, &f[0]).get("ipcMode").is_none(), "Fargate: removed");
+        td["requiresCompatibilities"] = json!(["EC2"]);
+        let f = check_value(&HostIpcMode, td.clone());
+        assert_eq!(apply_fix(&td, &f[0])["ipcMode"], "task");
+    }
+
+    #[test]
+    fn passes_other_modes_and_the_seed() {
+        let mut td = base();
+        td["ipcMode"] = "none".into();
+        assert!(check_value(&HostIpcMode, td).is_empty());
+        assert!(check(&HostIpcMode, SEED).is_empty());
+    }
+}

@@ -1,0 +1,89 @@
+use serde_json::json;
+
+use crate::core::finding::{Finding, Fix};
+use crate::core::rules::{Context, Reference, Rule, RuleMeta};
+use crate::core::{Category, Severity};
+
+pub struct HostNetwork;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "HAR002",
+    name: "host-network-mode",
+    severity: Severity::Medium,
+    category: Category::Security,
+    blocks_registration: false,
+    summary: "The task uses `networkMode: host`",
+    what: "Flags a task definition whose `networkMode` is `host`.",
+    why: "With host networking the containers share the instance's network stack: they can bind any host \
+          port, see all host interfaces and reach the instance metadata service as the instance, and no \
+          security group separates the task from the rest of the host. Containers running as root in host \
+          mode are the case AWS's retired control ECS.1 was about.",
+    example: r#"{"networkMode": "host", "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
+    fix: "Use `awsvpc` (each task gets its own network interface and security groups; required on Fargate) \
+          or `bridge`. With `awsvpc`, services and RunTask need a `networkConfiguration`.",
+    references: &[
+        Reference { tool: "Security Hub", id: "ECS.17" },
+        Reference { tool: "AWS Config", id: "ecs-task-definition-network-mode-not-host" },
+    ],
+};
+
+impl Rule for HostNetwork {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let td = &cx.td;
+        if td.str("networkMode") != Some("host") {
+            return;
+        }
+        let ptr = td.ptr("networkMode");
+        out.push(
+            Finding::new(
+                &META,
+                ptr.clone(),
+                "the task uses host networking: its containers share the instance's network stack and ports",
+            )
+            .with_fix(
+                Fix::patch(
+                    "Switch to `awsvpc` networking (one network interface and security group per task)",
+                    json!([{"op": "replace", "path": ptr, "value": "awsvpc"}]),
+                )
+                .with_notes(vec![
+                    "Services and RunTask must then pass a `networkConfiguration` (subnets, security groups).".into(),
+                    "Port mappings keep working: with awsvpc `hostPort` must be omitted or equal `containerPort`, \
+                     as it already must be in host mode."
+                        .into(),
+                ]),
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rules::security::util::test_support::apply_fix;
+    use crate::core::rules::testing::{base, check, check_value, SEED};
+
+    #[test]
+    fn flags_host_network() {
+        let mut td = base();
+        td["networkMode"] = "host".into();
+        let f = check_value(&HostNetwork, td.clone());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].pointer, "/networkMode");
+        assert!(check_value(&HostNetwork, apply_fix(&td, &f[0])).is_empty());
+        let wrapped = json!({"taskDefinition": td});
+        assert_eq!(check_value(&HostNetwork, wrapped)[0].pointer, "/taskDefinition/networkMode");
+    }
+
+    #[test]
+    fn passes_other_modes_and_the_seed() {
+        let mut td = base();
+        assert!(check_value(&HostNetwork, td.clone()).is_empty());
+        td.as_object_mut().unwrap().remove("networkMode");
+        assert!(check_value(&HostNetwork, td).is_empty());
+        assert!(check(&HostNetwork, SEED).is_empty());
+    }
+}

@@ -1,0 +1,83 @@
+use serde_json::Value;
+
+use super::util::remove_checked;
+use crate::core::finding::{Finding, Fix};
+use crate::core::rules::{Context, Reference, Rule, RuleMeta};
+use crate::core::{Category, Severity};
+
+pub struct Privileged;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "HAR001",
+    name: "privileged-container",
+    severity: Severity::High,
+    category: Category::Security,
+    blocks_registration: false,
+    summary: "A container runs with `privileged: true`",
+    what: "Flags every container with `\"privileged\": true`.",
+    why: "A privileged container gets every Linux capability and access to the host's devices: a process that \
+          escapes the application owns the container instance and every other task on it. Fargate rejects \
+          the parameter altogether.",
+    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "privileged": true}]}"#,
+    fix: "Remove `privileged`. If the container needs one specific power, add just that capability under \
+          `linuxParameters.capabilities.add` (and only on EC2).",
+    references: &[
+        Reference { tool: "Security Hub", id: "ECS.4" },
+        Reference { tool: "Prowler", id: "ecs_task_definitions_no_privileged_containers" },
+        Reference { tool: "Checkov", id: "CKV_AWS_334" },
+    ],
+};
+
+impl Rule for Privileged {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for c in &cx.td.containers {
+            if c.bool("privileged") != Some(true) {
+                continue;
+            }
+            let ptr = c.ptr("privileged");
+            let label = c.label();
+            out.push(
+                Finding::new(
+                    &META,
+                    ptr.clone(),
+                    format!("container `{label}` is privileged: it has full access to the host and all capabilities"),
+                )
+                .in_container(c)
+                .with_fix(Fix::patch(
+                    format!("Remove `privileged` from `{label}`"),
+                    remove_checked(&ptr, &Value::Bool(true)),
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rules::security::util::test_support::apply_fix;
+    use crate::core::rules::testing::{base, check, check_value, SEED};
+
+    #[test]
+    fn flags_privileged_true() {
+        let mut td = base();
+        td["containerDefinitions"][0]["privileged"] = true.into();
+        let f = check_value(&Privileged, td.clone());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].pointer, "/containerDefinitions/0/privileged");
+        assert!(check_value(&Privileged, apply_fix(&td, &f[0])).is_empty());
+    }
+
+    #[test]
+    fn passes_false_absent_and_the_seed() {
+        let mut td = base();
+        td["containerDefinitions"][0]["privileged"] = false.into();
+        assert!(check_value(&Privileged, td).is_empty());
+        assert!(check_value(&Privileged, base()).is_empty());
+        assert!(check(&Privileged, SEED).is_empty());
+    }
+}
