@@ -1,5 +1,112 @@
-//! Rules of this category. Add a rule: one file here, one `mod` line, one entry in `RULES`.
+//! Datadog agent and sidecar patterns (`SDC…`): the Datadog agent on ECS/Fargate, Datadog
+//! Workload Protection (CWS), log routing, schema migrations run as sidecars, FireLens and
+//! App Mesh sidecars. One file per rule; shared recognisers live in `common`.
 
 use super::Rule;
 
-pub static RULES: &[&(dyn Rule)] = &[];
+pub mod common;
+
+mod agent_health_check;
+mod agent_host_localhost_bridge;
+mod agent_missing_ecs_fargate;
+mod apm_disabled_for_traced_app;
+mod app_not_waiting_for_agent;
+mod appmesh_envoy_dependency;
+mod cws_inert;
+mod cws_setup_incomplete;
+mod datadog_api_key_source;
+mod datadog_site;
+mod firelens_datadog_host;
+mod firelens_router_not_essential;
+mod logs_not_in_datadog;
+mod migration_in_service_task;
+mod unified_service_tagging;
+
+pub static RULES: &[&dyn Rule] = &[
+    &agent_missing_ecs_fargate::AgentMissingEcsFargate,
+    &datadog_site::DatadogSite,
+    &datadog_api_key_source::DatadogApiKeySource,
+    &agent_health_check::AgentHealthCheck,
+    &app_not_waiting_for_agent::AppNotWaitingForAgent,
+    &cws_inert::CwsInert,
+    &cws_setup_incomplete::CwsSetupIncomplete,
+    &logs_not_in_datadog::LogsNotInDatadog,
+    &migration_in_service_task::MigrationInServiceTask,
+    &unified_service_tagging::UnifiedServiceTagging,
+    &apm_disabled_for_traced_app::ApmDisabledForTracedApp,
+    &agent_host_localhost_bridge::AgentHostLocalhostBridge,
+    &firelens_router_not_essential::FirelensRouterNotEssential,
+    &appmesh_envoy_dependency::AppmeshEnvoyDependency,
+    &firelens_datadog_host::FirelensDatadogHost,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::RULES;
+    use crate::core::rules::testing::{check, SEED};
+
+    #[test]
+    fn ids_are_sequential_and_in_category() {
+        for (i, r) in RULES.iter().enumerate() {
+            let m = r.meta();
+            assert_eq!(m.id, format!("SDC{:03}", i + 1));
+            assert_eq!(m.category, crate::core::Category::Sidecars);
+            assert!(!m.blocks_registration, "{}", m.id);
+        }
+    }
+
+    #[test]
+    fn the_seed() {
+        let fired = |id: &str| {
+            let r = RULES.iter().find(|r| r.meta().id == id).unwrap();
+            check(*r, SEED)
+        };
+        // Required by the article's setup.
+        assert_eq!(fired("SDC006").len(), 3, "CWS inert: the env flags and the unwrapped entryPoint");
+        assert_eq!(fired("SDC008").len(), 1, "logs go to CloudWatch only");
+        assert_eq!(fired("SDC009").len(), 1, "alembic in every task copy");
+        // The seed sets these correctly.
+        assert!(fired("SDC001").is_empty());
+        assert!(fired("SDC002").is_empty());
+        assert!(fired("SDC004").is_empty());
+        assert!(fired("SDC005").is_empty());
+    }
+
+    #[test]
+    fn every_example_triggers_its_rule() {
+        for r in RULES {
+            assert!(!check(*r, r.meta().example).is_empty(), "{}: its example must trigger it", r.meta().id);
+        }
+    }
+
+    /// Every rule on hostile shapes: wrong types everywhere, both document shapes.
+    #[test]
+    fn nothing_panics_on_wrong_types() {
+        let bad = [
+            r#"{}"#,
+            r#"[]"#,
+            r#"{"containerDefinitions": 5}"#,
+            r#"{"containerDefinitions": [null, 1, "x", []]}"#,
+            r#"{"requiresCompatibilities": ["FARGATE"], "proxyConfiguration": {"type": "APPMESH", "containerName": 3},
+                "pidMode": [], "containerDefinitions": [
+                {"name": "datadog-agent", "image": 7, "environment": [{"name": "DD_SITE"}, 5, {"value": "x"}],
+                 "secrets": [{"name": 1}], "healthCheck": "yes", "logConfiguration": {"logDriver": 9, "options": []},
+                 "dependsOn": [{"containerName": null}], "mountPoints": [7], "entryPoint": [1, null],
+                 "command": {"a": "b"}, "essential": "true", "dockerLabels": "x", "environmentFiles": {}},
+                {"name": "cws", "image": "datadog/cws-instrumentation", "mountPoints": [{"sourceVolume": 1}],
+                 "essential": false},
+                {"name": "app", "entryPoint": ["/v/cws-instrumentation", "trace"], "volumesFrom": [{"sourceContainer": "cws"}],
+                 "linuxParameters": [], "logConfiguration": {"logDriver": "awsfirelens", "options": {"Name": 3}}},
+                {"name": "r", "firelensConfiguration": {}, "essential": false, "command": [""]}]}"#,
+        ];
+        for text in bad {
+            for r in RULES {
+                let _ = check(*r, text);
+                let wrapped = format!(r#"{{"taskDefinition": {text}, "tags": []}}"#);
+                for f in check(*r, &wrapped) {
+                    assert!(f.pointer.starts_with("/taskDefinition"), "{}: {}", f.rule, f.pointer);
+                }
+            }
+        }
+    }
+}

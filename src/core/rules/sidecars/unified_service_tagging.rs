@@ -1,0 +1,129 @@
+use serde_json::Value;
+
+use super::common::{agents, declares, has_env_files, is_app};
+use crate::core::finding::{Finding, Fix};
+use crate::core::model::Container;
+use crate::core::rules::{Context, Rule, RuleMeta};
+use crate::core::{Category, Severity};
+
+pub struct UnifiedServiceTagging;
+
+pub static META: RuleMeta = RuleMeta {
+    id: "SDC010",
+    name: "datadog-unified-service-tagging-missing",
+    severity: Severity::Info,
+    category: Category::Sidecars,
+    blocks_registration: false,
+    summary: "Application container without Datadog unified service tags (service, env, version)",
+    what: "In a task with a Datadog agent, checks that each application container (essential, not a known \
+           sidecar) sets the unified service tags: `DD_SERVICE`, `DD_ENV` and `DD_VERSION` in `environment`/\
+           `secrets`, or the Docker labels `com.datadoghq.tags.service`, `com.datadoghq.tags.env` and \
+           `com.datadoghq.tags.version`.",
+    why: "Unified service tagging is what ties a container's metrics, traces, logs and security events together \
+          in Datadog. Without `service` everything is grouped under the image or container name, without `env` \
+          production and staging mix, and without `version` deployment tracking and before/after comparisons \
+          do not work.",
+    example: r#"{"containerDefinitions": [
+  {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7"},
+  {"name": "app", "image": "app:1.4.2"}]}"#,
+    fix: "Set the three tags on the application container, as environment variables (read by the tracer) and/or \
+          labels (read by the agent):\n\n```json\n\"environment\": [{\"name\": \"DD_SERVICE\", \"value\": \"app\"}, \
+          {\"name\": \"DD_ENV\", \"value\": \"prod\"}, {\"name\": \"DD_VERSION\", \"value\": \"1.4.2\"}],\n\
+          \"dockerLabels\": {\"com.datadoghq.tags.service\": \"app\", \"com.datadoghq.tags.env\": \"prod\", \
+          \"com.datadoghq.tags.version\": \"1.4.2\"}\n```",
+    references: &[],
+};
+
+const TAGS: [(&str, &str, &str); 3] = [
+    ("service", "DD_SERVICE", "com.datadoghq.tags.service"),
+    ("env", "DD_ENV", "com.datadoghq.tags.env"),
+    ("version", "DD_VERSION", "com.datadoghq.tags.version"),
+];
+
+fn has_tag(c: &Container<'_>, env: &str, label: &str) -> bool {
+    declares(c, env) || c.get("dockerLabels").and_then(Value::as_object).is_some_and(|l| l.contains_key(label))
+}
+
+impl Rule for UnifiedServiceTagging {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let td = &cx.td;
+        if agents(td).next().is_none() {
+            return;
+        }
+        for c in &td.containers {
+            if !is_app(c) || has_env_files(c) || TAGS.iter().all(|(_, e, l)| has_tag(c, e, l)) {
+                continue;
+            }
+            let missing: Vec<&str> = TAGS.iter().filter(|(_, e, l)| !has_tag(c, e, l)).map(|(t, _, _)| *t).collect();
+            let label = c.label();
+            let service = c.name.unwrap_or("app");
+            out.push(
+                Finding::new(
+                    &META,
+                    c.pointer.clone(),
+                    format!(
+                        "`{label}` has no Datadog unified service tag for {}: its metrics, traces and logs cannot \
+                         be tied together by service, environment and version",
+                        missing.join(", ")
+                    ),
+                )
+                .in_container(c)
+                .with_fix(Fix::advice(format!(
+                    "Add to `{label}`: `\"dockerLabels\": {{\"com.datadoghq.tags.service\": \"{service}\", \
+                     \"com.datadoghq.tags.env\": \"<env>\", \"com.datadoghq.tags.version\": \"<version>\"}}` and \
+                     the same values as `DD_SERVICE`, `DD_ENV`, `DD_VERSION` in `environment`"
+                ))),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rules::testing::SEED;
+    use crate::core::rules::testing::{base, check, check_value};
+    use serde_json::json;
+
+    fn td(app_extra: serde_json::Value) -> serde_json::Value {
+        let mut td = base();
+        for (k, v) in app_extra.as_object().unwrap() {
+            td["containerDefinitions"][0][k] = v.clone();
+        }
+        td["containerDefinitions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "datadog-agent", "image": "datadog/agent"}));
+        td
+    }
+
+    #[test]
+    fn flags_missing_tags() {
+        let f = check_value(&UnifiedServiceTagging, td(json!({})));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Info);
+        assert!(f[0].message.contains("service, env, version"));
+        let f = check_value(
+            &UnifiedServiceTagging,
+            td(json!({"environment": [{"name": "DD_SERVICE", "value": "web"}],
+                      "dockerLabels": {"com.datadoghq.tags.env": "prod"}})),
+        );
+        assert!(f[0].message.contains("for version"));
+        let seed = check(&UnifiedServiceTagging, SEED);
+        assert_eq!(seed.len(), 1);
+        assert_eq!(seed[0].container.as_deref(), Some("my-app-repo"));
+    }
+
+    #[test]
+    fn quiet_when_tagged_or_no_agent() {
+        let tagged = json!({"environment": [{"name": "DD_SERVICE", "value": "web"}, {"name": "DD_ENV", "value": "p"}],
+            "dockerLabels": {"com.datadoghq.tags.version": "1"}});
+        assert!(check_value(&UnifiedServiceTagging, td(tagged)).is_empty());
+        assert!(check_value(&UnifiedServiceTagging, base()).is_empty());
+        assert!(check_value(&UnifiedServiceTagging, td(json!({"dockerLabels": ["x"], "environment": 3}))).len() == 1);
+    }
+}
