@@ -1,10 +1,13 @@
 //! The pure analysis core: no I/O, no async, no AWS, no Leptos. Builds for wasm32 so
 //! the browser editor lints with exactly the code the server and the CLI run.
 
+pub mod diff;
 pub mod document;
 pub mod finding;
 pub mod graph;
 pub mod model;
+pub mod fix;
+pub mod report;
 pub mod rules;
 
 pub use document::{Document, ParseError, Shape};

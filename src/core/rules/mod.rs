@@ -115,8 +115,14 @@ pub fn lint_with(doc: &Document, options: &LintOptions) -> Vec<Finding> {
         }
     }
     locate_all(doc, &mut out);
+    // Most severe first; within a severity, plaintext secrets first (the category order), then by position.
     out.sort_by(|a, b| {
-        b.severity.cmp(&a.severity).then(a.line.cmp(&b.line)).then(a.column.cmp(&b.column)).then(a.rule.cmp(&b.rule))
+        b.severity
+            .cmp(&a.severity)
+            .then(a.category.cmp(&b.category))
+            .then(a.line.cmp(&b.line))
+            .then(a.column.cmp(&b.column))
+            .then(a.rule.cmp(&b.rule))
     });
     out
 }

@@ -1,0 +1,348 @@
+//! The command line: `ecs-lens lint|graph|diff|rules|fix|serve`.
+//!
+//! Exit codes: 0 = nothing at or above the threshold, 1 = findings, 2 = usage error or
+//! an input that could not be read or parsed.
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::core::document::Document;
+use crate::core::report::{self, FileReport};
+use crate::core::{rules, LintOptions, Severity};
+
+mod serve;
+
+#[derive(Parser, Debug)]
+#[command(name = "ecs-lens", version, about = "Look at, fix and change Amazon ECS task definitions.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Lint task-definition files (register input or describe output; `-` reads stdin).
+    Lint(LintArgs),
+    /// Print a task definition's container dependency graph.
+    Graph(GraphArgs),
+    /// Semantic diff of two task definitions.
+    Diff(DiffArgs),
+    /// The rule catalogue with each rule's documentation.
+    Rules(RulesArgs),
+    /// Apply the machine-applicable fixes and print the patched task definition.
+    Fix(FixArgs),
+    /// Run the dashboard (default 127.0.0.1:3000).
+    Serve(serve::ServeArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(clap::Args, Debug)]
+struct LintArgs {
+    /// Files to lint; `-` for standard input.
+    #[arg(required = true)]
+    files: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: LintFormat,
+    /// Report (and fail on) findings at or above this severity.
+    #[arg(long, default_value = "low", value_parser = parse_severity)]
+    severity: Severity,
+    /// Only these rule ids (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Skip these rule ids.
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Never colour the text output (also: NO_COLOR).
+    #[arg(long)]
+    no_color: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum GraphFormat {
+    Json,
+    Mermaid,
+    Dot,
+    Svg,
+}
+
+#[derive(clap::Args, Debug)]
+struct GraphArgs {
+    file: String,
+    #[arg(long, value_enum, default_value = "json")]
+    format: GraphFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+struct DiffArgs {
+    a: String,
+    b: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: DiffFormat,
+    #[arg(long)]
+    no_color: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(clap::Args, Debug)]
+struct RulesArgs {
+    /// Show one rule (id or name).
+    rule: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: RulesFormat,
+}
+
+#[derive(clap::Args, Debug)]
+struct FixArgs {
+    file: String,
+    /// Only fixes of these rules (repeat or comma-separate).
+    #[arg(long = "rule", value_delimiter = ',')]
+    rules: Vec<String>,
+    /// Write the patched task definition here instead of standard output.
+    #[arg(long, short)]
+    output: Option<String>,
+    /// Overwrite FILE with the patched task definition.
+    #[arg(long, conflicts_with = "output")]
+    in_place: bool,
+    /// Also apply fixes that change run-time behaviour (security, operability, sidecars);
+    /// by default only fixes that make the task registrable or move secrets out are applied.
+    #[arg(long = "unsafe")]
+    unsafe_fixes: bool,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+/// Entry point used by `main.rs`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve::run(serve::ServeArgs::default()),
+        Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Lint(args)) => lint(args),
+        Some(Command::Graph(args)) => graph(args),
+        Some(Command::Diff(args)) => diff(args),
+        Some(Command::Rules(args)) => rules_cmd(args),
+        Some(Command::Fix(args)) => fix(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("ecs-lens: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Read a file, or standard input for `-`.
+fn read_input(path: &str) -> Result<String, String> {
+    if path == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read standard input: {e}"))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
+    }
+}
+
+fn display_path(path: &str) -> &str {
+    if path == "-" {
+        "<stdin>"
+    } else {
+        path
+    }
+}
+
+/// Read and parse one document, or a located error message.
+fn load(path: &str) -> Result<Document, String> {
+    let text = read_input(path)?;
+    Document::parse(text).map_err(|e| format!("{}:{}:{}: {}", display_path(path), e.line, e.column, e.message))
+}
+
+fn use_color(no_color: bool) -> bool {
+    !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+fn print(s: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write output: {e}")),
+    }
+}
+
+fn lint(args: LintArgs) -> Result<ExitCode, String> {
+    let options = LintOptions { select: args.select, ignore: args.ignore };
+    for id in options.select.iter().chain(&options.ignore) {
+        if rules::rule(id).is_none() {
+            return Err(format!("unknown rule `{id}` (see `ecs-lens rules`)"));
+        }
+    }
+    let mut files: Vec<FileReport> = args
+        .files
+        .iter()
+        .map(|path| match read_input(path) {
+            Ok(text) => FileReport::lint_text(display_path(path), &text, &options),
+            Err(message) => FileReport {
+                path: display_path(path).to_string(),
+                error: Some(report::FileError { message, line: None, column: None }),
+                findings: vec![],
+            },
+        })
+        .collect();
+    report::filter(&mut files, args.severity);
+    match args.format {
+        LintFormat::Text => print(&report::text(&files, use_color(args.no_color)))?,
+        LintFormat::Json => print(&(report::json(&files) + "\n"))?,
+        LintFormat::Sarif => {
+            print(&(serde_json::to_string_pretty(&report::sarif(&files)).map_err(|e| e.to_string())? + "\n"))?
+        }
+    }
+    let errors = files.iter().any(|f| f.error.is_some());
+    let findings = files.iter().any(|f| !f.findings.is_empty());
+    Ok(ExitCode::from(if errors {
+        2
+    } else if findings {
+        1
+    } else {
+        0
+    }))
+}
+
+fn graph(args: GraphArgs) -> Result<ExitCode, String> {
+    let doc = load(&args.file)?;
+    let g = crate::core::graph::build(&doc);
+    let out = match args.format {
+        GraphFormat::Json => serde_json::to_string_pretty(&g).map_err(|e| e.to_string())? + "\n",
+        GraphFormat::Mermaid => crate::core::graph::render::mermaid(&g),
+        GraphFormat::Dot => crate::core::graph::render::dot(&g),
+        GraphFormat::Svg => crate::core::graph::render::svg(&g),
+    };
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff(args: DiffArgs) -> Result<ExitCode, String> {
+    let a = load(&args.a)?;
+    let b = load(&args.b)?;
+    let d = crate::core::diff::diff(&a, &b);
+    match args.format {
+        DiffFormat::Text => print(&crate::core::diff::render_text(&d, use_color(args.no_color)))?,
+        DiffFormat::Json => print(&(serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n"))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rules_cmd(args: RulesArgs) -> Result<ExitCode, String> {
+    let selected: Vec<&'static rules::RuleMeta> = match &args.rule {
+        Some(id) => vec![rules::rule(id).ok_or_else(|| format!("unknown rule `{id}`"))?.meta()],
+        None => rules::all_rules().map(|r| r.meta()).collect(),
+    };
+    let out = match args.format {
+        RulesFormat::Json => serde_json::to_string_pretty(&selected).map_err(|e| e.to_string())? + "\n",
+        RulesFormat::Markdown => selected.iter().map(|m| rule_markdown(m)).collect::<Vec<_>>().join("\n"),
+        RulesFormat::Text if args.rule.is_some() => rule_markdown(selected[0]),
+        RulesFormat::Text => {
+            let mut s = String::new();
+            for m in &selected {
+                s.push_str(&format!(
+                    "{:<7} {:<9} {:<13} {}{}\n",
+                    m.id,
+                    m.severity.as_str(),
+                    m.category.as_str(),
+                    m.summary,
+                    if m.blocks_registration { "  [AWS rejects]" } else { "" }
+                ));
+            }
+            s.push_str(&format!("\n{} rules. `ecs-lens rules ID` shows one rule's documentation.\n", selected.len()));
+            s
+        }
+    };
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rule_markdown(m: &rules::RuleMeta) -> String {
+    let refs: Vec<String> = m.references.iter().map(|r| format!("{} `{}`", r.tool, r.id)).collect();
+    format!(
+        "# {} ({})\n\n{}\n\nSeverity: {} · Category: {}{}\n\n## What it does\n{}\n\n## Why is this bad?\n{}\n\n## Example\n```json\n{}\n```\n\n## How to fix\n{}\n{}\n",
+        m.name,
+        m.id,
+        m.summary,
+        m.severity,
+        m.category,
+        if m.blocks_registration { " · RegisterTaskDefinition rejects this" } else { "" },
+        m.what,
+        m.why,
+        m.example,
+        m.fix,
+        if refs.is_empty() { String::new() } else { format!("\n## Same check elsewhere\n{}\n", refs.join(", ")) }
+    )
+}
+
+fn fix(args: FixArgs) -> Result<ExitCode, String> {
+    for id in &args.rules {
+        if rules::rule(id).is_none() {
+            return Err(format!("unknown rule `{id}` (see `ecs-lens rules`)"));
+        }
+    }
+    let doc = load(&args.file)?;
+    let outcome =
+        crate::core::fix::apply_fixes(&doc, &LintOptions { select: args.rules.clone(), ignore: vec![] }, args.unsafe_fixes);
+    let text = serde_json::to_string_pretty(&outcome.value).map_err(|e| e.to_string())? + "\n";
+    let target = if args.in_place { Some(args.file.clone()) } else { args.output.clone() };
+    match &target {
+        Some(path) if path != "-" => std::fs::write(path, &text).map_err(|e| format!("cannot write {path}: {e}"))?,
+        _ => print(&text)?,
+    }
+    // What was done, and what is left for a person, goes to stderr.
+    let mut err = String::new();
+    for a in &outcome.applied {
+        err.push_str(&format!("fixed {} {}: {}\n", a.rule, a.container.as_deref().unwrap_or("(task)"), a.fix.description));
+        for c in &a.fix.commands {
+            err.push_str(&format!("  run: {c}\n"));
+        }
+        for n in &a.fix.notes {
+            err.push_str(&format!("  note: {}\n", n.replace('\n', "\n        ")));
+        }
+    }
+    for f in &outcome.failed {
+        err.push_str(&format!("not fixed: {f}\n"));
+    }
+    err.push_str(&format!("{} fix(es) applied.\n", outcome.applied.len()));
+    if !args.unsafe_fixes && args.rules.is_empty() {
+        let left = rules::lint(&Document::from_value(&outcome.value))
+            .into_iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| x.is_applicable()) && !crate::core::fix::is_safe(f.category))
+            .count();
+        if left > 0 {
+            err.push_str(&format!(
+                "{left} more fix(es) change how containers run (security, operability, sidecars): review them with `ecs-lens lint`, apply with --rule ID or --unsafe.\n"
+            ));
+        }
+    }
+    eprint!("{err}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,76 @@
+//! `ecs-lens serve`: wires the Leptos app (src/ui) into an axum server.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::ui::{shell, App};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs { bind: SocketAddr::from(([127, 0, 0, 1], 3000)) }
+    }
+}
+
+/// Leptos options: from cargo-leptos's environment when it runs us, else the defaults
+/// this repository's `[package.metadata.leptos]` uses (site in target/site).
+fn leptos_options(bind: SocketAddr) -> LeptosOptions {
+    let from_env = std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    let mut options = if from_env {
+        get_configuration(None).map(|c| c.leptos_options).ok()
+    } else {
+        None
+    }
+    .unwrap_or_else(|| {
+        LeptosOptions::builder()
+            .output_name("ecs-lens")
+            .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+            .site_pkg_dir("pkg")
+            .build()
+    });
+    // An explicit --bind wins over cargo-leptos's site-addr unless it is the default.
+    if !from_env || bind != ServeArgs::default().bind {
+        options.site_addr = bind;
+    }
+    options
+}
+
+pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
+    let options = leptos_options(args.bind);
+    let addr = options.site_addr;
+    let routes = generate_route_list(App);
+    let app = Router::new()
+        .leptos_routes(&options, routes, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    eprintln!("ecs-lens: dashboard on http://{addr}");
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
