@@ -89,7 +89,8 @@ pub struct Document {
     value: Value,
     nodes: Vec<SpanNode>,
     kids: Vec<u32>,
-    line_starts: Vec<usize>,
+    /// Byte offsets of line starts, computed on the first [`Document::region`] call.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
     shape: Shape,
     duplicate_keys: Vec<String>,
 }
@@ -98,7 +99,7 @@ impl Document {
     /// Parse strict JSON text. Never panics; malformed input is a located [`ParseError`].
     pub fn parse(text: impl Into<String>) -> Result<Document, ParseError> {
         let text: String = text.into();
-        let line_starts = precheck(&text)?;
+        check_depth(&text)?;
         let options = jsonc_parser::ParseOptions {
             allow_comments: false,
             allow_loose_object_property_names: false,
@@ -115,7 +116,7 @@ impl Document {
             let parsed = jsonc_parser::parse_to_ast(&text, &Default::default(), &options)
                 .map_err(|e| {
                     let offset = e.range().start.min(text.len());
-                    let pos = position_in(&text, &line_starts, offset);
+                    let pos = position_in(&text, &line_starts_of(&text), offset);
                     ParseError {
                         message: parse_error_message(e.kind()),
                         line: pos.line,
@@ -137,7 +138,7 @@ impl Document {
             (value, b.nodes, b.kids, b.duplicate_keys)
         };
         let shape = detect_shape(&value);
-        Ok(Document { text, value, nodes, kids, line_starts, shape, duplicate_keys })
+        Ok(Document { text, value, nodes, kids, line_starts: std::sync::OnceLock::new(), shape, duplicate_keys })
     }
 
     /// Build a document from a value (no original text): positions come from its
@@ -206,11 +207,12 @@ impl Document {
 
     /// Region of a byte range in the original text.
     pub fn region(&self, start: usize, end: usize) -> Region {
+        let lines = self.line_starts.get_or_init(|| line_starts_of(&self.text));
         Region {
             start,
             end,
-            start_pos: position_in(&self.text, &self.line_starts, start),
-            end_pos: position_in(&self.text, &self.line_starts, end),
+            start_pos: position_in(&self.text, lines, start),
+            end_pos: position_in(&self.text, lines, end),
         }
     }
 
@@ -365,13 +367,12 @@ impl Builder {
                     };
                     path.push(Seg::Key(key));
                     let (v, k) = self.build(&prop.value, prop.range.start as u32, path);
-                    if let Some(pos) = map.contains_key(key).then(|| map.keys().position(|k| k == key)).flatten() {
+                    if map.insert(key.to_string(), v).is_some() {
                         // Duplicate key: the last value wins, at the first key's place.
+                        let pos = map.keys().position(|k| k == key).expect("just inserted");
                         self.duplicate_keys.push(pointer_of(path));
                         self.scratch[mark + pos] = k;
-                        map.insert(key.to_string(), v);
                     } else {
-                        map.insert(key.to_string(), v);
                         self.scratch.push(k);
                     }
                     path.pop();
@@ -405,6 +406,13 @@ fn ast_range(v: &jsonc_parser::ast::Value<'_>) -> jsonc_parser::common::Range {
 }
 
 fn parse_number(s: &str) -> Number {
+    // Integers (nearly every number in a task definition) without serde_json's machinery.
+    if let Ok(n) = s.parse::<u64>() {
+        return n.into();
+    }
+    if let Ok(n) = s.parse::<i64>() {
+        return n.into();
+    }
     if let Ok(n) = s.parse::<Number>() {
         return n;
     }
@@ -421,18 +429,19 @@ fn parse_error_message(kind: &jsonc_parser::errors::ParseErrorKind) -> String {
     }
 }
 
-/// One pass over the bytes before parsing: refuse nesting deeper than [`MAX_DEPTH`]
-/// (so the recursive parser cannot overflow the stack) and record line starts.
-fn precheck(text: &str) -> Result<Vec<usize>, ParseError> {
+/// Refuse nesting deeper than [`MAX_DEPTH`] before parsing, so the recursive parser
+/// cannot overflow the stack. Most documents have fewer brackets than the limit in all,
+/// which a vectorised count shows at once; only the others are scanned properly.
+fn check_depth(text: &str) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
-    let mut line_starts = vec![0usize];
+    let openers = bytes.iter().filter(|&&b| b == b'[' || b == b'{').count();
+    if openers <= MAX_DEPTH {
+        return Ok(());
+    }
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
     for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' {
-            line_starts.push(i + 1);
-        }
         if in_string {
             if escaped {
                 escaped = false;
@@ -448,7 +457,7 @@ fn precheck(text: &str) -> Result<Vec<usize>, ParseError> {
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    let pos = position_in(text, &line_starts, i);
+                    let pos = position_in(text, &line_starts_of(text), i);
                     return Err(ParseError {
                         message: format!("invalid JSON: nested deeper than {MAX_DEPTH} levels"),
                         line: pos.line,
@@ -461,7 +470,11 @@ fn precheck(text: &str) -> Result<Vec<usize>, ParseError> {
             _ => {}
         }
     }
-    Ok(line_starts)
+    Ok(())
+}
+
+fn line_starts_of(text: &str) -> Vec<usize> {
+    std::iter::once(0).chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1)).collect()
 }
 
 fn position_in(text: &str, line_starts: &[usize], offset: usize) -> Position {

@@ -201,6 +201,16 @@ impl Finding {
         self
     }
 
+    /// Attach the fix that `make` builds, but only when the linter was asked for fixes:
+    /// building patches, commands and notes is most of a rule's cost, and the editor's
+    /// keystroke loop only needs them for the finding the user opens.
+    pub fn with_fix_from(mut self, cx: &super::rules::Context<'_>, make: impl FnOnce() -> Fix) -> Finding {
+        if cx.fixes {
+            self.fix = Some(make());
+        }
+        self
+    }
+
     pub fn with_severity(mut self, severity: Severity) -> Finding {
         self.severity = severity;
         self

@@ -33,15 +33,7 @@ impl<'a> TaskDef<'a> {
                 items
                     .iter()
                     .enumerate()
-                    .filter_map(|(index, v)| {
-                        let obj = v.as_object()?;
-                        Some(Container {
-                            index,
-                            obj,
-                            name: obj.get("name").and_then(Value::as_str),
-                            pointer: format!("{base}/containerDefinitions/{index}"),
-                        })
-                    })
+                    .filter_map(|(index, v)| Some(Container::new(index, v.as_object()?, base)))
                     .collect()
             })
             .unwrap_or_default();
@@ -54,11 +46,11 @@ impl<'a> TaskDef<'a> {
     }
 
     pub fn get(&self, field: &str) -> Option<&'a Value> {
-        self.obj.get(field)
+        member(self.obj, field)
     }
 
     pub fn str(&self, field: &str) -> Option<&'a str> {
-        self.obj.get(field).and_then(Value::as_str)
+        self.get(field).and_then(Value::as_str)
     }
 
     pub fn family(&self) -> Option<&'a str> {
@@ -148,6 +140,10 @@ impl<'a> TaskDef<'a> {
 }
 
 /// One entry of `containerDefinitions`.
+///
+/// The fields every rule reads (name, image, essential, environment, secrets,
+/// dependsOn …) are picked out once, in one pass over the container's members: with
+/// about a hundred rules, looking them up by key each time would dominate lint time.
 #[derive(Debug)]
 pub struct Container<'a> {
     pub index: usize,
@@ -155,6 +151,90 @@ pub struct Container<'a> {
     pub name: Option<&'a str>,
     /// Pointer of this container in the document.
     pub pointer: String,
+    image: Option<&'a str>,
+    essential: Option<bool>,
+    health_check: bool,
+    env: Vec<NameValue<'a>>,
+    secrets: Vec<NameValue<'a>>,
+    deps: Vec<Dependency<'a>>,
+}
+
+impl<'a> Container<'a> {
+    /// Build the view of `containerDefinitions[index]`.
+    pub fn new(index: usize, obj: &'a Map<String, Value>, base: &str) -> Container<'a> {
+        let mut c = Container {
+            index,
+            obj,
+            name: None,
+            pointer: format!("{base}/containerDefinitions/{index}"),
+            image: None,
+            essential: None,
+            health_check: false,
+            env: Vec::new(),
+            secrets: Vec::new(),
+            deps: Vec::new(),
+        };
+        for (k, v) in obj {
+            match k.as_str() {
+                "name" => c.name = v.as_str(),
+                "image" => c.image = v.as_str(),
+                "essential" => c.essential = v.as_bool(),
+                "healthCheck" => c.health_check = v.is_object(),
+                "environment" => c.env = name_values(v, "value"),
+                "secrets" => c.secrets = name_values(v, "valueFrom"),
+                "dependsOn" => {
+                    c.deps = each_object(v)
+                        .filter_map(|(index, e)| {
+                            let mut container_name = None;
+                            let mut condition = None;
+                            for (k, v) in e {
+                                match k.as_str() {
+                                    "containerName" => container_name = v.as_str(),
+                                    "condition" => condition = v.as_str(),
+                                    _ => {}
+                                }
+                            }
+                            Some(Dependency { index, container_name: container_name?, condition: condition? })
+                        })
+                        .collect()
+                }
+                _ => {}
+            }
+        }
+        c
+    }
+}
+
+/// Objects of an array value, with their index.
+fn each_object(v: &Value) -> impl Iterator<Item = (usize, &Map<String, Value>)> {
+    v.as_array().into_iter().flatten().enumerate().filter_map(|(i, e)| Some((i, e.as_object()?)))
+}
+
+/// `[{name, <value_key>}]` entries whose two members are strings.
+fn name_values<'a>(v: &'a Value, value_key: &str) -> Vec<NameValue<'a>> {
+    each_object(v)
+        .filter_map(|(index, e)| {
+            let mut name = None;
+            let mut value = None;
+            for (k, v) in e {
+                if k == "name" {
+                    name = v.as_str();
+                } else if k == value_key {
+                    value = v.as_str();
+                }
+            }
+            Some(NameValue { index, name: name?, value: value? })
+        })
+        .collect()
+}
+
+/// A member of a small JSON object by a linear scan: for the dozen-odd keys of a task
+/// definition object this beats hashing the key (serde_json's map hashes with SipHash).
+pub fn member<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if obj.len() > 24 {
+        return obj.get(key);
+    }
+    obj.iter().find(|(k, _)| k.len() == key.len() && k.as_str() == key).map(|(_, v)| v)
 }
 
 /// A `{name, value}` entry of `environment` (or `{name, valueFrom}` of `secrets`).
@@ -185,32 +265,32 @@ impl<'a> Container<'a> {
     }
 
     pub fn get(&self, field: &str) -> Option<&'a Value> {
-        self.obj.get(field)
+        member(self.obj, field)
     }
 
     pub fn str(&self, field: &str) -> Option<&'a str> {
-        self.obj.get(field).and_then(Value::as_str)
+        self.get(field).and_then(Value::as_str)
     }
 
     pub fn bool(&self, field: &str) -> Option<bool> {
-        self.obj.get(field).and_then(Value::as_bool)
+        self.get(field).and_then(Value::as_bool)
     }
 
     pub fn image(&self) -> Option<&'a str> {
-        self.str("image")
+        self.image
     }
 
     /// `essential`, with ECS's default: omitted means true.
     pub fn essential(&self) -> bool {
-        self.bool("essential").unwrap_or(true)
+        self.essential.unwrap_or(true)
     }
 
     pub fn has_health_check(&self) -> bool {
-        self.obj.get("healthCheck").is_some_and(Value::is_object)
+        self.health_check
     }
 
     fn array(&self, field: &str) -> impl Iterator<Item = (usize, &'a Value)> {
-        self.obj.get(field).and_then(Value::as_array).into_iter().flatten().enumerate()
+        self.get(field).and_then(Value::as_array).into_iter().flatten().enumerate()
     }
 
     /// String elements of a string-array field (`command`, `entryPoint`, `links` …).
@@ -219,10 +299,8 @@ impl<'a> Container<'a> {
     }
 
     /// Well-formed `environment` entries (name and string value).
-    pub fn environment(&self) -> impl Iterator<Item = NameValue<'a>> {
-        self.array("environment").filter_map(|(index, v)| {
-            Some(NameValue { index, name: v.get("name")?.as_str()?, value: v.get("value")?.as_str()? })
-        })
+    pub fn environment(&self) -> impl Iterator<Item = NameValue<'a>> + '_ {
+        self.env.iter().copied()
     }
 
     /// The value of an environment variable, if set.
@@ -231,21 +309,13 @@ impl<'a> Container<'a> {
     }
 
     /// Well-formed `secrets` entries (`value` holds `valueFrom`).
-    pub fn secrets(&self) -> impl Iterator<Item = NameValue<'a>> {
-        self.array("secrets").filter_map(|(index, v)| {
-            Some(NameValue { index, name: v.get("name")?.as_str()?, value: v.get("valueFrom")?.as_str()? })
-        })
+    pub fn secrets(&self) -> impl Iterator<Item = NameValue<'a>> + '_ {
+        self.secrets.iter().copied()
     }
 
     /// Well-formed `dependsOn` entries.
-    pub fn depends_on(&self) -> impl Iterator<Item = Dependency<'a>> {
-        self.array("dependsOn").filter_map(|(index, v)| {
-            Some(Dependency {
-                index,
-                container_name: v.get("containerName")?.as_str()?,
-                condition: v.get("condition")?.as_str()?,
-            })
-        })
+    pub fn depends_on(&self) -> impl Iterator<Item = Dependency<'a>> + '_ {
+        self.deps.iter().copied()
     }
 
     /// Names of containers this one takes volumes from.
@@ -259,11 +329,12 @@ impl<'a> Container<'a> {
     }
 
     pub fn log_driver(&self) -> Option<&'a str> {
-        self.obj.get("logConfiguration")?.get("logDriver")?.as_str()
+        member(self.get("logConfiguration")?.as_object()?, "logDriver")?.as_str()
     }
 
     pub fn log_option(&self, key: &str) -> Option<&'a str> {
-        self.obj.get("logConfiguration")?.get("options")?.get(key)?.as_str()
+        let options = member(self.get("logConfiguration")?.as_object()?, "options")?.as_object()?;
+        member(options, key)?.as_str()
     }
 
     /// The image's repository without registry host, tag or digest, lower-cased

@@ -57,6 +57,8 @@ pub struct RuleMeta {
 pub struct Context<'a> {
     pub doc: &'a Document,
     pub td: TaskDef<'a>,
+    /// Build fixes (see [`Finding::with_fix_from`]); false for findings-only linting.
+    pub fixes: bool,
 }
 
 /// A lint rule.
@@ -91,6 +93,9 @@ pub struct LintOptions {
     pub select: Vec<String>,
     /// Never these rule ids.
     pub ignore: Vec<String>,
+    /// Findings only, without building their fixes (the editor's keystroke loop;
+    /// [`fix_for`] builds one finding's fix on demand).
+    pub skip_fixes: bool,
 }
 
 impl LintOptions {
@@ -107,12 +112,16 @@ pub fn lint(doc: &Document) -> Vec<Finding> {
 }
 
 pub fn lint_with(doc: &Document, options: &LintOptions) -> Vec<Finding> {
-    let cx = Context { doc, td: TaskDef::new(doc) };
+    let cx = Context { doc, td: TaskDef::new(doc), fixes: !options.skip_fixes };
     let mut out = Vec::new();
     for rule in all_rules() {
         if options.wants(rule.meta().id) {
             rule.check(&cx, &mut out);
         }
+    }
+    if !cx.fixes {
+        // Rules that build a fix outside `with_fix_from` still must not hand it out.
+        out.iter_mut().for_each(|f| f.fix = None);
     }
     locate_all(doc, &mut out);
     // Most severe first; within a severity, plaintext secrets first (the category order), then by position.
@@ -125,6 +134,15 @@ pub fn lint_with(doc: &Document, options: &LintOptions) -> Vec<Finding> {
             .then(a.rule.cmp(&b.rule))
     });
     out
+}
+
+/// The fix of one finding from a findings-only lint: its rule runs again with fixes on.
+pub fn fix_for(doc: &Document, finding: &Finding) -> Option<super::finding::Fix> {
+    let rule = rule(&finding.rule)?;
+    let cx = Context { doc, td: TaskDef::new(doc), fixes: true };
+    let mut out = Vec::new();
+    rule.check(&cx, &mut out);
+    out.into_iter().find(|f| f.pointer == finding.pointer && f.message == finding.message)?.fix
 }
 
 /// Fill in line/column for each finding from its pointer.
@@ -146,10 +164,20 @@ pub mod testing {
     /// Run one rule over a JSON text; findings are located.
     pub fn check(rule: &dyn Rule, json: &str) -> Vec<Finding> {
         let doc = Document::parse(json).expect("test fixture must be valid JSON");
-        let cx = Context { doc: &doc, td: TaskDef::new(&doc) };
+        let cx = Context { doc: &doc, td: TaskDef::new(&doc), fixes: true };
         let mut out = Vec::new();
         rule.check(&cx, &mut out);
         locate_all(&doc, &mut out);
+        let no_fix = Context { doc: &doc, td: TaskDef::new(&doc), fixes: false };
+        let mut bare = Vec::new();
+        rule.check(&no_fix, &mut bare);
+        locate_all(&doc, &mut bare);
+        bare.iter_mut().for_each(|f| f.fix = None);
+        assert_eq!(bare.len(), out.len(), "findings do not depend on whether fixes are built");
+        for (b, f) in bare.iter().zip(&out) {
+            assert_eq!((&b.pointer, &b.message), (&f.pointer, &f.message));
+            assert_eq!(fix_for(&doc, b), f.fix, "fix_for rebuilds the same fix");
+        }
         for f in &out {
             assert_eq!(f.rule, rule.meta().id, "a rule reports under its own id");
         }

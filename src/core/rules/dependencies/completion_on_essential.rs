@@ -73,7 +73,7 @@ impl Rule for CompletionOnEssential {
                          wait for `START` or `HEALTHY` instead, or make another container essential."
                     ))
                 };
-                out.push(f.with_fix(fix));
+                out.push(f.with_fix_from(cx, || fix));
             }
         }
     }

@@ -65,7 +65,7 @@ impl Rule for DependencyCycle {
             };
             let mut f = Finding::new(&META, first.pointer(td), message).in_container(&td.containers[first.from]);
             f.blocks_registration = links_only;
-            out.push(f.with_fix(Fix::advice(format!(
+            out.push(f.with_fix_from(cx, || Fix::advice(format!(
                 "Break the loop: remove the entry that should not be there (one of: {why}). Sidecars usually start \
                  first and should not wait for the application."
             ))));

@@ -62,7 +62,7 @@ impl Rule for HealthyWithoutHealthCheck {
                         ),
                     )
                     .in_container(c)
-                    .with_fix(Fix::patch(
+                    .with_fix_from(cx, || Fix::patch(
                         format!(
                             "Wait for `{tname}` to START instead (or add a `healthCheck` to `{tname}` and keep \
                              HEALTHY, which also waits for it to be ready)"

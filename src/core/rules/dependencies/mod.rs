@@ -51,7 +51,7 @@ mod tests {
     fn wrong_types_never_panic() {
         for value in hostile_documents() {
             let doc = Document::from_value(&value);
-            let cx = Context { doc: &doc, td: TaskDef::new(&doc) };
+            let cx = Context { doc: &doc, td: TaskDef::new(&doc), fixes: true };
             let mut out = Vec::new();
             for rule in RULES {
                 rule.check(&cx, &mut out);

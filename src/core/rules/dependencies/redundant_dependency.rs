@@ -174,7 +174,7 @@ fn report(cx: &Context<'_>, out: &mut Vec<Finding>, e: &Edge<'_>, why: String) {
     )
     .in_container(c);
     if let Some(current) = item(c, "dependsOn", e.entry) {
-        f = f.with_fix(Fix::patch(
+        f = f.with_fix_from(cx, || Fix::patch(
             format!("Remove the redundant dependency of `{}` on `{target}`", c.label()),
             remove_checked(&ptr, current),
         ));

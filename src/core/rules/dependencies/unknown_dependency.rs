@@ -58,7 +58,7 @@ impl Rule for UnknownDependency {
                     .in_container(c);
                     f.blocks_registration = false;
                     if let Some(current) = item(c, "dependsOn", d.index) {
-                        f = f.with_fix(Fix::patch(
+                        f = f.with_fix_from(cx, || Fix::patch(
                             format!("Remove the self-dependency from `{target}`"),
                             remove_checked(&entry, current),
                         ));
@@ -77,11 +77,11 @@ impl Rule for UnknownDependency {
                 )
                 .in_container(c);
                 f = match closest_name(td, target, c.name) {
-                    Some(name) => f.with_fix(Fix::patch(
+                    Some(name) => f.with_fix_from(cx, || Fix::patch(
                         format!("Depend on `{name}` instead of `{target}`"),
                         json!([{"op": "replace", "path": format!("{entry}/containerName"), "value": name}]),
                     )),
-                    None => f.with_fix(Fix::advice(format!(
+                    None => f.with_fix_from(cx, || Fix::advice(format!(
                         "Add a container named `{target}`, correct the name, or remove this `dependsOn` entry."
                     ))),
                 };

@@ -53,7 +53,7 @@ impl Rule for UnknownLink {
                     let mut f = Finding::new(&META, ptr.clone(), format!("container `{label}` links to itself"))
                         .in_container(c);
                     if let Some(current) = current {
-                        f = f.with_fix(Fix::patch(
+                        f = f.with_fix_from(cx, || Fix::patch(
                             format!("Remove the self-link of `{label}`"),
                             remove_checked(&ptr, current),
                         ));
@@ -85,7 +85,7 @@ impl Rule for UnknownLink {
                         "Add a container named `{target}`, correct the name, or remove this `links` entry."
                     )),
                 };
-                out.push(f.with_fix(fix));
+                out.push(f.with_fix_from(cx, || fix));
             }
         }
     }

@@ -56,7 +56,7 @@ impl Rule for FargateCapabilityAdd {
                 let fix = Fix::patch(format!("Remove {} from the added capabilities", show(cap)), {
                     remove_element(&pointer, cap)
                 });
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix(fix));
+                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
             }
         }
     }

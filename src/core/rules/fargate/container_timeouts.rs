@@ -51,7 +51,7 @@ impl Rule for FargateContainerTimeouts {
                 let pointer = c.ptr(field);
                 let msg = format!("{} has {field} {n}: on Fargate it must be from 2 to 120 seconds", who(c));
                 let fix = Fix::patch(format!("Set {field} to {target}"), set(&pointer, true, Value::from(target)));
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix(fix));
+                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
             }
         }
     }

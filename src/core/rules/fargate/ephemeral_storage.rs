@@ -43,7 +43,7 @@ impl Rule for FargateEphemeralStorage {
         let raw = match es.get("sizeInGiB") {
             None | Some(Value::Null) => {
                 let msg = "ephemeralStorage has no sizeInGiB, which is required (21 to 200 GiB)";
-                out.push(Finding::new(&META, es_ptr.clone(), msg).with_fix(drop_fix()));
+                out.push(Finding::new(&META, es_ptr.clone(), msg).with_fix_from(cx, || drop_fix()));
                 return;
             }
             Some(v) => v,
@@ -55,7 +55,7 @@ impl Rule for FargateEphemeralStorage {
         };
         let Some(size) = size else {
             let msg = format!("ephemeralStorage.sizeInGiB is {}, not a number of GiB from 21 to 200", show(raw));
-            out.push(Finding::new(&META, size_ptr, msg).with_fix(drop_fix()));
+            out.push(Finding::new(&META, size_ptr, msg).with_fix_from(cx, || drop_fix()));
             return;
         };
         let whole = size.fract() == 0.0;
@@ -79,7 +79,7 @@ impl Rule for FargateEphemeralStorage {
             }
             fix
         };
-        out.push(Finding::new(&META, size_ptr, msg).with_fix(fix));
+        out.push(Finding::new(&META, size_ptr, msg).with_fix_from(cx, || fix));
     }
 }
 

@@ -144,7 +144,7 @@ impl Rule for FargateExecutionRole {
             _ => "the execution role fetches these before the containers start, so the task would fail to start.",
         };
         let msg = format!("executionRoleArn is missing ({}): {head}", reasons.join("; "));
-        let mut f = Finding::new(&META, need.pointer(c), msg).in_container(c).with_fix(role_fix(td, &first));
+        let mut f = Finding::new(&META, need.pointer(c), msg).in_container(c).with_fix_from(cx, || role_fix(td, &first));
         if !need.blocks() {
             f.blocks_registration = false;
         }

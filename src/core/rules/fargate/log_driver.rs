@@ -83,7 +83,7 @@ impl Rule for FargateLogDriver {
                 )),
             };
             let pointer = format!("{}/logDriver", c.ptr("logConfiguration"));
-            out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix(fix));
+            out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
         }
     }
 }

@@ -54,7 +54,7 @@ impl Rule for FargateNetworkMode {
                         .into(),
                     "Services and RunTask calls must pass a networkConfiguration (subnets and security groups).".into(),
                 ]);
-        out.push(Finding::new(&META, td.ptr("networkMode"), msg).with_fix(fix));
+        out.push(Finding::new(&META, td.ptr("networkMode"), msg).with_fix_from(cx, || fix));
     }
 }
 

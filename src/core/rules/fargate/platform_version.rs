@@ -86,7 +86,7 @@ impl Rule for FargatePlatformVersion {
              RunTask calls pinned to an older platformVersion are affected",
             join_and(&parts)
         );
-        let mut f = Finding::new(&META, top[0].pointer.clone(), msg).with_fix(Fix::advice(format!(
+        let mut f = Finding::new(&META, top[0].pointer.clone(), msg).with_fix_from(cx, || Fix::advice(format!(
             "Run this task definition with platformVersion LATEST (or {version} or later)"
         )));
         if let Some(c) = top[0].container.and_then(|i| td.containers.iter().find(|c| c.index == i)) {

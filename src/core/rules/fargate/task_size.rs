@@ -65,7 +65,7 @@ impl Rule for FargateTaskSize {
                 };
                 let msg =
                     format!("task cpu is missing: Fargate requires that 'cpu' be defined at the task level{hint}");
-                out.push(Finding::new(&META, td.ptr("cpu"), msg).with_fix(size_fix(td, c, m, mem)));
+                out.push(Finding::new(&META, td.ptr("cpu"), msg).with_fix_from(cx, || size_fix(td, c, m, mem)));
             }
             Some(v) if tier.is_none() => {
                 let (c, m) = smallest_size(cpu, mem, windows);
@@ -83,7 +83,7 @@ impl Rule for FargateTaskSize {
                     ),
                 };
                 let msg = format!("Invalid 'cpu' setting for task: {why}");
-                out.push(Finding::new(&META, td.ptr("cpu"), msg).with_fix(size_fix(td, c, m, mem)));
+                out.push(Finding::new(&META, td.ptr("cpu"), msg).with_fix_from(cx, || size_fix(td, c, m, mem)));
             }
             Some(_) => {}
         }
@@ -103,7 +103,7 @@ impl Rule for FargateTaskSize {
             let fix = Fix::patch(format!("Set task memory to \"{m}\" (MiB), the smallest size for cpu {c}"), {
                 set(&td.ptr("memory"), td.get("memory").is_some(), m.to_string().into())
             });
-            out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix(fix));
+            out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix_from(cx, || fix));
             return;
         };
         let Some(tier) = tier else { return };
@@ -123,7 +123,7 @@ impl Rule for FargateTaskSize {
                     format!("Set task memory to \"{m}\" (MiB)"),
                     set(&td.ptr("memory"), true, m.to_string().into()),
                 );
-                out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix(fix));
+                out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix_from(cx, || fix));
             }
             Some(m) if !tier.allows(m) => {
                 let others: Vec<String> = cpus_for_memory(m, windows).map(|c| c.to_string()).collect();
@@ -149,7 +149,7 @@ impl Rule for FargateTaskSize {
                         size_fix(td, c2, m2, Some(m))
                     }
                 };
-                out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix(fix));
+                out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix_from(cx, || fix));
             }
             Some(_) => {}
         }

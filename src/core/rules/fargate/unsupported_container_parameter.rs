@@ -63,7 +63,7 @@ impl Rule for FargateUnsupportedContainerParameter {
                     let pointer = c.ptr(field);
                     let fix = Fix::patch(format!("Remove {field} from {}", who(c)), remove(&pointer));
                     let msg = format!("{} sets {field}: {why}", who(c));
-                    out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix(fix));
+                    out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
                 }
             }
             let Some(reqs) = c.get("resourceRequirements").and_then(Value::as_array) else { continue };
@@ -79,7 +79,7 @@ impl Rule for FargateUnsupportedContainerParameter {
                     remove_element(&pointer, r)
                 });
                 let msg = format!("{} requests {what} (resourceRequirements[{i}])", who(c));
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix(fix));
+                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
             }
         }
     }

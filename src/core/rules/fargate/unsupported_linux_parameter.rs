@@ -54,7 +54,7 @@ impl Rule for FargateUnsupportedLinuxParameter {
                     let pointer = format!("{}/{field}", c.ptr("linuxParameters"));
                     let fix = Fix::patch(format!("Remove linuxParameters.{field} from {}", who(c)), remove(&pointer));
                     let msg = format!("{} sets linuxParameters.{field}: {why}", who(c));
-                    out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix(fix));
+                    out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
                 }
             }
         }

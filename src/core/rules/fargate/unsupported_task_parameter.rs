@@ -47,7 +47,7 @@ impl Rule for FargateUnsupportedTaskParameter {
         }
         let mut report = |pointer: String, msg: String, fix: &str| {
             let patch = remove(&pointer);
-            out.push(Finding::new(&META, pointer, msg).with_fix(Fix::patch(fix, patch)));
+            out.push(Finding::new(&META, pointer, msg).with_fix_from(cx, || Fix::patch(fix, patch)));
         };
         if td.get("placementConstraints").is_some_and(is_set) {
             report(

@@ -59,7 +59,7 @@ impl Rule for FargateWindows {
                 let msg =
                     format!("cpuArchitecture is {}: Windows containers on Fargate run on X86_64 only", show(arch));
                 let fix = Fix::patch("Set cpuArchitecture to \"X86_64\"", set(&pointer, true, "X86_64".into()));
-                out.push(Finding::new(&META, pointer, msg).with_fix(fix));
+                out.push(Finding::new(&META, pointer, msg).with_fix_from(cx, || fix));
             }
         }
         if !FARGATE_WINDOWS.contains(&os) {
@@ -73,7 +73,7 @@ impl Rule for FargateWindows {
                  and WINDOWS_SERVER_2022_FULL/CORE"
             );
             let mut f = Finding::new(&META, format!("{rp}/operatingSystemFamily"), msg)
-                .with_fix(Fix::advice("Use WINDOWS_SERVER_2022_CORE or WINDOWS_SERVER_2022_FULL (or 2019)"))
+                .with_fix_from(cx, || Fix::advice("Use WINDOWS_SERVER_2022_CORE or WINDOWS_SERVER_2022_FULL (or 2019)"))
                 .with_severity(Severity::Medium);
             f.blocks_registration = false;
             out.push(f);
@@ -82,7 +82,7 @@ impl Rule for FargateWindows {
             let pointer = td.ptr("pidMode");
             out.push(
                 Finding::new(&META, pointer.clone(), "pidMode is not supported for Windows containers on Fargate")
-                    .with_fix(Fix::patch("Remove pidMode", remove(&pointer))),
+                    .with_fix_from(cx, || Fix::patch("Remove pidMode", remove(&pointer))),
             );
         }
         if td.get("proxyConfiguration").is_some_and(is_set) {
@@ -93,7 +93,7 @@ impl Rule for FargateWindows {
                     pointer.clone(),
                     "proxyConfiguration (App Mesh) is not supported for Windows containers on Fargate",
                 )
-                .with_fix(Fix::patch("Remove proxyConfiguration", remove(&pointer))),
+                .with_fix_from(cx, || Fix::patch("Remove proxyConfiguration", remove(&pointer))),
             );
         }
         for (i, vol) in td.volumes() {
@@ -108,7 +108,7 @@ impl Rule for FargateWindows {
                         "Windows on Fargate has no {what} support: run the task on EC2 Windows instances, or keep the \
                          data elsewhere (S3, a database)"
                     ));
-                    out.push(Finding::new(&META, format!("{}/{i}/{field}", td.ptr("volumes")), msg).with_fix(fix));
+                    out.push(Finding::new(&META, format!("{}/{i}/{field}", td.ptr("volumes")), msg).with_fix_from(cx, || fix));
                 }
             }
         }
@@ -121,18 +121,18 @@ impl Rule for FargateWindows {
                 let pointer = c.ptr(field);
                 let msg = format!("{} sets {field}, which is Linux-only and not supported on Windows", who(c));
                 let fix = Fix::patch(format!("Remove {field} from {}", who(c)), remove(&pointer));
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix(fix));
+                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
             }
             if c.get("firelensConfiguration").is_some_and(is_set) {
                 let msg = format!("{} is a FireLens log router; FireLens is not supported on Windows Fargate", who(c));
                 let fix = Fix::advice("Send logs with the awslogs driver instead of a FireLens router");
-                out.push(Finding::new(&META, c.ptr("firelensConfiguration"), msg).in_container(c).with_fix(fix));
+                out.push(Finding::new(&META, c.ptr("firelensConfiguration"), msg).in_container(c).with_fix_from(cx, || fix));
             }
             if c.log_driver() == Some("awsfirelens") {
                 let msg = format!("{} logs with awsfirelens; FireLens is not supported on Windows Fargate", who(c));
                 let fix = Fix::advice("Use the awslogs log driver");
                 let pointer = format!("{}/logDriver", c.ptr("logConfiguration"));
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix(fix));
+                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
             }
             let Some(ports) = c.get("portMappings").and_then(Value::as_array) else { continue };
             for (i, pm) in ports.iter().enumerate() {
@@ -140,7 +140,7 @@ impl Rule for FargateWindows {
                     let msg = format!("{} maps containerPort 3150, which Fargate reserves on Windows", who(c));
                     let mut f = Finding::new(&META, format!("{}/{i}/containerPort", c.ptr("portMappings")), msg)
                         .in_container(c)
-                        .with_fix(Fix::advice("Listen on another port"))
+                        .with_fix_from(cx, || Fix::advice("Listen on another port"))
                         .with_severity(Severity::Medium);
                     f.blocks_registration = false;
                     out.push(f);

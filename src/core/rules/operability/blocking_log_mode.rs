@@ -88,7 +88,7 @@ impl Rule for BlockingLogMode {
                 )
                 .with_severity(Severity::Info)
             };
-            out.push(f.in_container(c).with_fix(fix));
+            out.push(f.in_container(c).with_fix_from(cx, || fix));
         }
     }
 }

@@ -65,7 +65,7 @@ impl Rule for ServiceWithoutHealthCheck {
                     ),
                 )
                 .in_container(c)
-                .with_fix(Fix::advice(format!(
+                .with_fix_from(cx, || Fix::advice(format!(
                     "Add a `healthCheck` to `{label}`, e.g. [\"CMD-SHELL\", \"curl -fs http://localhost:{port}/health \
                      || exit 1\"] (use a tool the image contains and a path the application answers)."
                 ))),

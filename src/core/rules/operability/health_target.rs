@@ -65,7 +65,7 @@ impl Rule for StartTargetWithoutHealthCheck {
                     ),
                 )
                 .in_container(c)
-                .with_fix(Fix::advice(format!(
+                .with_fix_from(cx, || Fix::advice(format!(
                     "Add a `healthCheck` to `{name}` and make {who} wait for it to be HEALTHY."
                 ))),
             );

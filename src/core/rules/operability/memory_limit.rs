@@ -53,7 +53,7 @@ impl Rule for NoMemoryLimit {
                     ),
                 )
                 .in_container(c)
-                .with_fix(Fix::advice(format!(
+                .with_fix_from(cx, || Fix::advice(format!(
                     "Set `memory` on `{label}` to the most it should ever use (for example twice its reservation)."
                 ))),
             );

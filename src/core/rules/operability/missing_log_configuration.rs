@@ -112,7 +112,7 @@ impl Rule for MissingLogConfiguration {
                     format!("container `{label}` has no `logConfiguration`: its output is not collected anywhere"),
                 )
                 .in_container(c)
-                .with_fix(fix),
+                .with_fix_from(cx, || fix),
             );
         }
     }

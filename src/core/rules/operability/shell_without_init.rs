@@ -80,7 +80,7 @@ impl Rule for ShellWithoutInit {
                     ),
                 )
                 .in_container(c)
-                .with_fix(fix),
+                .with_fix_from(cx, || fix),
             );
         }
     }

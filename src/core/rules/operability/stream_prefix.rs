@@ -69,7 +69,7 @@ impl Rule for StreamPrefix {
                      after Docker container ids and cannot be tied to a task"
                 )
             };
-            out.push(Finding::new(&META, ptr, message).in_container(c).with_severity(severity).with_fix(fix));
+            out.push(Finding::new(&META, ptr, message).in_container(c).with_severity(severity).with_fix_from(cx, || fix));
         }
     }
 }

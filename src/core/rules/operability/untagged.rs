@@ -78,7 +78,7 @@ impl Rule for Untagged {
                 "aws ecs tag-resource --resource-arn {arn} --tags key=team,value=<team> key=service,value=<service>"
             )]);
         }
-        out.push(Finding::new(&META, pointer, message).with_severity(severity).with_fix(fix));
+        out.push(Finding::new(&META, pointer, message).with_severity(severity).with_fix_from(cx, || fix));
     }
 }
 

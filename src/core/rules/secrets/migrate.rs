@@ -9,7 +9,7 @@ use crate::core::finding::Fix;
 use crate::core::model::{Container, TaskDef};
 
 /// Where new secrets go, worked out once per task definition.
-pub(super) struct Target {
+pub struct Target {
     account: Option<String>,
     region: Option<String>,
     partition: String,
@@ -20,7 +20,7 @@ pub(super) struct Target {
 }
 
 impl Target {
-    pub(super) fn new(td: &TaskDef<'_>) -> Target {
+    pub fn new(td: &TaskDef<'_>) -> Target {
         let (account, region) = td.account_and_region();
         let exec = td.str("executionRoleArn").filter(|s| !s.trim().is_empty());
         let role_partition = exec
@@ -39,7 +39,7 @@ impl Target {
     }
 
     /// `<family>/<container>/<key>`: a Secrets Manager name for a value of this container.
-    pub(super) fn secret_name(&self, c: &Container<'_>, key: &str) -> String {
+    pub fn secret_name(&self, c: &Container<'_>, key: &str) -> String {
         let container = c
             .name
             .map(|n| sanitize(n, false))
@@ -51,7 +51,7 @@ impl Target {
     }
 
     /// The secret's (partial) ARN; placeholders where the task definition does not tell.
-    pub(super) fn arn(&self, name: &str) -> String {
+    pub fn arn(&self, name: &str) -> String {
         format!(
             "arn:{}:secretsmanager:{}:{}:secret:{}",
             self.partition,
@@ -63,7 +63,7 @@ impl Target {
 
     /// The fix: `patch` plus the commands that create the secret and the IAM notes.
     /// `credential` is true when a real value was exposed (it then needs rotating).
-    pub(super) fn fix(&self, description: String, patch: Value, key: &str, name: &str, credential: bool) -> Fix {
+    pub fn fix(&self, description: String, patch: Value, key: &str, name: &str, credential: bool) -> Fix {
         let arn = self.arn(name);
         let file: String = {
             let f = sanitize(key, true);

@@ -7,7 +7,7 @@ use crate::core::finding::Finding;
 use crate::core::model::TaskDef;
 
 pub mod detect;
-mod migrate;
+pub mod migrate;
 
 mod plaintext_secret_in_environment;
 mod secret_in_command;
@@ -36,7 +36,7 @@ pub fn is_secret_env(name: &str, value: &str) -> bool {
 /// Pointers (into `doc`) of every string value the secrets rules flag as a secret
 /// value, for masking wherever a viewer sees the document (raw JSON, diffs, exports).
 pub fn secret_pointers(doc: &Document) -> Vec<String> {
-    let cx = Context { doc, td: TaskDef::new(doc) };
+    let cx = Context { doc, td: TaskDef::new(doc), fixes: false };
     let mut findings: Vec<Finding> = Vec::new();
     for rule in RULES {
         rule.check(&cx, &mut findings);

@@ -90,7 +90,7 @@ impl Rule for PlaintextSecretInEnvironment {
                     Finding::new(&META, env_ptr, message(e.name, &c.label(), d))
                         .in_container(c)
                         .with_severity(severity(d))
-                        .with_fix(fix),
+                        .with_fix_from(cx, || fix),
                 );
             }
         }

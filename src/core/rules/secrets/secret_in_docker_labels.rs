@@ -66,7 +66,7 @@ impl Rule for SecretInDockerLabels {
                     Finding::new(&META, pointer, message)
                         .in_container(c)
                         .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix(fix),
+                        .with_fix_from(cx, || fix),
                 );
             }
         }

@@ -75,7 +75,7 @@ impl Rule for SecretInLogOptions {
                     Finding::new(&META, option_ptr, message(key, &c.label(), d))
                         .in_container(c)
                         .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix(fix),
+                        .with_fix_from(cx, || fix),
                 );
             }
         }

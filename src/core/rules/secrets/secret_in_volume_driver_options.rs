@@ -60,7 +60,7 @@ impl Rule for SecretInVolumeDriverOptions {
                 out.push(
                     Finding::new(&META, pointer, message)
                         .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix(Fix::advice(
+                        .with_fix_from(cx, || Fix::advice(
                             "Remove the credential from `driverOpts`: use EFS with IAM authorization, an FSx for \
                              Windows volume whose `credentialsParameter` is a Secrets Manager ARN, or a volume \
                              plugin that reads its credentials from a secret store.",

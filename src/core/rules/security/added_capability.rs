@@ -129,7 +129,7 @@ impl Rule for AddedCapability {
                 } else {
                     (Severity::Medium, format!("container `{label}` adds capability `{raw}`"), remove)
                 };
-                out.push(Finding::new(&META, ptr, message).in_container(c).with_severity(severity).with_fix(fix));
+                out.push(Finding::new(&META, ptr, message).in_container(c).with_severity(severity).with_fix_from(cx, || fix));
             }
         }
     }

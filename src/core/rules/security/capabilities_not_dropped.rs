@@ -74,7 +74,7 @@ impl Rule for CapabilitiesNotDropped {
                     ),
                 )
                 .in_container(c)
-                .with_fix(fix),
+                .with_fix_from(cx, || fix),
             );
         }
     }

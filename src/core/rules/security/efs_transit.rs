@@ -49,7 +49,7 @@ impl Rule for EfsTransitEncryption {
                     ptr,
                     format!("EFS volume `{name}` is mounted without in-transit encryption (`transitEncryption` is not ENABLED)"),
                 )
-                .with_fix(Fix::patch(
+                .with_fix_from(cx, || Fix::patch(
                     format!("Enable TLS for EFS volume `{name}`"),
                     json!([{"op": "add", "path": format!("{base}/transitEncryption"), "value": "ENABLED"}]),
                 )),

@@ -30,25 +30,22 @@ impl Rule for HostIpcMode {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if td.str("ipcMode") != Some("host") {
+        // On Fargate FAR003 already reports `ipcMode` as a registration error.
+        if td.str("ipcMode") != Some("host") || td.is_fargate() {
             return;
         }
         let ptr = td.ptr("ipcMode");
-        let fix = if td.is_fargate() {
-            Fix::patch("Remove `ipcMode` (Fargate does not support it)", json!([{"op": "remove", "path": ptr}]))
-        } else {
-            Fix::patch(
-                "Share IPC only within the task (`ipcMode: task`)",
-                json!([{"op": "replace", "path": ptr, "value": "task"}]),
-            )
-        };
+        let fix = Fix::patch(
+            "Share IPC only within the task (`ipcMode: task`)",
+            json!([{"op": "replace", "path": ptr, "value": "task"}]),
+        );
         out.push(
             Finding::new(
                 &META,
                 ptr.clone(),
                 "the task shares the host's IPC namespace: its containers can reach the instance's shared memory",
             )
-            .with_fix(fix),
+            .with_fix_from(cx, || fix),
         );
     }
 }
@@ -60,14 +57,13 @@ mod tests {
     use crate::core::rules::testing::{base, check, check_value, SEED};
 
     #[test]
-    fn flags_host_ipc_mode_with_launch_type_specific_fix() {
+    fn flags_host_ipc_mode_on_ec2_and_leaves_fargate_to_far003() {
         let mut td = base();
         td["ipcMode"] = "host".into();
-        let f = check_value(&HostIpcMode, td.clone());
-        assert_eq!(f.len(), 1);
-        assert!(apply_fix(&td, &f[0]).get("ipcMode").is_none(), "Fargate: removed");
+        assert!(check_value(&HostIpcMode, td.clone()).is_empty(), "Fargate: FAR003 reports it");
         td["requiresCompatibilities"] = json!(["EC2"]);
         let f = check_value(&HostIpcMode, td.clone());
+        assert_eq!(f.len(), 1);
         assert_eq!(apply_fix(&td, &f[0])["ipcMode"], "task");
     }
 

@@ -34,7 +34,8 @@ impl Rule for HostNetwork {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if td.str("networkMode") != Some("host") {
+        // On Fargate FAR002 already reports any mode but awsvpc as a registration error.
+        if td.str("networkMode") != Some("host") || td.is_fargate() {
             return;
         }
         let ptr = td.ptr("networkMode");
@@ -44,7 +45,7 @@ impl Rule for HostNetwork {
                 ptr.clone(),
                 "the task uses host networking: its containers share the instance's network stack and ports",
             )
-            .with_fix(
+            .with_fix_from(cx, || 
                 Fix::patch(
                     "Switch to `awsvpc` networking (one network interface and security group per task)",
                     json!([{"op": "replace", "path": ptr, "value": "awsvpc"}]),
@@ -70,6 +71,8 @@ mod tests {
     fn flags_host_network() {
         let mut td = base();
         td["networkMode"] = "host".into();
+        assert!(check_value(&HostNetwork, td.clone()).is_empty(), "Fargate: FAR002 reports it");
+        td["requiresCompatibilities"] = json!(["EC2"]);
         let f = check_value(&HostNetwork, td.clone());
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].pointer, "/networkMode");

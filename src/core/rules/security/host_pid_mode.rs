@@ -34,7 +34,8 @@ impl Rule for HostPidMode {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if td.str("pidMode") != Some("host") {
+        // On Fargate FAR003 already reports `pidMode: host` as a registration error.
+        if td.str("pidMode") != Some("host") || td.is_fargate() {
             return;
         }
         let ptr = td.ptr("pidMode");
@@ -44,7 +45,7 @@ impl Rule for HostPidMode {
                 ptr.clone(),
                 "the task shares the host's process namespace: its containers can see every process on the instance",
             )
-            .with_fix(Fix::patch(
+            .with_fix_from(cx, || Fix::patch(
                 "Share the process namespace only within the task (`pidMode: task`)",
                 json!([{"op": "replace", "path": ptr, "value": "task"}]),
             )),
@@ -62,6 +63,8 @@ mod tests {
     fn flags_host_pid_mode() {
         let mut td = base();
         td["pidMode"] = "host".into();
+        assert!(check_value(&HostPidMode, td.clone()).is_empty(), "Fargate: FAR003 reports it");
+        td["requiresCompatibilities"] = serde_json::json!(["EC2"]);
         let f = check_value(&HostPidMode, td.clone());
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].pointer, "/pidMode");

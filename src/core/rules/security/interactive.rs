@@ -39,7 +39,7 @@ impl Rule for InteractiveTty {
                 out.push(
                     Finding::new(&META, ptr.clone(), format!("container `{label}` {what} (`{field}: true`)"))
                         .in_container(c)
-                        .with_fix(Fix::patch(
+                        .with_fix_from(cx, || Fix::patch(
                             format!("Remove `{field}` from `{label}`"),
                             remove_checked(&ptr, &Value::Bool(true)),
                         )),

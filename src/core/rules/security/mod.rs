@@ -68,6 +68,7 @@ mod tests {
     #[test]
     fn describe_wrapped_pointers_are_under_task_definition() {
         let mut td = base();
+        td["requiresCompatibilities"] = json!(["EC2"]);
         td["taskRoleArn"] = td["executionRoleArn"].clone();
         td["pidMode"] = "host".into();
         td["containerDefinitions"][0]["privileged"] = true.into();
@@ -91,7 +92,7 @@ mod tests {
     fn wrong_types_never_panic() {
         for value in hostile_documents() {
             let doc = Document::from_value(&value);
-            let cx = Context { doc: &doc, td: TaskDef::new(&doc) };
+            let cx = Context { doc: &doc, td: TaskDef::new(&doc), fixes: true };
             let mut out = Vec::new();
             for rule in RULES {
                 rule.check(&cx, &mut out);

@@ -101,7 +101,7 @@ impl Rule for MutableImage {
                 ),
             };
             out.push(
-                Finding::new(&META, c.ptr("image"), message).in_container(c).with_severity(severity).with_fix(
+                Finding::new(&META, c.ptr("image"), message).in_container(c).with_severity(severity).with_fix_from(cx, || 
                     Fix::advice(format!(
                         "Pin `{label}` to a version tag or to the digest (`…@sha256:<digest>`); the command prints the \
                          digest the tag points to now."

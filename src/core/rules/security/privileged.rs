@@ -34,6 +34,10 @@ impl Rule for Privileged {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        // On Fargate FAR011 already reports `privileged` as a registration error.
+        if cx.td.is_fargate() {
+            return;
+        }
         for c in &cx.td.containers {
             if c.bool("privileged") != Some(true) {
                 continue;
@@ -47,7 +51,7 @@ impl Rule for Privileged {
                     format!("container `{label}` is privileged: it has full access to the host and all capabilities"),
                 )
                 .in_container(c)
-                .with_fix(Fix::patch(
+                .with_fix_from(cx, || Fix::patch(
                     format!("Remove `privileged` from `{label}`"),
                     remove_checked(&ptr, &Value::Bool(true)),
                 )),
@@ -66,6 +70,8 @@ mod tests {
     fn flags_privileged_true() {
         let mut td = base();
         td["containerDefinitions"][0]["privileged"] = true.into();
+        assert!(check_value(&Privileged, td.clone()).is_empty(), "Fargate: FAR011 reports it");
+        td["requiresCompatibilities"] = serde_json::json!(["EC2"]);
         let f = check_value(&Privileged, td.clone());
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].pointer, "/containerDefinitions/0/privileged");

@@ -61,7 +61,7 @@ impl Rule for RootUser {
         let host_network = td.str("networkMode") == Some("host");
         for c in &td.containers {
             let user = match c.get("user") {
-                None => None,
+                None | Some(serde_json::Value::Null) => None,
                 Some(v) => match v.as_str() {
                     Some(u) if u.trim().is_empty() => None,
                     Some(u) => Some(u),
@@ -109,7 +109,7 @@ impl Rule for RootUser {
                     "Files the process writes (caches, PID files, sockets) must be writable by that user.".into(),
                 ])
             };
-            let mut f = Finding::new(&META, ptr, message).in_container(c).with_fix(fix);
+            let mut f = Finding::new(&META, ptr, message).in_container(c).with_fix_from(cx, || fix);
             if escalated {
                 f = f.with_severity(Severity::High);
             }

@@ -53,7 +53,7 @@ impl Rule for UnconfinedProfile {
                 out.push(
                     Finding::new(&META, ptr.clone(), format!("container `{label}` runs with {what} disabled"))
                         .in_container(c)
-                        .with_fix(Fix::patch(format!("Re-enable {what} for `{label}`"), remove_checked(&ptr, v))),
+                        .with_fix_from(cx, || Fix::patch(format!("Re-enable {what} for `{label}`"), remove_checked(&ptr, v))),
                 );
             }
         }

@@ -59,7 +59,7 @@ impl Rule for WritableRootFs {
                 ),
             };
             if is_datadog_agent(c) {
-                out.push(Finding::new(&META, ptr, message).in_container(c).with_fix(Fix::advice(
+                out.push(Finding::new(&META, ptr, message).in_container(c).with_fix_from(cx, || Fix::advice(
                     "The Datadog agent writes to its root filesystem: before setting readonlyRootFilesystem, give it \
                      writable volumes for /etc/datadog-agent (copied there by an init container running the agent \
                      image), /tmp and /opt/datadog-agent/run, as Datadog's read-only setup describes.",
@@ -67,7 +67,7 @@ impl Rule for WritableRootFs {
                 continue;
             }
             out.push(
-                Finding::new(&META, ptr, message).in_container(c).with_fix(
+                Finding::new(&META, ptr, message).in_container(c).with_fix_from(cx, || 
                     Fix::patch(
                         format!("Make the root filesystem of `{label}` read-only"),
                         json!([{"op": "add", "path": c.ptr("readonlyRootFilesystem"), "value": true}]),

@@ -76,7 +76,7 @@ impl Rule for AgentHealthCheck {
                     ),
                 )
             };
-            out.push(finding.in_container(agent).with_fix(fix));
+            out.push(finding.in_container(agent).with_fix_from(cx, || fix));
         }
     }
 }

@@ -69,7 +69,7 @@ impl Rule for AgentHostLocalhostBridge {
                         ),
                     )
                     .in_container(c)
-                    .with_fix(Fix::advice(
+                    .with_fix_from(cx, || Fix::advice(
                         "Point it at the instance (the agent daemon's host ports): set DD_AGENT_HOST at start-up \
                          from http://169.254.169.254/latest/meta-data/local-ipv4, or mount /var/run/datadog and use \
                          DD_TRACE_AGENT_URL=unix:///var/run/datadog/apm.socket; or use the awsvpc network mode",

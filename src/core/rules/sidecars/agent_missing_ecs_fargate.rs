@@ -66,7 +66,7 @@ impl Rule for AgentMissingEcsFargate {
                     "Make `environment` an array and add `{\"name\": \"ECS_FARGATE\", \"value\": \"true\"}` to it",
                 ),
             };
-            out.push(Finding::new(&META, pointer, message).in_container(agent).with_fix(fix));
+            out.push(Finding::new(&META, pointer, message).in_container(agent).with_fix_from(cx, || fix));
         }
     }
 }

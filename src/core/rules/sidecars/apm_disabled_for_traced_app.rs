@@ -59,7 +59,7 @@ impl Rule for ApmDisabledForTracedApp {
                     ),
                 )
                 .in_container(agent)
-                .with_fix(fix),
+                .with_fix_from(cx, || fix),
             );
         }
     }

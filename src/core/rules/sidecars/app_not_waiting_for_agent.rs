@@ -76,7 +76,7 @@ impl Rule for AppNotWaitingForAgent {
                     ),
                 )
                 .in_container(c)
-                .with_fix(fix),
+                .with_fix_from(cx, || fix),
             );
         }
     }

@@ -83,7 +83,7 @@ impl Rule for AppmeshEnvoyDependency {
                     ),
                 )
                 .in_container(c)
-                .with_fix(fix),
+                .with_fix_from(cx, || fix),
             );
         }
     }

@@ -120,7 +120,7 @@ impl Rule for CwsInert {
                     ),
                 )
                 .in_container(init)
-                .with_fix(Fix::advice(
+                .with_fix_from(cx, || Fix::advice(
                     "Add the Datadog agent container (public.ecr.aws/datadog/agent) with \
                      DD_RUNTIME_SECURITY_CONFIG_ENABLED=true and DD_RUNTIME_SECURITY_CONFIG_EBPFLESS_ENABLED=true, \
                      or remove the CWS init container",
@@ -173,7 +173,7 @@ impl Rule for CwsInert {
                     ),
                 )
                 .in_container(init)
-                .with_fix(Fix::advice(
+                .with_fix_from(cx, || Fix::advice(
                     "Mount the CWS volume read-only in the application container and prefix its entryPoint with \
                      `<mount>/cws-instrumentation`, `trace`, `--`; make it depend on the init container (SUCCESS)",
                 )),

@@ -109,7 +109,7 @@ impl Rule for CwsSetupIncomplete {
                         )
                         .in_container(init)
                         .with_severity(Severity::High)
-                        .with_fix(Fix::patch(
+                        .with_fix_from(cx, || Fix::patch(
                             "Mount the CWS volume writable in the init container",
                             json!([{"op": "replace", "path": ro, "value": false}]),
                         )),
@@ -129,7 +129,7 @@ impl Rule for CwsSetupIncomplete {
                      the task's PID namespace so the agent can see the processes the tracer reports",
                 )
                 .with_severity(Severity::Low)
-                .with_fix(Fix::patch(
+                .with_fix_from(cx, || Fix::patch(
                     "Share the PID namespace across the task's containers",
                     json!([{"op": op, "path": td.ptr("pidMode"), "value": "task"}]),
                 )),

@@ -1,6 +1,7 @@
 use super::common::{agents, env_entry, env_ptr, has_env_files, secrets_rules_flag};
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::TaskDef;
+use crate::core::model::{Container, TaskDef};
+use crate::core::rules::secrets::migrate::Target;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -38,24 +39,22 @@ fn looks_like_api_key(v: &str) -> bool {
     v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn secret_fix(td: &TaskDef<'_>) -> Fix {
-    let (account, region) = td.account_and_region();
-    let account = account.unwrap_or_else(|| "<account>".into());
-    let region = region.unwrap_or_else(|| "<region>".into());
-    Fix::advice(format!(
-        "Store the API key in Secrets Manager and inject it from `secrets` on the agent: \
-         `\"secrets\": [{{\"name\": \"DD_API_KEY\", \"valueFrom\": \
-         \"arn:aws:secretsmanager:{region}:{account}:secret:datadog/api-key\"}}]`, then remove `DD_API_KEY` from \
-         `environment`"
-    ))
-    .with_commands(vec![format!(
-        "aws secretsmanager create-secret --region {region} --name datadog/api-key --secret-string \"$DD_API_KEY\""
-    )])
-    .with_notes(vec![
-        "The task execution role needs secretsmanager:GetSecretValue on the secret (and kms:Decrypt for a \
-         customer-managed key); use the full secret ARN that create-secret prints."
-            .into(),
-    ])
+fn secret_fix(td: &TaskDef<'_>, agent: &Container<'_>) -> Fix {
+    // The same secret name, ARN, create-secret commands (value through a file, never on the
+    // command line) and IAM notes as the secrets rules' own fix.
+    let target = Target::new(td);
+    let name = target.secret_name(agent, "DD_API_KEY");
+    let arn = target.arn(&name);
+    target.fix(
+        format!(
+            "Store the API key in Secrets Manager and inject it from `secrets` on the agent: \
+             `\"secrets\": [{{\"name\": \"DD_API_KEY\", \"valueFrom\": \"{arn}\"}}]`"
+        ),
+        serde_json::json!([]),
+        "DD_API_KEY",
+        &name,
+        false,
+    )
 }
 
 impl Rule for DatadogApiKeySource {
@@ -94,7 +93,7 @@ impl Rule for DatadogApiKeySource {
                         Finding::new(&META, env_ptr(agent, i), message)
                             .in_container(agent)
                             .with_severity(Severity::Medium)
-                            .with_fix(secret_fix(td)),
+                            .with_fix_from(cx, || secret_fix(td, agent)),
                     );
                 }
                 Some((i, _)) => out.push(
@@ -108,7 +107,7 @@ impl Rule for DatadogApiKeySource {
                         ),
                     )
                     .in_container(agent)
-                    .with_fix(secret_fix(td)),
+                    .with_fix_from(cx, || secret_fix(td, agent)),
                 ),
                 None if has_env_files(agent) => {}
                 None => out.push(
@@ -123,7 +122,7 @@ impl Rule for DatadogApiKeySource {
                         ),
                     )
                     .in_container(agent)
-                    .with_fix(secret_fix(td)),
+                    .with_fix_from(cx, || secret_fix(td, agent)),
                 ),
             }
         }
@@ -153,8 +152,10 @@ mod tests {
         assert_eq!(f[0].severity, Severity::High);
         assert_eq!(f[0].pointer, "/containerDefinitions/1");
         let fix = f[0].fix.as_ref().unwrap();
-        assert!(fix.description.contains("arn:aws:secretsmanager:us-east-1:123456789012:secret:datadog/api-key"));
-        assert!(fix.commands[0].contains("\"$DD_API_KEY\""));
+        assert!(fix.description.contains("arn:aws:secretsmanager:us-east-1:123456789012:secret:web/datadog-agent/DD_API_KEY"));
+        // The same create-secret recipe as the secrets rules: the value goes through a file.
+        assert!(fix.commands.iter().any(|c| c.contains("create-secret") && c.contains("--secret-string file://")));
+        assert!(fix.commands.iter().all(|c| !c.contains("$DD_API_KEY")));
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl Rule for DatadogSite {
                             SITES.join(", ")
                         )),
                     };
-                    out.push(Finding::new(&META, env_ptr(agent, i), message).in_container(agent).with_fix(fix));
+                    out.push(Finding::new(&META, env_ptr(agent, i), message).in_container(agent).with_fix_from(cx, || fix));
                 }
                 None => {
                     if declares(agent, "DD_SITE")
@@ -128,7 +128,7 @@ impl Rule for DatadogSite {
                         )
                         .in_container(agent)
                         .with_severity(Severity::Low)
-                        .with_fix(Fix::advice(format!(
+                        .with_fix_from(cx, || Fix::advice(format!(
                             "Add `{{\"name\": \"DD_SITE\", \"value\": \"<site>\"}}` to the agent's `environment`, \
                              with the site of your organisation: one of {}",
                             SITES.join(", ")

@@ -87,7 +87,7 @@ impl Rule for FirelensDatadogHost {
                     ),
                 )
                 .in_container(c)
-                .with_fix(fix),
+                .with_fix_from(cx, || fix),
             );
         }
     }

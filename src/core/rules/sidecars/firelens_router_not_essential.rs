@@ -52,7 +52,7 @@ impl Rule for FirelensRouterNotEssential {
                     ),
                 )
                 .in_container(router)
-                .with_fix(Fix::patch(
+                .with_fix_from(cx, || Fix::patch(
                     "Mark the log router essential",
                     json!([{"op": "replace", "path": router.ptr("essential"), "value": true}]),
                 )),

@@ -94,7 +94,7 @@ impl Rule for LogsNotInDatadog {
              with the `datadog` output, and {agent_part}; the logs appear in Datadog only if a Datadog Forwarder \
              is subscribed to the log group"
         );
-        out.push(Finding::new(&META, pointer, message).in_container(first).with_fix(Fix::advice(
+        out.push(Finding::new(&META, pointer, message).in_container(first).with_fix_from(cx, || Fix::advice(
             "Add a FireLens log router (aws-for-fluent-bit, `firelensConfiguration` type `fluentbit`) and set \
                  the application's `logConfiguration` to `awsfirelens` with options `Name: datadog`, \
                  `Host: http-intake.logs.<DD_SITE>`, `TLS: on`, `provider: ecs`, `dd_service`, `dd_source` and the \

@@ -171,7 +171,7 @@ impl Rule for MigrationInServiceTask {
                  pg_advisory_lock, MySQL GET_LOCK) and exit 0 when there is nothing to do."
                     .into(),
             ]);
-            out.push(Finding::new(&META, pointer, message).in_container(c).with_fix(fix));
+            out.push(Finding::new(&META, pointer, message).in_container(c).with_fix_from(cx, || fix));
         }
     }
 }

@@ -72,7 +72,7 @@ impl Rule for UnifiedServiceTagging {
                     ),
                 )
                 .in_container(c)
-                .with_fix(Fix::advice(format!(
+                .with_fix_from(cx, || Fix::advice(format!(
                     "Add to `{label}`: `\"dockerLabels\": {{\"com.datadoghq.tags.service\": \"{service}\", \
                      \"com.datadoghq.tags.env\": \"<env>\", \"com.datadoghq.tags.version\": \"<version>\"}}` and \
                      the same values as `DD_SERVICE`, `DD_ENV`, `DD_VERSION` in `environment`"

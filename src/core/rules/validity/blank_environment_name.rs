@@ -49,7 +49,7 @@ impl Rule for BlankEnvironmentName {
                             ),
                         )
                         .in_container(c)
-                        .with_fix(Fix::patch("Remove the nameless entry", json!([{"op": "remove", "path": pointer}]))),
+                        .with_fix_from(cx, || Fix::patch("Remove the nameless entry", json!([{"op": "remove", "path": pointer}]))),
                     );
                 }
             }

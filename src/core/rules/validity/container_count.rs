@@ -41,7 +41,7 @@ impl Rule for ContainerCount {
                     td.ptr("containerDefinitions"),
                     "`containerDefinitions` is empty (ECS: \"Container list cannot be empty.\")",
                 )
-                .with_fix(Fix::advice("Add at least one container definition with a `name` and an `image`")),
+                .with_fix_from(cx, || Fix::advice("Add at least one container definition with a `name` and an `image`")),
             );
         } else if list.len() > MAX_CONTAINERS {
             out.push(
@@ -53,7 +53,7 @@ impl Rule for ContainerCount {
                         list.len()
                     ),
                 )
-                .with_fix(Fix::advice("Split the task into several task definitions or merge sidecars")),
+                .with_fix_from(cx, || Fix::advice("Split the task into several task definitions or merge sidecars")),
             );
         }
     }

@@ -42,7 +42,7 @@ impl Rule for ContainerCpuExceedsTask {
                          all container 'cpu' values cannot be greater than the value of the task 'cpu'.\")"
                     ),
                 )
-                .with_fix(Fix::advice("Lower the containers' cpu or raise the task cpu")),
+                .with_fix_from(cx, || Fix::advice("Lower the containers' cpu or raise the task cpu")),
             );
         }
     }

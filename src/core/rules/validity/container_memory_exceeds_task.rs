@@ -44,7 +44,7 @@ impl Rule for ContainerMemoryExceedsTask {
                         ),
                     )
                     .in_container(c)
-                    .with_fix(Fix::advice(format!("Lower the container's memory to at most {task} MiB, or raise the task's"))),
+                    .with_fix_from(cx, || Fix::advice(format!("Lower the container's memory to at most {task} MiB, or raise the task's"))),
                 );
             }
         }

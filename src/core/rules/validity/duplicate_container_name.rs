@@ -41,7 +41,7 @@ impl Rule for DuplicateContainerName {
                     ),
                 )
                 .in_container(c)
-                .with_fix(Fix::advice(format!("Rename this `{name}` container and update the references to it"))),
+                .with_fix_from(cx, || Fix::advice(format!("Rename this `{name}` container and update the references to it"))),
             );
         }
     }

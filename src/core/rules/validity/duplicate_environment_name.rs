@@ -51,7 +51,7 @@ impl Rule for DuplicateEnvironmentName {
                         ),
                     )
                     .in_container(c)
-                    .with_fix(fix),
+                    .with_fix_from(cx, || fix),
                 );
             }
         }

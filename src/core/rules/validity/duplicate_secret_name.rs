@@ -61,7 +61,7 @@ impl Rule for DuplicateSecretName {
                             ),
                         )
                         .in_container(c)
-                        .with_fix(fix),
+                        .with_fix_from(cx, || fix),
                     );
                 }
             }

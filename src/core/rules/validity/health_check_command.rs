@@ -41,7 +41,7 @@ impl Rule for HealthCheckCommand {
                 out.push(
                     Finding::new(&META, pointer, format!("container `{}`: `healthCheck.command` is empty", c.label()))
                         .in_container(c)
-                        .with_fix(Fix::advice(
+                        .with_fix_from(cx, || Fix::advice(
                             "Write the check, e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]",
                         )),
                 );
@@ -71,7 +71,7 @@ impl Rule for HealthCheckCommand {
                     format!("container `{}`: `healthCheck.command` must start with `CMD` or `CMD-SHELL`", c.label()),
                 )
                 .in_container(c)
-                .with_fix(fix),
+                .with_fix_from(cx, || fix),
             );
         }
     }

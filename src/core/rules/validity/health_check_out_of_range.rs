@@ -55,7 +55,7 @@ impl Rule for HealthCheckOutOfRange {
                         ),
                     )
                     .in_container(c)
-                    .with_fix(Fix::patch(
+                    .with_fix_from(cx, || Fix::patch(
                         format!("Set `healthCheck.{field}` to {clamped}"),
                         json!([{"op": "replace", "path": pointer, "value": clamped}]),
                     )),

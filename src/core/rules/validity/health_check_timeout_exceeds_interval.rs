@@ -49,7 +49,7 @@ impl Rule for HealthCheckTimeoutExceedsInterval {
                     ),
                 )
                 .in_container(c)
-                .with_fix(Fix::advice("Make `timeout` shorter than `interval`")),
+                .with_fix_from(cx, || Fix::advice("Make `timeout` shorter than `interval`")),
             );
         }
     }

@@ -57,7 +57,7 @@ impl Rule for HostPortMismatch {
                         ),
                     )
                     .in_container(c)
-                    .with_fix(Fix::patch(
+                    .with_fix_from(cx, || Fix::patch(
                         format!("Set hostPort to {container}"),
                         json!([{"op": "replace", "path": pointer, "value": container}]),
                     )),

@@ -53,7 +53,7 @@ impl Rule for InferenceAcceleratorMismatch {
                             ),
                         )
                         .in_container(c)
-                        .with_fix(Fix::advice("Declare the device in `inferenceAccelerators` or use a declared name")),
+                        .with_fix_from(cx, || Fix::advice("Declare the device in `inferenceAccelerators` or use a declared name")),
                     );
                 }
             }
@@ -66,7 +66,7 @@ impl Rule for InferenceAcceleratorMismatch {
                         format!("{}/{i}/deviceName", td.ptr("inferenceAccelerators")),
                         format!("inference accelerator `{d}` is declared but no container requires it"),
                     )
-                    .with_fix(Fix::advice("Reference it from a container's `resourceRequirements`, or remove it")),
+                    .with_fix_from(cx, || Fix::advice("Reference it from a container's `resourceRequirements`, or remove it")),
                 );
             }
         }

@@ -67,7 +67,7 @@ impl Rule for InvalidAwslogsOptions {
                 out.push(
                     Finding::new(&META, at, format!("container `{}`: the awslogs driver requires {list}", c.label()))
                         .in_container(c)
-                        .with_fix(Fix::advice("Add the log group name and its Region to `logConfiguration.options`")),
+                        .with_fix_from(cx, || Fix::advice("Add the log group name and its Region to `logConfiguration.options`")),
                 );
             }
             let Some(opts) = opts else { continue };
@@ -90,7 +90,7 @@ impl Rule for InvalidAwslogsOptions {
                              options: {k}\")"
                         ),
                     )
-                    .with_fix(remove());
+                    .with_fix_from(cx, || remove());
                     if k.starts_with("awslogs-") {
                         // A Docker awslogs option ECS does not document: maybe accepted, surely unusual.
                         f = f.with_severity(Severity::Medium);
@@ -106,14 +106,14 @@ impl Rule for InvalidAwslogsOptions {
                              awslogs option 'awslogs-create-group' should only be set to 'true', else omit option.\")"
                         ),
                     )
-                    .with_fix(remove())
+                    .with_fix_from(cx, || remove())
                 } else {
                     Finding::new(
                         &META,
                         pointer.clone(),
                         format!("container `{label}`: log `mode` must be `blocking` or `non-blocking`"),
                     )
-                    .with_fix(Fix::patch(
+                    .with_fix_from(cx, || Fix::patch(
                         "Use `non-blocking`",
                         json!([{"op": "replace", "path": pointer, "value": "non-blocking"}]),
                     ))
@@ -131,7 +131,7 @@ impl Rule for InvalidAwslogsOptions {
                     ),
                 )
                 .in_container(c)
-                .with_fix(Fix::advice("Keep only one of the two"))
+                .with_fix_from(cx, || Fix::advice("Keep only one of the two"))
                 .with_severity(Severity::Low);
                 f.blocks_registration = false;
                 out.push(f);

@@ -57,7 +57,7 @@ impl Rule for InvalidEfsVolume {
                                 volume_name(v, i)
                             ),
                         )
-                        .with_fix(Fix::patch(
+                        .with_fix_from(cx, || Fix::patch(
                             "Enable transit encryption",
                             json!([{"op": op, "path": pointer, "value": "ENABLED"}]),
                         )),
@@ -74,7 +74,7 @@ impl Rule for InvalidEfsVolume {
                                 volume_name(v, i)
                             ),
                         )
-                        .with_fix(Fix::patch("Remove `rootDirectory`", json!([{"op": "remove", "path": pointer}]))),
+                        .with_fix_from(cx, || Fix::patch("Remove `rootDirectory`", json!([{"op": "remove", "path": pointer}]))),
                     );
                 }
             }
@@ -91,7 +91,7 @@ impl Rule for InvalidEfsVolume {
                                 volume_name(v, i)
                             ),
                         )
-                        .with_fix(Fix::patch("Remove `rootDirectory`", json!([{"op": "remove", "path": pointer}]))),
+                        .with_fix_from(cx, || Fix::patch("Remove `rootDirectory`", json!([{"op": "remove", "path": pointer}]))),
                     );
                 }
             }

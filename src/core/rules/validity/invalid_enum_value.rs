@@ -65,7 +65,7 @@ impl Rule for InvalidEnumValue {
                 }
                 None => Fix::advice(format!("Use one of {}", one_of(allowed))),
             };
-            let mut finding = finding_at(&META, td, path, message).with_fix(fix);
+            let mut finding = finding_at(&META, td, path, message).with_fix_from(cx, || fix);
             if path.last_key() == Some("protocol") && path.segs().iter().any(|s| matches!(s, Seg::Key("portMappings")))
             {
                 // "Amazon ECS treats any other specified value as tcp" (ECS API PortMapping.protocol).
@@ -107,7 +107,7 @@ impl Rule for InvalidEnumValue {
                             ),
                         )
                         .in_container(c)
-                        .with_fix(fix)
+                        .with_fix_from(cx, || fix)
                         .with_severity(Severity::Medium);
                         f.blocks_registration = false;
                         out.push(f);
@@ -131,7 +131,7 @@ impl Rule for InvalidEnumValue {
                         ),
                     )
                     .in_container(c)
-                    .with_fix(Fix::advice("Use a documented tmpfs mount option (`rw`, `noexec`, `nosuid`, `size`… )"))
+                    .with_fix_from(cx, || Fix::advice("Use a documented tmpfs mount option (`rw`, `noexec`, `nosuid`, `size`… )"))
                     .with_severity(Severity::Low);
                     f.blocks_registration = false;
                     out.push(f);

@@ -61,7 +61,7 @@ impl Rule for InvalidEnvironmentFile {
                                     ),
                                 )
                                 .in_container(c)
-                                .with_fix(Fix::advice("Rename the S3 object to end in `.env`")),
+                                .with_fix_from(cx, || Fix::advice("Rename the S3 object to end in `.env`")),
                             );
                         }
                     }
@@ -92,7 +92,7 @@ impl Rule for InvalidEnvironmentFile {
                                 ),
                             )
                             .in_container(c)
-                            .with_fix(fix),
+                            .with_fix_from(cx, || fix),
                         );
                     }
                 }

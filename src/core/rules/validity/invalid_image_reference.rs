@@ -60,7 +60,7 @@ impl Rule for InvalidImageReference {
                 out.push(
                     Finding::new(&META, c.ptr("image"), format!("container `{}`: image {problem}", c.label()))
                         .in_container(c)
-                        .with_fix(Fix::advice(
+                        .with_fix_from(cx, || Fix::advice(
                             "Write the image as `registry/repository:tag` or `registry/repository@sha256:<digest>`",
                         )),
                 );

@@ -98,7 +98,7 @@ impl Rule for InvalidName {
                         problem(family)
                     ),
                 )
-                .with_fix(Fix::patch(
+                .with_fix_from(cx, || Fix::patch(
                     format!("Use `{fixed}`"),
                     json!([{"op": "replace", "path": td.ptr("family"), "value": fixed}]),
                 )),
@@ -127,7 +127,7 @@ impl Rule for InvalidName {
                     ),
                 )
                 .in_container(c)
-                .with_fix(fix),
+                .with_fix_from(cx, || fix),
             );
         }
         for (i, v) in td.volumes() {
@@ -140,7 +140,7 @@ impl Rule for InvalidName {
                     format!("{}/{i}/name", td.ptr("volumes")),
                     format!("volume name `{}` {}", name.chars().take(80).collect::<String>(), problem(name)),
                 )
-                .with_fix(Fix::advice("Rename the volume (and the `sourceVolume` of its mount points)")),
+                .with_fix_from(cx, || Fix::advice("Rename the volume (and the `sourceVolume` of its mount points)")),
             );
         }
         for c in &td.containers {

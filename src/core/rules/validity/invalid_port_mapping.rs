@@ -63,7 +63,7 @@ impl Rule for InvalidPortMapping {
                     out.push(
                         Finding::new(&META, pointer, format!("container `{label}`: {message}"))
                             .in_container(c)
-                            .with_fix(Fix::advice(advice)),
+                            .with_fix_from(cx, || Fix::advice(advice)),
                     );
                 };
                 let range = obj.get("containerPortRange").and_then(Value::as_str);

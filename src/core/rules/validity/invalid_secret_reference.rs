@@ -110,7 +110,7 @@ impl Rule for InvalidSecretReference {
                             format!("container `{}`: the valueFrom of {what} `{name}` {problem}", c.label()),
                         )
                         .in_container(c)
-                        .with_fix(Fix::advice(
+                        .with_fix_from(cx, || Fix::advice(
                             "Use arn:aws:secretsmanager:<region>:<account>:secret:<name>[:<json-key>::] or an SSM parameter ARN/name",
                         )),
                     );

@@ -50,7 +50,7 @@ impl Rule for InvalidTags {
                 "`tags` is an empty list, which RegisterTaskDefinition refuses (\"Tags can not be empty.\"); ecs-lens \
                  drops it when it registers",
             )
-            .with_fix(Fix::patch("Remove the empty `tags`", json!([{"op": "remove", "path": pointer}])))
+            .with_fix_from(cx, || Fix::patch("Remove the empty `tags`", json!([{"op": "remove", "path": pointer}])))
             .with_severity(Severity::Info);
             f.blocks_registration = false;
             out.push(f);

@@ -55,7 +55,7 @@ impl Rule for InvalidTaskSize {
                         td.ptr("cpu"),
                         format!("task cpu {p} (ECS: \"Invalid 'cpu' setting for task.\")"),
                     )
-                    .with_fix(Fix::advice("Use CPU units such as \"256\" or \"1024\", or vCPUs such as \"1 vCPU\"")),
+                    .with_fix_from(cx, || Fix::advice("Use CPU units such as \"256\" or \"1024\", or vCPUs such as \"1 vCPU\"")),
                 );
             }
         }
@@ -67,7 +67,7 @@ impl Rule for InvalidTaskSize {
                         td.ptr("memory"),
                         "task memory is not a number of MiB or GB (ECS: \"Invalid 'memory' setting for task.\")",
                     )
-                    .with_fix(Fix::advice("Use MiB such as \"512\" or GB such as \"1 GB\"")),
+                    .with_fix_from(cx, || Fix::advice("Use MiB such as \"512\" or GB such as \"1 GB\"")),
                 );
             }
         }

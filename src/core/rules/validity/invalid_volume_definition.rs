@@ -53,7 +53,7 @@ impl Rule for InvalidVolumeDefinition {
                             format!("{}/{i}/configuredAtLaunch", td.ptr("volumes")),
                             "more than one volume is `configuredAtLaunch`; a task definition may have only one",
                         )
-                        .with_fix(Fix::advice("Keep `configuredAtLaunch` on a single volume")),
+                        .with_fix_from(cx, || Fix::advice("Keep `configuredAtLaunch` on a single volume")),
                     );
                 }
             }
@@ -66,7 +66,7 @@ impl Rule for InvalidVolumeDefinition {
                         format!("{}/{i}/{second}", td.ptr("volumes")),
                         format!("volumes[{i}] combines {}; a volume has exactly one type", list.join(" and ")),
                     )
-                    .with_fix(Fix::advice("Keep one configuration, or split the volume into two named volumes")),
+                    .with_fix_from(cx, || Fix::advice("Keep one configuration, or split the volume into two named volumes")),
                 );
             }
         }
@@ -77,7 +77,7 @@ impl Rule for InvalidVolumeDefinition {
                 format!("{}/{dup}/name", td.ptr("volumes")),
                 format!("volume name `{name}` is also used by volumes[{first}]"),
             )
-            .with_fix(Fix::advice("Give each volume a distinct name"))
+            .with_fix_from(cx, || Fix::advice("Give each volume a distinct name"))
             .with_severity(Severity::Medium);
             f.blocks_registration = false;
             out.push(f);

@@ -35,7 +35,7 @@ impl Rule for InvalidVolumesFrom {
                     out.push(
                         Finding::new(&META, pointer, format!("container `{}` takes volumes from itself", c.label()))
                             .in_container(c)
-                            .with_fix(Fix::advice("Remove the entry or name another container")),
+                            .with_fix_from(cx, || Fix::advice("Remove the entry or name another container")),
                     );
                     continue;
                 }
@@ -62,7 +62,7 @@ impl Rule for InvalidVolumesFrom {
                         ),
                     )
                     .in_container(c)
-                    .with_fix(fix),
+                    .with_fix_from(cx, || fix),
                 );
             }
         }

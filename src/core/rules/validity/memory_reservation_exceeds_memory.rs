@@ -44,7 +44,7 @@ impl Rule for MemoryReservationExceedsMemory {
                 ),
             )
             .in_container(c)
-            .with_fix(Fix::advice("Lower `memoryReservation` below `memory`, or drop one of the two"));
+            .with_fix_from(cx, || Fix::advice("Lower `memoryReservation` below `memory`, or drop one of the two"));
             if res == mem {
                 f = f.with_severity(Severity::Low);
                 f.blocks_registration = false;

@@ -114,7 +114,7 @@ mod tests {
     use serde_json::{json, Value};
 
     fn run_all(doc: &Document) -> Vec<Finding> {
-        let cx = Context { doc, td: TaskDef::new(doc) };
+        let cx = Context { doc, td: TaskDef::new(doc), fixes: true };
         let mut out = Vec::new();
         for rule in RULES {
             rule.check(&cx, &mut out);
@@ -153,7 +153,7 @@ mod tests {
                 continue; // a 64 KiB example would not be an example
             }
             let doc = Document::parse(m.example).unwrap();
-            let cx = Context { doc: &doc, td: TaskDef::new(&doc) };
+            let cx = Context { doc: &doc, td: TaskDef::new(&doc), fixes: true };
             let mut out = Vec::new();
             rule.check(&cx, &mut out);
             assert!(!out.is_empty(), "{} {}: its example does not trigger it", m.id, m.name);

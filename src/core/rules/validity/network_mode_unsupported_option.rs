@@ -44,7 +44,7 @@ impl Rule for NetworkModeUnsupportedOption {
                 _ => false,
             };
             let mut report = |field: &str, message: String| {
-                out.push(Finding::new(&META, c.ptr(field), message).in_container(c).with_fix(Fix::patch(
+                out.push(Finding::new(&META, c.ptr(field), message).in_container(c).with_fix_from(cx, || Fix::patch(
                     format!("Remove `{field}`"),
                     json!([{"op": "remove", "path": c.ptr(field)}]),
                 )));

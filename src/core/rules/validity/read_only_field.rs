@@ -56,7 +56,7 @@ impl Rule for ReadOnlyField {
         );
         out.push(
             Finding::new(&META, td.ptr(first), message)
-                .with_fix(Fix::patch("Remove the read-only fields", Value::Array(ops))),
+                .with_fix_from(cx, || Fix::patch("Remove the read-only fields", Value::Array(ops))),
         );
     }
 }

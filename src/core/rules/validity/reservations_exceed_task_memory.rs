@@ -51,7 +51,7 @@ impl Rule for ReservationsExceedTaskMemory {
                          the value of the task 'memory'.\")"
                     ),
                 )
-                .with_fix(Fix::advice("Lower the reservations or raise the task memory")),
+                .with_fix_from(cx, || Fix::advice("Lower the reservations or raise the task memory")),
             );
         } else if reserved > task {
             let mut f = Finding::new(
@@ -62,7 +62,7 @@ impl Rule for ReservationsExceedTaskMemory {
                      task's {task} MiB"
                 ),
             )
-            .with_fix(Fix::advice("Give the containers reservations that fit in the task, or raise the task memory"))
+            .with_fix_from(cx, || Fix::advice("Give the containers reservations that fit in the task, or raise the task memory"))
             .with_severity(Severity::Medium);
             f.blocks_registration = false;
             out.push(f);

@@ -103,7 +103,7 @@ impl Rule for TaskDefinitionTooLarge {
                          {MAX_BYTES} (ECS: \"Actual length: '{len}'. Max allowed length is '{MAX_BYTES}' bytes.\")"
                     ),
                 )
-                .with_fix(advice),
+                .with_fix_from(cx, || advice),
             );
         } else if len > WARN_BYTES {
             let mut f = Finding::new(
@@ -111,7 +111,7 @@ impl Rule for TaskDefinitionTooLarge {
                 pointer,
                 format!("the task definition is {len} bytes, over 90% of ECS's {MAX_BYTES}-byte limit"),
             )
-            .with_fix(advice)
+            .with_fix_from(cx, || advice)
             .with_severity(Severity::Low);
             f.blocks_registration = false;
             out.push(f);

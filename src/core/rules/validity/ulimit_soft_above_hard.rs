@@ -44,7 +44,7 @@ impl Rule for UlimitSoftAboveHard {
                         format!("container `{}`: ulimit `{name}` has softLimit {soft} above hardLimit {hard}", c.label()),
                     )
                     .in_container(c)
-                    .with_fix(Fix::patch(
+                    .with_fix_from(cx, || Fix::patch(
                         format!("Raise hardLimit to {soft}"),
                         json!([{"op": "replace", "path": format!("{}/{i}/hardLimit", c.ptr("ulimits")), "value": soft}]),
                     )),

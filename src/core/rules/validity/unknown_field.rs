@@ -60,7 +60,7 @@ impl Rule for UnknownField {
                     Fix::patch(format!("Remove `{key}`"), json!([{"op": "remove", "path": at}])),
                 ),
             };
-            out.push(finding_at(&META, td, path, message).with_fix(fix));
+            out.push(finding_at(&META, td, path, message).with_fix_from(cx, || fix));
         });
     }
 }

@@ -51,7 +51,7 @@ impl Rule for UnknownProxyContainer {
                     suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
                 ),
             )
-            .with_fix(fix),
+            .with_fix_from(cx, || fix),
         );
     }
 }

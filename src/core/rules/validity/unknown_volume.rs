@@ -51,7 +51,7 @@ impl Rule for UnknownVolume {
                     }
                     None => Fix::advice(format!("Add a volume named `{src}` to `volumes`, or mount a defined one")),
                 };
-                out.push(Finding::new(&META, pointer, message).in_container(c).with_fix(fix));
+                out.push(Finding::new(&META, pointer, message).in_container(c).with_fix_from(cx, || fix));
             }
         }
     }

@@ -99,7 +99,7 @@ impl Rule for WrongJsonType {
                 } else {
                     Fix::advice(format!("Remove the null element `{what}` from its array"))
                 };
-                out.push(finding_at(&META, td, path, message).with_fix(fix));
+                out.push(finding_at(&META, td, path, message).with_fix_from(cx, || fix));
                 return;
             }
             let task_size = path.container_index().is_none() && path.segs().len() == 1;
@@ -114,7 +114,7 @@ impl Rule for WrongJsonType {
                 Some((desc, new)) => Fix::patch(desc, json!([{"op": "replace", "path": at, "value": new}])),
                 None => Fix::advice(format!("Write `{what}` as {}", ty.describe())),
             };
-            out.push(finding_at(&META, td, path, message).with_fix(fix));
+            out.push(finding_at(&META, td, path, message).with_fix_from(cx, || fix));
         });
     }
 }
