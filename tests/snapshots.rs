@@ -38,7 +38,7 @@ fn seed_graph() {
 #[test]
 fn seed_secrets_fix_diff() {
     let before = Document::parse(SEED).unwrap();
-    let fixed = fix::apply_fixes(&before, &LintOptions { select: vec!["SEC001".into()], ignore: vec![] }, false);
+    let fixed = fix::apply_fixes(&before, &LintOptions { select: vec!["SEC001".into()], ..Default::default() }, false);
     let after = Document::from_value(&fixed.value);
     let d = diff::diff(&before, &after);
     insta::assert_json_snapshot!(d.changes);

@@ -194,7 +194,7 @@ fn print(s: &str) -> Result<(), String> {
 }
 
 fn lint(args: LintArgs) -> Result<ExitCode, String> {
-    let options = LintOptions { select: args.select, ignore: args.ignore };
+    let options = LintOptions { select: args.select, ignore: args.ignore, skip_fixes: false };
     for id in options.select.iter().chain(&options.ignore) {
         if rules::rule(id).is_none() {
             return Err(format!("unknown rule `{id}` (see `ecs-lens rules`)"));
@@ -310,7 +310,7 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     }
     let doc = load(&args.file)?;
     let outcome =
-        crate::core::fix::apply_fixes(&doc, &LintOptions { select: args.rules.clone(), ignore: vec![] }, args.unsafe_fixes);
+        crate::core::fix::apply_fixes(&doc, &LintOptions { select: args.rules.clone(), ..Default::default() }, args.unsafe_fixes);
     let text = serde_json::to_string_pretty(&outcome.value).map_err(|e| e.to_string())? + "\n";
     let target = if args.in_place { Some(args.file.clone()) } else { args.output.clone() };
     match &target {

@@ -132,7 +132,13 @@ impl Document {
                     offset: 0,
                 });
             };
-            let mut b = Builder::default();
+            // About one node per 10 bytes of pretty-printed task definition.
+            let mut b = Builder {
+                nodes: Vec::with_capacity(text.len() / 10 + 8),
+                kids: Vec::with_capacity(text.len() / 10 + 8),
+                scratch: Vec::with_capacity(64),
+                duplicate_keys: Vec::new(),
+            };
             let start = ast_range(&ast).start as u32;
             let (value, _) = b.build(&ast, start, &mut Vec::new());
             (value, b.nodes, b.kids, b.duplicate_keys)
