@@ -18,6 +18,8 @@ pub struct TaskDef<'a> {
     pub containers: Vec<Container<'a>>,
     /// The tags and their pointer, wherever the document's shape keeps them.
     pub tags: Option<(&'a Value, String)>,
+    fargate: bool,
+    os_family: &'a str,
 }
 
 static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
@@ -37,7 +39,15 @@ impl<'a> TaskDef<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        TaskDef { obj, base, containers, tags: doc.tags() }
+        let fargate = member(obj, "requiresCompatibilities")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|c| c.as_str() == Some("FARGATE")));
+        let os_family = member(obj, "runtimePlatform")
+            .and_then(Value::as_object)
+            .and_then(|r| member(r, "operatingSystemFamily"))
+            .and_then(Value::as_str)
+            .unwrap_or("LINUX");
+        TaskDef { obj, base, containers, tags: doc.tags(), fargate, os_family }
     }
 
     /// Pointer of a task-level field (`ptr("cpu")` → "/cpu" or "/taskDefinition/cpu").
@@ -63,8 +73,7 @@ impl<'a> TaskDef<'a> {
     }
 
     pub fn requires_compatibilities(&self) -> impl Iterator<Item = &'a str> {
-        self.obj
-            .get("requiresCompatibilities")
+        self.get("requiresCompatibilities")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -73,25 +82,21 @@ impl<'a> TaskDef<'a> {
 
     /// True when the task definition asks for Fargate validation.
     pub fn is_fargate(&self) -> bool {
-        self.requires_compatibilities().any(|c| c == "FARGATE")
+        self.fargate
     }
 
     /// Task-level cpu in CPU units, accepting "256", 256 and "0.25 vCPU".
     pub fn cpu_units(&self) -> Option<u32> {
-        parse_cpu_units(self.obj.get("cpu")?)
+        parse_cpu_units(self.get("cpu")?)
     }
 
     /// Task-level memory in MiB, accepting "512", 512 and "0.5 GB".
     pub fn memory_mib(&self) -> Option<u32> {
-        parse_memory_mib(self.obj.get("memory")?)
+        parse_memory_mib(self.get("memory")?)
     }
 
     pub fn os_family(&self) -> &'a str {
-        self.obj
-            .get("runtimePlatform")
-            .and_then(|r| r.get("operatingSystemFamily"))
-            .and_then(Value::as_str)
-            .unwrap_or("LINUX")
+        self.os_family
     }
 
     pub fn is_windows(&self) -> bool {
@@ -104,8 +109,7 @@ impl<'a> TaskDef<'a> {
 
     /// Volumes with their index.
     pub fn volumes(&self) -> impl Iterator<Item = (usize, &'a Map<String, Value>)> {
-        self.obj
-            .get("volumes")
+        self.get("volumes")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()

@@ -1,7 +1,6 @@
-use serde_json::json;
-
 use super::graph::Names;
 use crate::core::finding::{Finding, Fix};
+use crate::core::rules::security::util::{add, one};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -47,7 +46,6 @@ impl Rule for CompletionOnEssential {
                 if !target.essential() {
                     continue;
                 }
-                let others_essential = td.containers.iter().enumerate().any(|(i, o)| i != t && o.essential());
                 let label = c.label();
                 let tname = target.label();
                 let f = Finding::new(
@@ -58,22 +56,23 @@ impl Rule for CompletionOnEssential {
                          (`essential` {}); ECS rejects this: \"A dependency container with SUCCESS or COMPLETE \
                          condition cannot be an essential container\"",
                         if d.condition == "SUCCESS" { "exit successfully" } else { "exit" },
-                        if target.obj.contains_key("essential") { "is true" } else { "is omitted, which means true" },
+                        if target.get("essential").is_some() { "is true" } else { "is omitted, which means true" },
                     ),
                 )
                 .in_container(c);
-                let fix = if others_essential {
-                    Fix::patch(
-                        format!("Mark `{tname}` as non-essential: it is meant to run to completion"),
-                        json!([{"op": "add", "path": target.ptr("essential"), "value": false}]),
-                    )
-                } else {
-                    Fix::advice(format!(
-                        "`{tname}` is the only essential container, so it cannot simply be made non-essential: \
-                         wait for `START` or `HEALTHY` instead, or make another container essential."
-                    ))
-                };
-                out.push(f.with_fix_from(cx, || fix));
+                out.push(f.with_fix_from(cx, || {
+                    if td.containers.iter().enumerate().any(|(i, o)| i != t && o.essential()) {
+                        Fix::patch(
+                            format!("Mark `{tname}` as non-essential: it is meant to run to completion"),
+                            one(add(target.ptr("essential"), false)),
+                        )
+                    } else {
+                        Fix::advice(format!(
+                            "`{tname}` is the only essential container, so it cannot simply be made non-essential: \
+                             wait for `START` or `HEALTHY` instead, or make another container essential."
+                        ))
+                    }
+                }));
             }
         }
     }
@@ -84,7 +83,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
-    use serde_json::Value;
+    use serde_json::{json, Value};
 
     fn td(essential: Option<bool>, condition: &str) -> Value {
         let mut td = base();

@@ -1,4 +1,4 @@
-use super::graph::{cycles, edges, Names, Via};
+use super::graph::{cycles, edges, has_cycle, Names, Via};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -36,13 +36,17 @@ impl Rule for DependencyCycle {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        let has_edges = td.containers.iter().any(|c| {
-            c.obj.contains_key("dependsOn") || c.obj.contains_key("links") || c.obj.contains_key("volumesFrom")
-        });
+        let has_edges = td
+            .containers
+            .iter()
+            .any(|c| c.obj.keys().any(|k| matches!(k.as_str(), "dependsOn" | "links" | "volumesFrom")));
         if !has_edges {
             return;
         }
         let names = Names::new(td);
+        if has_cycle(td, &names, true) == Some(false) {
+            return;
+        }
         let edges = edges(td, &names, true);
         for cycle in cycles(td.containers.len(), &edges) {
             let first = edges[cycle[0]];
@@ -65,10 +69,12 @@ impl Rule for DependencyCycle {
             };
             let mut f = Finding::new(&META, first.pointer(td), message).in_container(&td.containers[first.from]);
             f.blocks_registration = links_only;
-            out.push(f.with_fix_from(cx, || Fix::advice(format!(
-                "Break the loop: remove the entry that should not be there (one of: {why}). Sidecars usually start \
-                 first and should not wait for the application."
-            ))));
+            out.push(f.with_fix_from(cx, || {
+                Fix::advice(format!(
+                    "Break the loop: remove the entry that should not be there (one of: {why}). Sidecars usually \
+                     start first and should not wait for the application."
+                ))
+            }));
         }
     }
 }

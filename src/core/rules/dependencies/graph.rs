@@ -116,6 +116,56 @@ pub(crate) fn edges<'a>(td: &TaskDef<'a>, names: &Names<'a>, all: bool) -> Vec<E
     out
 }
 
+/// Whether the edges [`edges`] would collect form a cycle (a self-loop included), decided on
+/// one bitset of successors per container without allocating; `None` above 64 containers.
+pub(crate) fn has_cycle(td: &TaskDef<'_>, names: &Names<'_>, all: bool) -> Option<bool> {
+    let n = td.containers.len();
+    if n > 64 {
+        return None;
+    }
+    let mut succ = [0u64; 64];
+    for (from, c) in td.containers.iter().enumerate() {
+        for d in c.depends_on() {
+            if let Some(to) = names.find(td, d.container_name) {
+                if to != from && c.name != Some(d.container_name) {
+                    succ[from] |= 1 << to;
+                }
+            }
+        }
+        if !all {
+            continue;
+        }
+        for (_, target) in c.links() {
+            if let Some(to) = names.find(td, target) {
+                if to != from && c.name != Some(target) {
+                    succ[from] |= 1 << to;
+                }
+            }
+        }
+        for (_, source) in c.volumes_from() {
+            if let Some(to) = names.find(td, source) {
+                let to = if c.name == Some(source) { from } else { to };
+                succ[from] |= 1 << to;
+            }
+        }
+    }
+    // Peel off containers that wait for nothing left; whatever remains lies on or before a cycle.
+    let all_nodes = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+    let mut done = 0u64;
+    while done != all_nodes {
+        let before = done;
+        for (u, s) in succ[..n].iter().enumerate() {
+            if done & (1 << u) == 0 && s & !done == 0 {
+                done |= 1 << u;
+            }
+        }
+        if done == before {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
 /// Out-edges per node, as edge ids (compressed sparse rows, built by counting sort).
 pub(crate) struct Adjacency {
     start: Vec<usize>,
@@ -346,6 +396,41 @@ mod tests {
         let doc = Document::from_value(&json!({"containerDefinitions": [{"name": "a"}, {"name": "a"}]}));
         let td = TaskDef::new(&doc);
         assert_eq!(Names::new(&td).find(&td, "a"), Some(0));
+    }
+
+    #[test]
+    fn has_cycle_agrees_with_cycles() {
+        // A small linear congruential generator: reproducible graphs without a dependency.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |m: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let mut seen = [false; 2];
+        for _ in 0..400 {
+            let n = 1 + next(9);
+            let name = |i: u64| format!("c{i}");
+            let containers: Vec<_> = (0..n)
+                .map(|a| {
+                    let deps: Vec<_> = (0..next(4))
+                        .map(|_| json!({"containerName": name(next(n + 1)), "condition": "START"}))
+                        .collect();
+                    let links: Vec<_> = (0..next(2)).map(|_| json!(name(next(n + 1)))).collect();
+                    let from: Vec<_> =
+                        (0..next(2) * next(2)).map(|_| json!({"sourceContainer": name(next(n))})).collect();
+                    json!({"name": name(a), "image": "x", "dependsOn": deps, "links": links, "volumesFrom": from})
+                })
+                .collect();
+            let doc = Document::from_value(&json!({"containerDefinitions": containers}));
+            let td = TaskDef::new(&doc);
+            let names = Names::new(&td);
+            for all in [false, true] {
+                let expected = !cycles(td.containers.len(), &edges(&td, &names, all)).is_empty();
+                assert_eq!(has_cycle(&td, &names, all), Some(expected));
+                seen[usize::from(expected)] = true;
+            }
+        }
+        assert_eq!(seen, [true, true], "both cyclic and acyclic graphs were tried");
     }
 
     #[test]

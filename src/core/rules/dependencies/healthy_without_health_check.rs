@@ -1,7 +1,6 @@
-use serde_json::json;
-
 use super::graph::Names;
 use crate::core::finding::{Finding, Fix};
+use crate::core::rules::security::util::{one, replace, with_fix_at};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -51,25 +50,24 @@ impl Rule for HealthyWithoutHealthCheck {
                 }
                 let label = c.label();
                 let tname = target.label();
-                let ptr = format!("{}/{}/condition", c.ptr("dependsOn"), d.index);
-                out.push(
-                    Finding::new(
-                        &META,
-                        ptr.clone(),
-                        format!(
-                            "container `{label}` waits for `{tname}` to be HEALTHY, but `{tname}` has no \
+                let f = Finding::new(
+                    &META,
+                    format!("{}/dependsOn/{}/condition", c.pointer, d.index),
+                    format!(
+                        "container `{label}` waits for `{tname}` to be HEALTHY, but `{tname}` has no \
                              `healthCheck`, so `{label}` will never start"
-                        ),
-                    )
-                    .in_container(c)
-                    .with_fix_from(cx, || Fix::patch(
+                    ),
+                )
+                .in_container(c);
+                out.push(with_fix_at(f, cx, |ptr| {
+                    Fix::patch(
                         format!(
                             "Wait for `{tname}` to START instead (or add a `healthCheck` to `{tname}` and keep \
                              HEALTHY, which also waits for it to be ready)"
                         ),
-                        json!([{"op": "replace", "path": ptr, "value": "START"}]),
-                    )),
-                );
+                        one(replace(ptr, "START")),
+                    )
+                }));
             }
         }
     }
@@ -80,7 +78,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
-    use serde_json::Value;
+    use serde_json::{json, Value};
 
     fn td(health_check: Option<Value>) -> Value {
         let mut td = base();

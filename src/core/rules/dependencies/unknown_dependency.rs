@@ -1,8 +1,6 @@
-use serde_json::json;
-
 use super::graph::{closest_name, Names};
 use crate::core::finding::{Finding, Fix};
-use crate::core::rules::security::util::{item, remove_checked};
+use crate::core::rules::security::util::{item, one, remove_checked, replace, with_fix_at};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -37,7 +35,7 @@ impl Rule for UnknownDependency {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.containers.iter().any(|c| c.obj.contains_key("dependsOn")) {
+        if !td.containers.iter().any(|c| c.get("dependsOn").is_some()) {
             return;
         }
         let names = Names::new(td);
@@ -48,7 +46,7 @@ impl Rule for UnknownDependency {
                 if !self_dependency && names.find(td, target).is_some() {
                     continue;
                 }
-                let entry = format!("{}/{}", c.ptr("dependsOn"), d.index);
+                let entry = format!("{}/dependsOn/{}", c.pointer, d.index);
                 if self_dependency {
                     let mut f = Finding::new(
                         &META,
@@ -58,16 +56,18 @@ impl Rule for UnknownDependency {
                     .in_container(c);
                     f.blocks_registration = false;
                     if let Some(current) = item(c, "dependsOn", d.index) {
-                        f = f.with_fix_from(cx, || Fix::patch(
-                            format!("Remove the self-dependency from `{target}`"),
-                            remove_checked(&entry, current),
-                        ));
+                        f = f.with_fix_from(cx, || {
+                            Fix::patch(
+                                format!("Remove the self-dependency from `{target}`"),
+                                remove_checked(&entry, current),
+                            )
+                        });
                     }
                     out.push(f);
                     continue;
                 }
                 let label = c.label();
-                let mut f = Finding::new(
+                let f = Finding::new(
                     &META,
                     format!("{entry}/containerName"),
                     format!(
@@ -76,16 +76,14 @@ impl Rule for UnknownDependency {
                     ),
                 )
                 .in_container(c);
-                f = match closest_name(td, target, c.name) {
-                    Some(name) => f.with_fix_from(cx, || Fix::patch(
-                        format!("Depend on `{name}` instead of `{target}`"),
-                        json!([{"op": "replace", "path": format!("{entry}/containerName"), "value": name}]),
-                    )),
-                    None => f.with_fix_from(cx, || Fix::advice(format!(
+                out.push(with_fix_at(f, cx, |ptr| match closest_name(td, target, c.name) {
+                    Some(name) => {
+                        Fix::patch(format!("Depend on `{name}` instead of `{target}`"), one(replace(ptr, name)))
+                    }
+                    None => Fix::advice(format!(
                         "Add a container named `{target}`, correct the name, or remove this `dependsOn` entry."
-                    ))),
-                };
-                out.push(f);
+                    )),
+                }));
             }
         }
     }
@@ -96,7 +94,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
-    use serde_json::Value;
+    use serde_json::{json, Value};
 
     fn two_containers(dep: &str) -> Value {
         let mut td = base();

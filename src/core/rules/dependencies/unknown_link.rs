@@ -1,8 +1,6 @@
-use serde_json::json;
-
 use super::graph::{closest_name, Names};
 use crate::core::finding::{Finding, Fix};
-use crate::core::rules::security::util::{item, remove_checked};
+use crate::core::rules::security::util::{item, one, remove_checked, replace, with_fix_at};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -36,7 +34,7 @@ impl Rule for UnknownLink {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.containers.iter().any(|c| c.obj.contains_key("links")) {
+        if !td.containers.iter().any(|c| c.get("links").is_some()) {
             return;
         }
         let names = Names::new(td);
@@ -46,46 +44,43 @@ impl Rule for UnknownLink {
                 if target.is_empty() || (!self_link && names.find(td, target).is_some()) {
                     continue;
                 }
-                let ptr = format!("{}/{}", c.ptr("links"), i);
+                let ptr = format!("{}/links/{i}", c.pointer);
                 let label = c.label();
                 let current = item(c, "links", i);
                 if self_link {
-                    let mut f = Finding::new(&META, ptr.clone(), format!("container `{label}` links to itself"))
-                        .in_container(c);
+                    let mut f =
+                        Finding::new(&META, ptr, format!("container `{label}` links to itself")).in_container(c);
                     if let Some(current) = current {
-                        f = f.with_fix_from(cx, || Fix::patch(
-                            format!("Remove the self-link of `{label}`"),
-                            remove_checked(&ptr, current),
-                        ));
+                        f = with_fix_at(f, cx, |ptr| {
+                            Fix::patch(format!("Remove the self-link of `{label}`"), remove_checked(ptr, current))
+                        });
                     }
                     out.push(f);
                     continue;
                 }
                 let f = Finding::new(
                     &META,
-                    ptr.clone(),
+                    ptr,
                     format!(
                         "container `{label}` links to `{target}`, which is not a container in this task definition"
                     ),
                 )
                 .in_container(c);
-                let fix = match (closest_name(td, target, c.name), current.and_then(|v| v.as_str())) {
-                    (Some(name), Some(raw)) => {
-                        let alias = raw.split_once(':').map(|(_, a)| a);
-                        let value = match alias {
-                            Some(a) => format!("{name}:{a}"),
-                            None => name.to_string(),
-                        };
-                        Fix::patch(
-                            format!("Link to `{name}` instead of `{target}`"),
-                            json!([{"op": "replace", "path": ptr, "value": value}]),
-                        )
+                out.push(with_fix_at(f, cx, |ptr| {
+                    match (closest_name(td, target, c.name), current.and_then(|v| v.as_str())) {
+                        (Some(name), Some(raw)) => {
+                            let alias = raw.split_once(':').map(|(_, a)| a);
+                            let value = match alias {
+                                Some(a) => format!("{name}:{a}"),
+                                None => name.to_string(),
+                            };
+                            Fix::patch(format!("Link to `{name}` instead of `{target}`"), one(replace(ptr, value)))
+                        }
+                        _ => Fix::advice(format!(
+                            "Add a container named `{target}`, correct the name, or remove this `links` entry."
+                        )),
                     }
-                    _ => Fix::advice(format!(
-                        "Add a container named `{target}`, correct the name, or remove this `links` entry."
-                    )),
-                };
-                out.push(f.with_fix_from(cx, || fix));
+                }));
             }
         }
     }
@@ -96,7 +91,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
-    use serde_json::Value;
+    use serde_json::{json, Value};
 
     fn td(links: Value) -> Value {
         let mut td = base();

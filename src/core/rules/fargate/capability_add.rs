@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{remove_element, show, who};
+use super::common::{is_fargate, is_windows, remove_element, show, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -36,7 +36,7 @@ impl Rule for FargateCapabilityAdd {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() || td.is_windows() {
+        if !is_fargate(td) || is_windows(td) {
             return;
         }
         for c in &td.containers {
@@ -53,10 +53,11 @@ impl Rule for FargateCapabilityAdd {
                 }
                 let pointer = format!("{}/capabilities/add/{i}", c.ptr("linuxParameters"));
                 let msg = format!("{} adds capability {}: Fargate only allows adding SYS_PTRACE", who(c), show(cap));
-                let fix = Fix::patch(format!("Remove {} from the added capabilities", show(cap)), {
-                    remove_element(&pointer, cap)
-                });
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
+                out.push(Finding::new(&META, pointer.clone(), msg).in_container(c).with_fix_from(cx, || {
+                    Fix::patch(format!("Remove {} from the added capabilities", show(cap)), {
+                        remove_element(&pointer, cap)
+                    })
+                }));
             }
         }
     }

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{set, who};
+use super::common::{is_fargate, set, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -37,7 +37,7 @@ impl Rule for FargateContainerTimeouts {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() {
+        if !is_fargate(td) {
             return;
         }
         for c in &td.containers {
@@ -50,8 +50,9 @@ impl Rule for FargateContainerTimeouts {
                 let target: u64 = if secs < 2.0 { 2 } else { 120 };
                 let pointer = c.ptr(field);
                 let msg = format!("{} has {field} {n}: on Fargate it must be from 2 to 120 seconds", who(c));
-                let fix = Fix::patch(format!("Set {field} to {target}"), set(&pointer, true, Value::from(target)));
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
+                out.push(Finding::new(&META, pointer.clone(), msg).in_container(c).with_fix_from(cx, || {
+                    Fix::patch(format!("Set {field} to {target}"), set(&pointer, true, Value::from(target)))
+                }));
             }
         }
     }

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{remove, set, show};
+use super::common::{is_fargate, remove, set, show};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -33,7 +33,7 @@ impl Rule for FargateEphemeralStorage {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() {
+        if !is_fargate(td) {
             return;
         }
         let Some(es) = td.get("ephemeralStorage").and_then(Value::as_object) else { return };
@@ -43,7 +43,7 @@ impl Rule for FargateEphemeralStorage {
         let raw = match es.get("sizeInGiB") {
             None | Some(Value::Null) => {
                 let msg = "ephemeralStorage has no sizeInGiB, which is required (21 to 200 GiB)";
-                out.push(Finding::new(&META, es_ptr.clone(), msg).with_fix_from(cx, || drop_fix()));
+                out.push(Finding::new(&META, es_ptr.clone(), msg).with_fix_from(cx, drop_fix));
                 return;
             }
             Some(v) => v,
@@ -55,7 +55,7 @@ impl Rule for FargateEphemeralStorage {
         };
         let Some(size) = size else {
             let msg = format!("ephemeralStorage.sizeInGiB is {}, not a number of GiB from 21 to 200", show(raw));
-            out.push(Finding::new(&META, size_ptr, msg).with_fix_from(cx, || drop_fix()));
+            out.push(Finding::new(&META, size_ptr, msg).with_fix_from(cx, drop_fix));
             return;
         };
         let whole = size.fract() == 0.0;
@@ -68,18 +68,21 @@ impl Rule for FargateEphemeralStorage {
              (the default, without ephemeralStorage, is 20)",
             show(raw)
         );
-        let fix = if size <= 20.0 {
-            drop_fix()
-        } else {
-            let target = size.ceil().min(200.0) as u64;
-            let mut fix = Fix::patch(format!("Set sizeInGiB to {target}"), set(&size_ptr, true, Value::from(target)));
-            if size > 200.0 {
-                fix =
-                    fix.with_notes(vec!["For more than 200 GiB, mount an EFS volume (efsVolumeConfiguration).".into()]);
+        out.push(Finding::new(&META, size_ptr.clone(), msg).with_fix_from(cx, || {
+            if size <= 20.0 {
+                drop_fix()
+            } else {
+                let target = size.ceil().min(200.0) as u64;
+                let mut fix =
+                    Fix::patch(format!("Set sizeInGiB to {target}"), set(&size_ptr, true, Value::from(target)));
+                if size > 200.0 {
+                    fix = fix.with_notes(vec![
+                        "For more than 200 GiB, mount an EFS volume (efsVolumeConfiguration).".into()
+                    ]);
+                }
+                fix
             }
-            fix
-        };
-        out.push(Finding::new(&META, size_ptr, msg).with_fix_from(cx, || fix));
+        }));
     }
 }
 

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{join_and, set};
+use super::common::{is_fargate, join_and, set};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::{Container, TaskDef};
 use crate::core::rules::{Context, Rule, RuleMeta};
@@ -110,7 +110,7 @@ impl Rule for FargateExecutionRole {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() {
+        if !is_fargate(td) {
             return;
         }
         let role = td.get("executionRoleArn");
@@ -144,7 +144,8 @@ impl Rule for FargateExecutionRole {
             _ => "the execution role fetches these before the containers start, so the task would fail to start.",
         };
         let msg = format!("executionRoleArn is missing ({}): {head}", reasons.join("; "));
-        let mut f = Finding::new(&META, need.pointer(c), msg).in_container(c).with_fix_from(cx, || role_fix(td, &first));
+        let mut f =
+            Finding::new(&META, need.pointer(c), msg).in_container(c).with_fix_from(cx, || role_fix(td, &first));
         if !need.blocks() {
             f.blocks_registration = false;
         }

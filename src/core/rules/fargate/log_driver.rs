@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::common::{set, who};
+use super::common::{is_fargate, set, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -41,7 +41,7 @@ impl Rule for FargateLogDriver {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() {
+        if !is_fargate(td) {
             return;
         }
         let mut region: Option<Option<String>> = None;
@@ -57,33 +57,34 @@ impl Rule for FargateLogDriver {
             let region = region.get_or_insert_with(|| td.account_and_region().1);
             let group = format!("/ecs/{}", td.family().unwrap_or("task"));
             let prefix = c.name.unwrap_or("ecs");
-            let fix = match region {
-                Some(region) => Fix::patch(
-                    format!("Switch {} to awslogs, logging to CloudWatch Logs group {group}", who(c)),
-                    set(
-                        &c.ptr("logConfiguration"),
-                        true,
-                        json!({"logDriver": "awslogs", "options": {
-                            "awslogs-group": group,
-                            "awslogs-region": region,
-                            "awslogs-stream-prefix": prefix,
-                            "awslogs-create-group": "true"
-                        }}),
-                    ),
-                )
-                .with_notes(vec![
+            let pointer = format!("{}/logDriver", c.ptr("logConfiguration"));
+            out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || {
+                match region {
+                    Some(region) => Fix::patch(
+                        format!("Switch {} to awslogs, logging to CloudWatch Logs group {group}", who(c)),
+                        set(
+                            &c.ptr("logConfiguration"),
+                            true,
+                            json!({"logDriver": "awslogs", "options": {
+                                "awslogs-group": group,
+                                "awslogs-region": region,
+                                "awslogs-stream-prefix": prefix,
+                                "awslogs-create-group": "true"
+                            }}),
+                        ),
+                    )
+                    .with_notes(vec![
                     "The execution role needs logs:CreateLogStream and logs:PutLogEvents, plus logs:CreateLogGroup \
                      for awslogs-create-group (or create the group beforehand and drop that option)."
                         .into(),
                 ]),
-                None => Fix::advice(format!(
-                    "Switch {} to awslogs (with awslogs-group, awslogs-region and awslogs-stream-prefix), or send \
+                    None => Fix::advice(format!(
+                        "Switch {} to awslogs (with awslogs-group, awslogs-region and awslogs-stream-prefix), or send \
                      the logs through a FireLens router with awsfirelens",
-                    who(c)
-                )),
-            };
-            let pointer = format!("{}/logDriver", c.ptr("logConfiguration"));
-            out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
+                        who(c)
+                    )),
+                }
+            }));
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::Rule;
 
-mod common;
+pub(in crate::core::rules) mod common;
 pub mod sizes;
 
 mod capability_add;

@@ -1,4 +1,4 @@
-use super::common::{set, show};
+use super::common::{is_fargate, set, show};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -34,7 +34,7 @@ impl Rule for FargateNetworkMode {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() {
+        if !is_fargate(td) {
             return;
         }
         let raw = td.get("networkMode");
@@ -46,15 +46,15 @@ impl Rule for FargateNetworkMode {
             Some(v) => format!("networkMode is {}", show(v)),
         };
         let msg = format!("{what}: Fargate only supports network mode ‘awsvpc’.");
-        let fix =
+        out.push(Finding::new(&META, td.ptr("networkMode"), msg).with_fix_from(cx, || {
             Fix::patch("Set networkMode to \"awsvpc\"", set(&td.ptr("networkMode"), raw.is_some(), "awsvpc".into()))
                 .with_notes(vec![
                     "With awsvpc, remove `links` (containers reach each other on localhost) and make each hostPort \
                  equal its containerPort or drop it."
                         .into(),
                     "Services and RunTask calls must pass a networkConfiguration (subnets and security groups).".into(),
-                ]);
-        out.push(Finding::new(&META, td.ptr("networkMode"), msg).with_fix_from(cx, || fix));
+                ])
+        }));
     }
 }
 

@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use super::common::join_and;
+use super::common::{field, is_fargate, is_windows};
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::TaskDef;
+use crate::core::model::{member, parse_cpu_units, Container, TaskDef};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -39,12 +39,54 @@ pub static META: RuleMeta = RuleMeta {
 
 const VERSIONS: [&str; 4] = ["1.1.0", "1.2.0", "1.3.0", "1.4.0"];
 
-/// One feature use: platform version index into `VERSIONS`, feature label, container, pointer.
-struct Use {
+/// Where a feature is used; turned into a pointer only for the finding's location.
+#[derive(Clone, Copy)]
+enum At {
+    /// A task-level field.
+    Task(&'static str),
+    /// `runtimePlatform/cpuArchitecture`.
+    Arch,
+    /// `volumes/{i}/efsVolumeConfiguration`.
+    Efs(usize),
+    /// A container field.
+    Field(&'static str),
+    /// A member of a container field (`logConfiguration/logDriver` …).
+    Sub(&'static str, &'static str),
+    /// `secrets/{i}/valueFrom`.
+    Secret(usize),
+}
+
+/// One feature use: platform version index into `VERSIONS`, feature label, container, location.
+#[derive(Clone, Copy)]
+struct Use<'t, 'a> {
     version: usize,
     feature: &'static str,
-    container: Option<usize>,
-    pointer: String,
+    container: Option<&'t Container<'a>>,
+    at: At,
+}
+
+impl Use<'_, '_> {
+    fn pointer(&self, td: &TaskDef<'_>) -> String {
+        match (self.at, self.container) {
+            (At::Task(field), _) => td.ptr(field),
+            (At::Arch, _) => format!("{}/cpuArchitecture", td.ptr("runtimePlatform")),
+            (At::Efs(i), _) => format!("{}/{i}/efsVolumeConfiguration", td.ptr("volumes")),
+            (At::Field(field), Some(c)) => c.ptr(field),
+            (At::Sub(field, sub), Some(c)) => format!("{}/{sub}", c.ptr(field)),
+            (At::Secret(i), Some(c)) => format!("{}/{i}/valueFrom", c.ptr("secrets")),
+            (_, None) => td.base.to_string(),
+        }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`, written into `out` (as `join_and`).
+fn write_and<T>(out: &mut String, items: &[T], mut write: impl FnMut(&mut String, &T)) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if i + 1 == items.len() { " and " } else { ", " });
+        }
+        write(out, item);
+    }
 }
 
 impl Rule for FargatePlatformVersion {
@@ -54,116 +96,162 @@ impl Rule for FargatePlatformVersion {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() || td.is_windows() {
+        if !is_fargate(td) || is_windows(td) {
             return;
         }
-        let uses = collect(td);
-        let Some(max) = uses.iter().map(|u| u.version).max() else { return };
-        let top: Vec<&Use> = uses.iter().filter(|u| u.version == max).collect();
-        // Group by feature, in order of first appearance, with the containers that use it.
-        let mut parts: Vec<String> = Vec::new();
-        let mut seen: Vec<&str> = Vec::new();
-        for u in &top {
-            if seen.contains(&u.feature) {
-                continue;
+        // The uses of the newest version needed, in order of appearance.
+        let mut top: Vec<Use<'_, '_>> = Vec::with_capacity(16);
+        collect(td, |u| {
+            match top.first().map(|t| t.version) {
+                Some(v) if u.version < v => return,
+                Some(v) if u.version > v => top.clear(),
+                _ => {}
             }
-            seen.push(u.feature);
-            let names: Vec<String> = top
-                .iter()
-                .filter(|v| v.feature == u.feature)
-                .filter_map(|v| v.container.and_then(|i| td.containers.iter().find(|c| c.index == i)))
-                .map(|c| format!("'{}'", c.label()))
-                .collect();
-            parts.push(if names.is_empty() {
-                u.feature.to_string()
-            } else {
-                format!("{} in {}", u.feature, join_and(&names))
-            });
+            top.push(u);
+        });
+        let Some(first) = top.first() else { return };
+        let max = first.version;
+        // Group by feature, in order of first appearance, with the containers that use it.
+        let mut features: Vec<&'static str> = Vec::with_capacity(8);
+        for u in &top {
+            if !features.contains(&u.feature) {
+                features.push(u.feature);
+            }
         }
         let version = VERSIONS[max];
-        let msg = format!(
-            "needs Fargate platform version {version} or later for {}; LATEST is 1.4.0, so only services or \
-             RunTask calls pinned to an older platformVersion are affected",
-            join_and(&parts)
+        let mut msg = String::with_capacity(256);
+        msg.push_str("needs Fargate platform version ");
+        msg.push_str(version);
+        msg.push_str(" or later for ");
+        let mut names: Vec<&Container<'_>> = Vec::with_capacity(top.len());
+        write_and(&mut msg, &features, |msg, feature| {
+            msg.push_str(feature);
+            names.clear();
+            names.extend(top.iter().filter(|v| v.feature == *feature).filter_map(|v| v.container));
+            if !names.is_empty() {
+                msg.push_str(" in ");
+                write_and(msg, &names, |msg, c| {
+                    msg.push('\'');
+                    match c.name {
+                        Some(n) => msg.push_str(n),
+                        None => msg.push_str(&c.label()),
+                    }
+                    msg.push('\'');
+                });
+            }
+        });
+        msg.push_str(
+            "; LATEST is 1.4.0, so only services or RunTask calls pinned to an older platformVersion are affected",
         );
-        let mut f = Finding::new(&META, top[0].pointer.clone(), msg).with_fix_from(cx, || Fix::advice(format!(
-            "Run this task definition with platformVersion LATEST (or {version} or later)"
-        )));
-        if let Some(c) = top[0].container.and_then(|i| td.containers.iter().find(|c| c.index == i)) {
+        let mut f = Finding::new(&META, first.pointer(td), msg).with_fix_from(cx, || {
+            Fix::advice(format!("Run this task definition with platformVersion LATEST (or {version} or later)"))
+        });
+        if let Some(c) = first.container {
             f = f.in_container(c);
         }
         out.push(f);
     }
 }
 
-fn collect(td: &TaskDef<'_>) -> Vec<Use> {
+fn collect<'t, 'a>(td: &'t TaskDef<'a>, mut found: impl FnMut(Use<'t, 'a>)) {
     const V110: usize = 0;
     const V120: usize = 1;
     const V130: usize = 2;
     const V140: usize = 3;
-    let mut uses = Vec::new();
-    let mut task = |version, feature, pointer: String| uses.push(Use { version, feature, container: None, pointer });
+    let mut task = |version, feature, at| found(Use { version, feature, container: None, at });
     if td.get("ephemeralStorage").is_some_and(Value::is_object) {
-        task(V140, "ephemeralStorage", td.ptr("ephemeralStorage"));
+        task(V140, "ephemeralStorage", At::Task("ephemeralStorage"));
     }
     if td.get("pidMode").and_then(Value::as_str) == Some("task") {
-        task(V140, "pidMode task", td.ptr("pidMode"));
+        task(V140, "pidMode task", At::Task("pidMode"));
     }
-    if matches!(td.cpu_units(), Some(8192 | 16384)) {
-        task(V140, "cpu 8192/16384", td.ptr("cpu"));
+    if matches!(td.get("cpu").and_then(parse_cpu_units), Some(8192 | 16384)) {
+        task(V140, "cpu 8192/16384", At::Task("cpu"));
     }
-    if td.get("runtimePlatform").and_then(|r| r.get("cpuArchitecture")).and_then(Value::as_str) == Some("ARM64") {
-        task(V140, "ARM64", format!("{}/cpuArchitecture", td.ptr("runtimePlatform")));
+    if td.get("runtimePlatform").and_then(|r| field(r, "cpuArchitecture")).and_then(Value::as_str) == Some("ARM64") {
+        task(V140, "ARM64", At::Arch);
     }
-    for (i, vol) in td.volumes() {
-        if vol.get("efsVolumeConfiguration").is_some_and(Value::is_object) {
-            task(V140, "EFS volumes", format!("{}/{i}/efsVolumeConfiguration", td.ptr("volumes")));
+    let volumes = td.get("volumes").and_then(Value::as_array).into_iter().flatten();
+    for (i, vol) in volumes.enumerate() {
+        if vol.as_object().and_then(|v| member(v, "efsVolumeConfiguration")).is_some_and(Value::is_object) {
+            task(V140, "EFS volumes", At::Efs(i));
         }
     }
     if td.get("proxyConfiguration").is_some_and(Value::is_object) {
-        task(V130, "proxyConfiguration", td.ptr("proxyConfiguration"));
+        task(V130, "proxyConfiguration", At::Task("proxyConfiguration"));
     }
     for c in &td.containers {
-        let mut add =
-            |version, feature, pointer: String| uses.push(Use { version, feature, container: Some(c.index), pointer });
-        if c.get("environmentFiles").is_some_and(non_empty_array) {
-            add(V140, "environmentFiles", c.ptr("environmentFiles"));
-        }
-        let caps_add = c.get("linuxParameters").and_then(|lp| lp.get("capabilities")).and_then(|k| k.get("add"));
-        if caps_add.is_some_and(non_empty_array) {
-            add(V140, "capabilities.add", format!("{}/capabilities/add", c.ptr("linuxParameters")));
-        }
-        if c.get("systemControls").is_some_and(non_empty_array) {
-            add(V140, "systemControls", c.ptr("systemControls"));
-        }
-        if let Some(s) = c.secrets().find(|s| is_versioned_secret(s.value)) {
-            add(V140, "Secrets Manager JSON keys", format!("{}/{}/valueFrom", c.ptr("secrets"), s.index));
-        } else if c.get("secrets").is_some_and(non_empty_array) {
-            add(V130, "secrets", c.ptr("secrets"));
-        }
-        if c.get("dependsOn").is_some_and(non_empty_array) {
-            add(V130, "dependsOn", c.ptr("dependsOn"));
-        }
-        for field in ["startTimeout", "stopTimeout"] {
-            if c.get(field).is_some_and(Value::is_number) {
-                add(V130, field, c.ptr(field));
+        let mut add = |version, feature, at| found(Use { version, feature, container: Some(c), at });
+        // The container's members, picked out in one pass.
+        let mut env_files = false;
+        let mut caps_add = false;
+        let mut sysctls = false;
+        let mut secrets = false;
+        let mut depends = false;
+        let mut start_timeout = false;
+        let mut stop_timeout = false;
+        let mut log_config = None;
+        let mut repo_creds = false;
+        for (k, v) in c.obj {
+            match k.as_str() {
+                "environmentFiles" => env_files = non_empty_array(v),
+                "linuxParameters" => {
+                    caps_add = v
+                        .as_object()
+                        .and_then(|lp| member(lp, "capabilities"))
+                        .and_then(Value::as_object)
+                        .and_then(|k| member(k, "add"))
+                        .is_some_and(non_empty_array)
+                }
+                "systemControls" => sysctls = non_empty_array(v),
+                "secrets" => secrets = non_empty_array(v),
+                "dependsOn" => depends = non_empty_array(v),
+                "startTimeout" => start_timeout = v.is_number(),
+                "stopTimeout" => stop_timeout = v.is_number(),
+                "logConfiguration" => log_config = v.as_object(),
+                "repositoryCredentials" => repo_creds = v.is_object(),
+                _ => {}
             }
         }
-        if let Some(driver @ ("splunk" | "awsfirelens")) = c.log_driver() {
-            let feature = if driver == "splunk" { "the splunk log driver" } else { "FireLens" };
-            add(V130, feature, format!("{}/logDriver", c.ptr("logConfiguration")));
+        if env_files {
+            add(V140, "environmentFiles", At::Field("environmentFiles"));
         }
-        if c.get("logConfiguration").and_then(|l| l.get("secretOptions")).is_some_and(non_empty_array) {
-            add(V130, "log secretOptions", format!("{}/secretOptions", c.ptr("logConfiguration")));
+        if caps_add {
+            add(V140, "capabilities.add", At::Sub("linuxParameters", "capabilities/add"));
         }
-        if c.get("repositoryCredentials").is_some_and(Value::is_object) {
-            add(V120, "repositoryCredentials", c.ptr("repositoryCredentials"));
+        if sysctls {
+            add(V140, "systemControls", At::Field("systemControls"));
+        }
+        if let Some(s) = c.secrets().find(|s| is_versioned_secret(s.value)) {
+            add(V140, "Secrets Manager JSON keys", At::Secret(s.index));
+        } else if secrets {
+            add(V130, "secrets", At::Field("secrets"));
+        }
+        if depends {
+            add(V130, "dependsOn", At::Field("dependsOn"));
+        }
+        if start_timeout {
+            add(V130, "startTimeout", At::Field("startTimeout"));
+        }
+        if stop_timeout {
+            add(V130, "stopTimeout", At::Field("stopTimeout"));
+        }
+        if let Some(log) = log_config {
+            if let Some(driver @ ("splunk" | "awsfirelens")) = member(log, "logDriver").and_then(Value::as_str) {
+                let feature = if driver == "splunk" { "the splunk log driver" } else { "FireLens" };
+                add(V130, feature, At::Sub("logConfiguration", "logDriver"));
+            }
+            if member(log, "secretOptions").is_some_and(non_empty_array) {
+                add(V130, "log secretOptions", At::Sub("logConfiguration", "secretOptions"));
+            }
+        }
+        if repo_creds {
+            add(V120, "repositoryCredentials", At::Field("repositoryCredentials"));
         }
         if c.has_health_check() {
-            add(V110, "healthCheck", c.ptr("healthCheck"));
+            add(V110, "healthCheck", At::Field("healthCheck"));
         }
     }
-    uses
 }
 
 fn non_empty_array(v: &Value) -> bool {

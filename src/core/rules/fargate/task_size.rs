@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{join_or, set, show};
+use super::common::{is_fargate, is_windows, join_or, set, show};
 use super::sizes::{cpus_for_memory, describe_cpus, size_for_cpu, smallest_size};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::{parse_cpu_units, parse_memory_mib, TaskDef};
@@ -44,10 +44,10 @@ impl Rule for FargateTaskSize {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() {
+        if !is_fargate(td) {
             return;
         }
-        let windows = td.is_windows();
+        let windows = is_windows(td);
         let cpu_v = td.get("cpu").filter(|v| !v.is_null());
         let mem_v = td.get("memory").filter(|v| !v.is_null());
         let cpu = cpu_v.and_then(parse_cpu_units);
@@ -100,10 +100,11 @@ impl Rule for FargateTaskSize {
             };
             let msg =
                 format!("task memory is missing: Fargate requires that 'memory' be defined at the task level{hint}");
-            let fix = Fix::patch(format!("Set task memory to \"{m}\" (MiB), the smallest size for cpu {c}"), {
-                set(&td.ptr("memory"), td.get("memory").is_some(), m.to_string().into())
-            });
-            out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix_from(cx, || fix));
+            out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix_from(cx, || {
+                Fix::patch(format!("Set task memory to \"{m}\" (MiB), the smallest size for cpu {c}"), {
+                    set(&td.ptr("memory"), td.get("memory").is_some(), m.to_string().into())
+                })
+            }));
             return;
         };
         let Some(tier) = tier else { return };
@@ -119,11 +120,12 @@ impl Rule for FargateTaskSize {
                     tier.cpu,
                     tier.describe_memory()
                 );
-                let fix = Fix::patch(
-                    format!("Set task memory to \"{m}\" (MiB)"),
-                    set(&td.ptr("memory"), true, m.to_string().into()),
-                );
-                out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix_from(cx, || fix));
+                out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix_from(cx, || {
+                    Fix::patch(
+                        format!("Set task memory to \"{m}\" (MiB)"),
+                        set(&td.ptr("memory"), true, m.to_string().into()),
+                    )
+                }));
             }
             Some(m) if !tier.allows(m) => {
                 let others: Vec<String> = cpus_for_memory(m, windows).map(|c| c.to_string()).collect();
@@ -136,20 +138,22 @@ impl Rule for FargateTaskSize {
                     tier.cpu,
                     tier.describe_memory()
                 );
-                let fix = match tier.memory_at_least(m) {
-                    Some(m2) => Fix::patch(
-                        format!(
-                            "Raise task memory to \"{m2}\", the smallest size cpu {} offers at or above {m} MiB",
-                            tier.cpu
+                out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix_from(
+                    cx,
+                    || match tier.memory_at_least(m) {
+                        Some(m2) => Fix::patch(
+                            format!(
+                                "Raise task memory to \"{m2}\", the smallest size cpu {} offers at or above {m} MiB",
+                                tier.cpu
+                            ),
+                            set(&td.ptr("memory"), true, m2.to_string().into()),
                         ),
-                        set(&td.ptr("memory"), true, m2.to_string().into()),
-                    ),
-                    None => {
-                        let (c2, m2) = smallest_size(Some(tier.cpu), Some(m), windows);
-                        size_fix(td, c2, m2, Some(m))
-                    }
-                };
-                out.push(Finding::new(&META, td.ptr("memory"), msg).with_fix_from(cx, || fix));
+                        None => {
+                            let (c2, m2) = smallest_size(Some(tier.cpu), Some(m), windows);
+                            size_fix(td, c2, m2, Some(m))
+                        }
+                    },
+                ));
             }
             Some(_) => {}
         }

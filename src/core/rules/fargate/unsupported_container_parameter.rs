@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_set, remove, remove_element, who};
+use super::common::{is_fargate, is_set, remove, remove_element, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -54,16 +54,37 @@ impl Rule for FargateUnsupportedContainerParameter {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() {
+        if !is_fargate(td) {
             return;
         }
         for c in &td.containers {
+            // Most containers have none of these members: one pass over the keys rules them out.
+            let relevant = c.obj.keys().any(|k| {
+                matches!(
+                    k.as_str(),
+                    "privileged"
+                        | "links"
+                        | "hostname"
+                        | "disableNetworking"
+                        | "dnsServers"
+                        | "dnsSearchDomains"
+                        | "extraHosts"
+                        | "dockerSecurityOptions"
+                        | "resourceRequirements"
+                )
+            });
+            if !relevant {
+                continue;
+            }
             for (field, why) in FIELDS {
                 if c.get(field).is_some_and(is_set) {
                     let pointer = c.ptr(field);
-                    let fix = Fix::patch(format!("Remove {field} from {}", who(c)), remove(&pointer));
                     let msg = format!("{} sets {field}: {why}", who(c));
-                    out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
+                    let finding = Finding::new(&META, pointer, msg).in_container(c);
+                    out.push(finding.with_fix_from(cx, || {
+                        let pointer = c.ptr(field);
+                        Fix::patch(format!("Remove {field} from {}", who(c)), remove(&pointer))
+                    }));
                 }
             }
             let Some(reqs) = c.get("resourceRequirements").and_then(Value::as_array) else { continue };
@@ -75,11 +96,12 @@ impl Rule for FargateUnsupportedContainerParameter {
                     _ => continue,
                 };
                 let pointer = format!("{}/{i}", c.ptr("resourceRequirements"));
-                let fix = Fix::patch(format!("Remove this resource requirement from {}", who(c)), {
-                    remove_element(&pointer, r)
-                });
                 let msg = format!("{} requests {what} (resourceRequirements[{i}])", who(c));
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
+                let finding = Finding::new(&META, pointer, msg).in_container(c);
+                out.push(finding.with_fix_from(cx, || {
+                    let pointer = format!("{}/{i}", c.ptr("resourceRequirements"));
+                    Fix::patch(format!("Remove this resource requirement from {}", who(c)), remove_element(&pointer, r))
+                }));
             }
         }
     }

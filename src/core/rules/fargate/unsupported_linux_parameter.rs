@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_set, remove, who};
+use super::common::{is_fargate, is_set, is_windows, remove, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -44,7 +44,7 @@ impl Rule for FargateUnsupportedLinuxParameter {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() || td.is_windows() {
+        if !is_fargate(td) || is_windows(td) {
             return;
         }
         for c in &td.containers {
@@ -52,9 +52,10 @@ impl Rule for FargateUnsupportedLinuxParameter {
             for (field, why) in FIELDS {
                 if lp.get(*field).is_some_and(is_set) {
                     let pointer = format!("{}/{field}", c.ptr("linuxParameters"));
-                    let fix = Fix::patch(format!("Remove linuxParameters.{field} from {}", who(c)), remove(&pointer));
                     let msg = format!("{} sets linuxParameters.{field}: {why}", who(c));
-                    out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
+                    out.push(Finding::new(&META, pointer.clone(), msg).in_container(c).with_fix_from(cx, || {
+                        Fix::patch(format!("Remove linuxParameters.{field} from {}", who(c)), remove(&pointer))
+                    }));
                 }
             }
         }

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_set, remove, set, show, who};
+use super::common::{is_fargate, is_set, is_windows, os_family, remove, set, show, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -46,10 +46,10 @@ impl Rule for FargateWindows {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() || !td.is_windows() {
+        if !is_fargate(td) || !is_windows(td) {
             return;
         }
-        let os = td.os_family();
+        let os = os_family(td);
         let rp = td.ptr("runtimePlatform");
         let rp_obj = td.get("runtimePlatform");
 
@@ -58,8 +58,9 @@ impl Rule for FargateWindows {
                 let pointer = format!("{rp}/cpuArchitecture");
                 let msg =
                     format!("cpuArchitecture is {}: Windows containers on Fargate run on X86_64 only", show(arch));
-                let fix = Fix::patch("Set cpuArchitecture to \"X86_64\"", set(&pointer, true, "X86_64".into()));
-                out.push(Finding::new(&META, pointer, msg).with_fix_from(cx, || fix));
+                out.push(Finding::new(&META, pointer.clone(), msg).with_fix_from(cx, || {
+                    Fix::patch("Set cpuArchitecture to \"X86_64\"", set(&pointer, true, "X86_64".into()))
+                }));
             }
         }
         if !FARGATE_WINDOWS.contains(&os) {
@@ -104,11 +105,15 @@ impl Rule for FargateWindows {
                     let name = vol.get("name").and_then(Value::as_str).unwrap_or("?");
                     let msg =
                         format!("volume '{name}' is an {what} volume, which Windows tasks on Fargate cannot mount");
-                    let fix = Fix::advice(format!(
+                    out.push(Finding::new(&META, format!("{}/{i}/{field}", td.ptr("volumes")), msg).with_fix_from(
+                        cx,
+                        || {
+                            Fix::advice(format!(
                         "Windows on Fargate has no {what} support: run the task on EC2 Windows instances, or keep the \
                          data elsewhere (S3, a database)"
+                    ))
+                        },
                     ));
-                    out.push(Finding::new(&META, format!("{}/{i}/{field}", td.ptr("volumes")), msg).with_fix_from(cx, || fix));
                 }
             }
         }
@@ -120,19 +125,28 @@ impl Rule for FargateWindows {
                 }
                 let pointer = c.ptr(field);
                 let msg = format!("{} sets {field}, which is Linux-only and not supported on Windows", who(c));
-                let fix = Fix::patch(format!("Remove {field} from {}", who(c)), remove(&pointer));
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
+                out.push(
+                    Finding::new(&META, pointer.clone(), msg)
+                        .in_container(c)
+                        .with_fix_from(cx, || Fix::patch(format!("Remove {field} from {}", who(c)), remove(&pointer))),
+                );
             }
             if c.get("firelensConfiguration").is_some_and(is_set) {
                 let msg = format!("{} is a FireLens log router; FireLens is not supported on Windows Fargate", who(c));
-                let fix = Fix::advice("Send logs with the awslogs driver instead of a FireLens router");
-                out.push(Finding::new(&META, c.ptr("firelensConfiguration"), msg).in_container(c).with_fix_from(cx, || fix));
+                out.push(
+                    Finding::new(&META, c.ptr("firelensConfiguration"), msg).in_container(c).with_fix_from(cx, || {
+                        Fix::advice("Send logs with the awslogs driver instead of a FireLens router")
+                    }),
+                );
             }
             if c.log_driver() == Some("awsfirelens") {
                 let msg = format!("{} logs with awsfirelens; FireLens is not supported on Windows Fargate", who(c));
-                let fix = Fix::advice("Use the awslogs log driver");
                 let pointer = format!("{}/logDriver", c.ptr("logConfiguration"));
-                out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || fix));
+                out.push(
+                    Finding::new(&META, pointer, msg)
+                        .in_container(c)
+                        .with_fix_from(cx, || Fix::advice("Use the awslogs log driver")),
+                );
             }
             let Some(ports) = c.get("portMappings").and_then(Value::as_array) else { continue };
             for (i, pm) in ports.iter().enumerate() {

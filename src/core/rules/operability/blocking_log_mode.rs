@@ -1,6 +1,8 @@
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
+use crate::core::rules::security::util::{add, cat, label, ptr};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -37,58 +39,74 @@ impl Rule for BlockingLogMode {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
-            let Some(driver) = c.log_driver() else { continue };
+            let Some(lc) = c.get("logConfiguration").and_then(Value::as_object) else { continue };
+            let Some(driver) = member(lc, "logDriver").and_then(Value::as_str) else { continue };
             if !NETWORK_DRIVERS.contains(&driver) {
                 continue;
             }
-            let Some(lc) = c.get("logConfiguration").and_then(Value::as_object) else { continue };
-            let options = lc.get("options");
+            let options = member(lc, "options");
             if options.is_some_and(|o| !o.is_object()) {
                 continue;
             }
-            let mode = options.and_then(|o| o.get("mode"));
+            let options = options.and_then(Value::as_object);
+            let mode = options.and_then(|o| member(o, "mode"));
             let explicit = match mode.map(|m| m.as_str()) {
                 None => false,
                 Some(Some(m)) if m.eq_ignore_ascii_case("blocking") => true,
                 Some(_) => continue, // non-blocking, or a wrong value the validity rules report
             };
-            let label = c.label();
-            let lp = c.ptr("logConfiguration");
-            let ops = match options {
-                None => vec![json!({"op": "add", "path": format!("{lp}/options"),
-                                    "value": {"mode": "non-blocking", "max-buffer-size": "25m"}})],
-                Some(o) => {
-                    let mut ops =
-                        vec![json!({"op": "add", "path": format!("{lp}/options/mode"), "value": "non-blocking"})];
-                    if o.get("max-buffer-size").is_none() {
-                        ops.push(json!({"op": "add", "path": format!("{lp}/options/max-buffer-size"), "value": "25m"}));
-                    }
-                    ops
-                }
-            };
-            let fix = Fix::patch(format!("Log `{label}` in non-blocking mode with a 25 MiB buffer"), Value::Array(ops))
-                .with_notes(vec!["The buffer counts against the container's memory.".into()]);
+            let label = label(c);
             let f = if explicit {
                 Finding::new(
                     &META,
-                    format!("{lp}/options/mode"),
-                    format!(
-                        "container `{label}` logs with `mode: blocking`: when {driver} is slow, the application's \
-                         writes to stdout/stderr stall"
-                    ),
+                    ptr(c, "/logConfiguration/options/mode"),
+                    cat(&[
+                        "container `",
+                        &label,
+                        "` logs with `mode: blocking`: when ",
+                        driver,
+                        " is slow, the application's writes to stdout/stderr stall",
+                    ]),
                 )
             } else {
                 Finding::new(
                     &META,
-                    if options.is_some() { format!("{lp}/options") } else { format!("{lp}/logDriver") },
-                    format!(
-                        "container `{label}` does not set the log `mode`, so the account's `defaultLogDriverMode` \
-                         decides whether a slow {driver} stalls the application; set `non-blocking` explicitly"
-                    ),
+                    if options.is_some() {
+                        ptr(c, "/logConfiguration/options")
+                    } else {
+                        ptr(c, "/logConfiguration/logDriver")
+                    },
+                    cat(&[
+                        "container `",
+                        &label,
+                        "` does not set the log `mode`, so the account's `defaultLogDriverMode` decides whether a \
+                         slow ",
+                        driver,
+                        " stalls the application; set `non-blocking` explicitly",
+                    ]),
                 )
                 .with_severity(Severity::Info)
             };
-            out.push(f.in_container(c).with_fix_from(cx, || fix));
+            out.push(f.in_container(c).with_fix_from(cx, || {
+                let ops = match options {
+                    None => {
+                        let mut options = Map::with_capacity(2);
+                        options.insert("mode".to_owned(), "non-blocking".into());
+                        options.insert("max-buffer-size".to_owned(), "25m".into());
+                        vec![add(ptr(c, "/logConfiguration/options"), Value::Object(options))]
+                    }
+                    Some(o) => {
+                        let mut ops = Vec::with_capacity(2);
+                        ops.push(add(ptr(c, "/logConfiguration/options/mode"), "non-blocking"));
+                        if member(o, "max-buffer-size").is_none() {
+                            ops.push(add(ptr(c, "/logConfiguration/options/max-buffer-size"), "25m"));
+                        }
+                        ops
+                    }
+                };
+                Fix::patch(cat(&["Log `", &label, "` in non-blocking mode with a 25 MiB buffer"]), Value::Array(ops))
+                    .with_notes(vec!["The buffer counts against the container's memory.".into()])
+            }));
         }
     }
 }
@@ -98,6 +116,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     fn td(lc: Value) -> Value {
         let mut td = base();

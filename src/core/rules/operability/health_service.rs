@@ -2,7 +2,8 @@ use serde_json::Value;
 
 use super::{is_datadog_agent, start_waiters};
 use crate::core::finding::{Finding, Fix};
-use crate::core::rules::security::util::anchor;
+use crate::core::model::member;
+use crate::core::rules::security::util::{anchor, label};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -35,7 +36,6 @@ impl Rule for ServiceWithoutHealthCheck {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        let mut waiters = None;
         for c in &td.containers {
             if !c.essential() || c.has_health_check() {
                 continue;
@@ -43,18 +43,14 @@ impl Rule for ServiceWithoutHealthCheck {
             let Some(ports) = c.get("portMappings").and_then(Value::as_array).filter(|p| !p.is_empty()) else {
                 continue;
             };
-            if let Some(name) = c.name {
-                let waiters = waiters.get_or_insert_with(|| start_waiters(td));
-                let i = waiters.partition_point(|(t, _)| *t < name);
-                if waiters.get(i).is_some_and(|(t, _)| *t == name) {
-                    continue; // OPS005 reports it
-                }
+            if c.name.is_some_and(|name| start_waiters(td, name).next().is_some()) {
+                continue; // OPS005 reports it
             }
             if is_datadog_agent(c) {
                 continue;
             }
-            let port = ports.iter().find_map(|p| p.get("containerPort")?.as_u64()).unwrap_or(8080);
-            let label = c.label();
+            let port = ports.iter().find_map(|p| member(p.as_object()?, "containerPort")?.as_u64()).unwrap_or(8080);
+            let label = label(c);
             out.push(
                 Finding::new(
                     &META,
@@ -65,10 +61,13 @@ impl Rule for ServiceWithoutHealthCheck {
                     ),
                 )
                 .in_container(c)
-                .with_fix_from(cx, || Fix::advice(format!(
-                    "Add a `healthCheck` to `{label}`, e.g. [\"CMD-SHELL\", \"curl -fs http://localhost:{port}/health \
-                     || exit 1\"] (use a tool the image contains and a path the application answers)."
-                ))),
+                .with_fix_from(cx, || {
+                    Fix::advice(format!(
+                        "Add a `healthCheck` to `{label}`, e.g. [\"CMD-SHELL\", \"curl -fs \
+                         http://localhost:{port}/health || exit 1\"] (use a tool the image contains and a path the \
+                         application answers)."
+                    ))
+                }),
             );
         }
     }

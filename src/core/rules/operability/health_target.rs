@@ -1,6 +1,6 @@
 use super::{is_datadog_agent, start_waiters};
 use crate::core::finding::{Finding, Fix};
-use crate::core::rules::security::util::anchor;
+use crate::core::rules::security::util::{anchor, cat, label};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -35,40 +35,42 @@ impl Rule for StartTargetWithoutHealthCheck {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        let waiters = start_waiters(td);
-        if waiters.is_empty() {
-            return;
-        }
         for c in &td.containers {
             let Some(name) = c.name else { continue };
             if !c.essential() || c.has_health_check() {
                 continue;
             }
-            let first = waiters.partition_point(|(t, _)| *t < name);
-            let dependents: Vec<String> = waiters[first..]
-                .iter()
-                .take_while(|(t, _)| *t == name)
-                .map(|&(_, d)| format!("`{}`", td.containers[d].label()))
-                .collect();
-            if dependents.is_empty() || is_datadog_agent(c) {
+            let dependents = start_waiters(td, name).count();
+            if dependents == 0 || is_datadog_agent(c) {
                 continue;
             }
-            let who = dependents.join(", ");
-            out.push(
-                Finding::new(
-                    &META,
-                    anchor(c),
-                    format!(
-                        "{who} wait{} for `{name}` to START, but `{name}` has no `healthCheck`: they start before it \
-                         is ready, and ECS cannot notice when it hangs",
-                        if dependents.len() == 1 { "s" } else { "" }
-                    ),
-                )
-                .in_container(c)
-                .with_fix_from(cx, || Fix::advice(format!(
-                    "Add a `healthCheck` to `{name}` and make {who} wait for it to be HEALTHY."
-                ))),
-            );
+            let mut who = String::new();
+            for (i, d) in start_waiters(td, name).enumerate() {
+                if i > 0 {
+                    who.push_str(", ");
+                }
+                who.push('`');
+                who.push_str(&label(d));
+                who.push('`');
+            }
+            let wait = if dependents == 1 { " waits for `" } else { " wait for `" };
+            let message = cat(&[
+                &who,
+                wait,
+                name,
+                "` to START, but `",
+                name,
+                "` has no `healthCheck`: they start before it is ready, and ECS cannot notice when it hangs",
+            ]);
+            out.push(Finding::new(&META, anchor(c), message).in_container(c).with_fix_from(cx, || {
+                Fix::advice(cat(&[
+                    "Add a `healthCheck` to `",
+                    name,
+                    "` and make ",
+                    &who,
+                    " wait for it to be HEALTHY.",
+                ]))
+            }));
         }
     }
 }

@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 
 use super::suggested_stream_prefix;
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::{Container, TaskDef};
-use crate::core::rules::security::util::anchor;
+use crate::core::model::{member, Container, TaskDef};
+use crate::core::rules::security::util::{add, anchor, cat, label, one, ptr};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -71,48 +71,49 @@ impl Rule for MissingLogConfiguration {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         for c in &td.containers {
-            if c.obj.contains_key("logConfiguration") {
+            if member(c.obj, "logConfiguration").is_some() {
                 continue;
             }
-            let label = c.label();
-            let fix = match proposal(td, c) {
-                Some((lc, new_group)) => {
-                    let mut notes = vec!["The task execution role needs logs:CreateLogStream and logs:PutLogEvents \
-                         (AmazonECSTaskExecutionRolePolicy has them)."
-                        .to_string()];
-                    if new_group {
-                        notes.push(
-                            "awslogs-create-group needs logs:CreateLogGroup on the execution role; or create the \
-                             group yourself and drop the option."
-                                .into(),
-                        );
-                    }
-                    if td.is_fargate() && td.str("executionRoleArn").is_none() {
-                        notes.push(
-                            "Fargate rejects awslogs without an execution role: \"Fargate requires task definition \
-                             to have execution role ARN to support log driver awslogs.\""
-                                .into(),
-                        );
-                    }
-                    Fix::patch(
-                        format!("Send the logs of `{label}` to CloudWatch Logs"),
-                        json!([{"op": "add", "path": c.ptr("logConfiguration"), "value": lc}]),
-                    )
-                    .with_notes(notes)
-                }
-                None => Fix::advice(format!(
-                    "Add a `logConfiguration` to `{label}` (awslogs with awslogs-group, awslogs-region and \
-                     awslogs-stream-prefix, or awsfirelens through a log router)."
-                )),
-            };
+            let label = label(c);
             out.push(
                 Finding::new(
                     &META,
                     anchor(c),
-                    format!("container `{label}` has no `logConfiguration`: its output is not collected anywhere"),
+                    cat(&["container `", &label, "` has no `logConfiguration`: its output is not collected anywhere"]),
                 )
                 .in_container(c)
-                .with_fix_from(cx, || fix),
+                .with_fix_from(cx, || match proposal(td, c) {
+                    Some((lc, new_group)) => {
+                        let mut notes = vec!["The task execution role needs logs:CreateLogStream and \
+                                              logs:PutLogEvents (AmazonECSTaskExecutionRolePolicy has them)."
+                            .to_string()];
+                        if new_group {
+                            notes.push(
+                                "awslogs-create-group needs logs:CreateLogGroup on the execution role; or create \
+                                 the group yourself and drop the option."
+                                    .into(),
+                            );
+                        }
+                        if td.is_fargate() && td.str("executionRoleArn").is_none() {
+                            notes.push(
+                                "Fargate rejects awslogs without an execution role: \"Fargate requires task \
+                                 definition to have execution role ARN to support log driver awslogs.\""
+                                    .into(),
+                            );
+                        }
+                        Fix::patch(
+                            cat(&["Send the logs of `", &label, "` to CloudWatch Logs"]),
+                            one(add(ptr(c, "/logConfiguration"), lc)),
+                        )
+                        .with_notes(notes)
+                    }
+                    None => Fix::advice(cat(&[
+                        "Add a `logConfiguration` to `",
+                        &label,
+                        "` (awslogs with awslogs-group, awslogs-region and awslogs-stream-prefix, or awsfirelens \
+                         through a log router).",
+                    ])),
+                }),
             );
         }
     }

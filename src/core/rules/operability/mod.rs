@@ -45,18 +45,14 @@ fn suggested_stream_prefix(td: &TaskDef<'_>, c: &Container<'_>) -> String {
     shared.or_else(|| td.family()).unwrap_or("ecs").to_string()
 }
 
-/// `(target name, dependent position)` of every `dependsOn … START` entry, sorted by name.
-fn start_waiters<'a>(td: &TaskDef<'a>) -> Vec<(&'a str, usize)> {
-    let mut v: Vec<(&'a str, usize)> = Vec::new();
-    for (pos, c) in td.containers.iter().enumerate() {
-        for d in c.depends_on() {
-            if d.condition == "START" && c.name != Some(d.container_name) {
-                v.push((d.container_name, pos));
-            }
-        }
-    }
-    v.sort_unstable();
-    v
+/// The containers that wait for `name` to START, in document order, once per `dependsOn … START`
+/// entry naming it (a container's entry naming itself does not count). Allocates nothing.
+fn start_waiters<'t, 'a>(td: &'t TaskDef<'a>, name: &'t str) -> impl Iterator<Item = &'t Container<'a>> + 't {
+    td.containers.iter().flat_map(move |o| {
+        o.depends_on()
+            .filter(move |d| d.condition == "START" && d.container_name == name && o.name != Some(name))
+            .map(move |_| o)
+    })
 }
 
 #[cfg(test)]

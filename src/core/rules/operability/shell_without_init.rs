@@ -1,7 +1,8 @@
-use serde_json::json;
+use serde_json::Value;
 
 use crate::core::finding::{Finding, Fix};
-use crate::core::rules::security::util::{basename, set_nested};
+use crate::core::model::member;
+use crate::core::rules::security::util::{basename, cat, is_windows, label, one, ptr, set_nested};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -43,7 +44,7 @@ impl Rule for ShellWithoutInit {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if td.is_windows() {
+        if is_windows(td) {
             return;
         }
         for c in &td.containers {
@@ -55,32 +56,39 @@ impl Rule for ShellWithoutInit {
             if argv.next().is_some_and(|script| script.trim_start().starts_with("exec ")) {
                 continue;
             }
-            let lp = c.get("linuxParameters");
-            if lp.and_then(|l| l.get("initProcessEnabled")).and_then(|v| v.as_bool()) == Some(true) {
+            let lp = c.get("linuxParameters").and_then(Value::as_object);
+            if lp.and_then(|l| member(l, "initProcessEnabled")).and_then(Value::as_bool) == Some(true) {
                 continue;
             }
-            let label = c.label();
-            let field = if c.strings("entryPoint").next().is_some() { "entryPoint" } else { "command" };
-            let description = format!(
-                "Run an init process in `{label}` that forwards signals and reaps zombies (or start its script \
-                 with `exec`)"
-            );
-            let fix = match set_nested(&c.pointer, c.obj, &["linuxParameters", "initProcessEnabled"], json!(true)) {
-                Some(op) => Fix::patch(description, json!([op])),
-                None => Fix::advice(description),
-            };
+            let label = label(c);
+            let field = if c.strings("entryPoint").next().is_some() { "/entryPoint" } else { "/command" };
             out.push(
                 Finding::new(
                     &META,
-                    c.ptr(field),
-                    format!(
-                        "container `{label}` runs its command through `{shell} {flag}` without `initProcessEnabled`: \
-                         the shell is PID 1 and may not pass SIGTERM on, so the application can be killed without \
-                         a graceful shutdown"
-                    ),
+                    ptr(c, field),
+                    cat(&[
+                        "container `",
+                        &label,
+                        "` runs its command through `",
+                        shell,
+                        " ",
+                        flag,
+                        "` without `initProcessEnabled`: the shell is PID 1 and may not pass SIGTERM on, so the \
+                         application can be killed without a graceful shutdown",
+                    ]),
                 )
                 .in_container(c)
-                .with_fix_from(cx, || fix),
+                .with_fix_from(cx, || {
+                    let description = cat(&[
+                        "Run an init process in `",
+                        &label,
+                        "` that forwards signals and reaps zombies (or start its script with `exec`)",
+                    ]);
+                    match set_nested(&c.pointer, c.obj, &["linuxParameters", "initProcessEnabled"], true.into()) {
+                        Some(op) => Fix::patch(description, one(op)),
+                        None => Fix::advice(description),
+                    }
+                }),
             );
         }
     }
@@ -91,7 +99,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
-    use serde_json::Value;
+    use serde_json::json;
 
     fn td(entry: Value, command: Value) -> Value {
         let mut td = base();

@@ -2,7 +2,8 @@ use serde_json::Value;
 
 use super::suggested_stream_prefix;
 use crate::core::finding::{Finding, Fix};
-use crate::core::rules::security::util::set_nested;
+use crate::core::model::member;
+use crate::core::rules::security::util::{cat, is_fargate, label, one, ptr, set_nested};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -34,42 +35,56 @@ impl Rule for StreamPrefix {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
+        let mut fargate = None;
         for c in &td.containers {
-            if c.log_driver() != Some("awslogs") {
+            let Some(lc) = c.get("logConfiguration").and_then(Value::as_object) else { continue };
+            if member(lc, "logDriver").and_then(Value::as_str) != Some("awslogs") {
                 continue;
             }
-            let Some(lc) = c.get("logConfiguration").and_then(Value::as_object) else { continue };
-            let options = lc.get("options");
+            let options = member(lc, "options");
             if options.is_some_and(|o| !o.is_object()) {
                 continue; // wrong type: the validity rules report it
             }
-            if options.and_then(|o| o.get("awslogs-stream-prefix")).is_some() {
+            if options.and_then(Value::as_object).and_then(|o| member(o, "awslogs-stream-prefix")).is_some() {
                 continue;
             }
-            let label = c.label();
-            let lp = c.ptr("logConfiguration");
-            let ptr = if options.is_some() { format!("{lp}/options") } else { format!("{lp}/logDriver") };
-            let severity = if td.is_fargate() { Severity::Medium } else { Severity::Low };
-            let prefix = suggested_stream_prefix(td, c);
-            let fix = match set_nested(&lp, lc, &["options", "awslogs-stream-prefix"], prefix.clone().into()) {
-                Some(op) => Fix::patch(
-                    format!("Name the log streams of `{label}` `{prefix}/{label}/<task-id>`"),
-                    serde_json::json!([op]),
-                ),
-                None => Fix::advice("Add an `awslogs-stream-prefix` option."),
-            };
-            let message = if td.is_fargate() {
-                format!(
-                    "container `{label}` logs to CloudWatch without `awslogs-stream-prefix`, which AWS documents as \
-                     required on Fargate; its streams cannot be told apart by task"
-                )
+            let label = label(c);
+            let pointer = if options.is_some() {
+                ptr(c, "/logConfiguration/options")
             } else {
-                format!(
-                    "container `{label}` logs to CloudWatch without `awslogs-stream-prefix`: its streams are named \
-                     after Docker container ids and cannot be tied to a task"
-                )
+                ptr(c, "/logConfiguration/logDriver")
             };
-            out.push(Finding::new(&META, ptr, message).in_container(c).with_severity(severity).with_fix_from(cx, || fix));
+            let fargate = *fargate.get_or_insert_with(|| is_fargate(td));
+            let severity = if fargate { Severity::Medium } else { Severity::Low };
+            let message = if fargate {
+                cat(&[
+                    "container `",
+                    &label,
+                    "` logs to CloudWatch without `awslogs-stream-prefix`, which AWS documents as required on \
+                     Fargate; its streams cannot be told apart by task",
+                ])
+            } else {
+                cat(&[
+                    "container `",
+                    &label,
+                    "` logs to CloudWatch without `awslogs-stream-prefix`: its streams are named after Docker \
+                     container ids and cannot be tied to a task",
+                ])
+            };
+            out.push(Finding::new(&META, pointer, message).in_container(c).with_severity(severity).with_fix_from(
+                cx,
+                || {
+                    let prefix = suggested_stream_prefix(td, c);
+                    let lp = ptr(c, "/logConfiguration");
+                    match set_nested(&lp, lc, &["options", "awslogs-stream-prefix"], prefix.as_str().into()) {
+                        Some(op) => Fix::patch(
+                            cat(&["Name the log streams of `", &label, "` `", &prefix, "/", &label, "/<task-id>`"]),
+                            one(op),
+                        ),
+                        None => Fix::advice("Add an `awslogs-stream-prefix` option."),
+                    }
+                },
+            ));
         }
     }
 }

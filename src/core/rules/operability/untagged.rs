@@ -2,6 +2,8 @@ use serde_json::Value;
 
 use crate::core::document::Shape;
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
+use crate::core::rules::security::util::cat;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -30,7 +32,8 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 fn is_user_tag(tag: &Value) -> bool {
-    tag.get("key")
+    tag.as_object()
+        .and_then(|t| member(t, "key"))
         .and_then(Value::as_str)
         .is_some_and(|k| !k.is_empty() && !k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")))
 }
@@ -53,11 +56,11 @@ impl Rule for Untagged {
                     return;
                 }
                 let what = if list.is_empty() { "an empty `tags` list" } else { "only `aws:` tags" };
-                (ptr.clone(), format!("the task definition has {what}: nothing says who owns it"), Severity::Low)
+                (ptr.clone(), cat(&["the task definition has ", what, ": nothing says who owns it"]), Severity::Low)
             }
             None if shape == Shape::Described => return,
             None => {
-                let ptr = if td.obj.contains_key("family") { td.ptr("family") } else { td.base.to_string() };
+                let ptr = if td.get("family").is_some() { td.ptr("family") } else { td.base.to_string() };
                 if shape == Shape::DescribeWrapped {
                     (
                         ptr,
@@ -69,16 +72,18 @@ impl Rule for Untagged {
                 }
             }
         };
-        let mut fix = Fix::advice(
-            "Add tags such as `team`, `service` and `environment` to the task definition (`tags`: \
-             [{\"key\": \"team\", \"value\": \"…\"}]).",
-        );
-        if let Some(arn) = td.str("taskDefinitionArn") {
-            fix = fix.with_commands(vec![format!(
-                "aws ecs tag-resource --resource-arn {arn} --tags key=team,value=<team> key=service,value=<service>"
-            )]);
-        }
-        out.push(Finding::new(&META, pointer, message).with_severity(severity).with_fix_from(cx, || fix));
+        out.push(Finding::new(&META, pointer, message).with_severity(severity).with_fix_from(cx, || {
+            let fix = Fix::advice(
+                "Add tags such as `team`, `service` and `environment` to the task definition (`tags`: \
+                 [{\"key\": \"team\", \"value\": \"…\"}]).",
+            );
+            match td.str("taskDefinitionArn") {
+                Some(arn) => fix.with_commands(vec![format!(
+                    "aws ecs tag-resource --resource-arn {arn} --tags key=team,value=<team> key=service,value=<service>"
+                )]),
+                None => fix,
+            }
+        }));
     }
 }
 

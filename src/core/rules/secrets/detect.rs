@@ -144,38 +144,51 @@ pub fn known_format(value: &str, ctx: Ctx) -> Option<Detection> {
     }
     let f = Features::of(b);
     let len = b.len();
-    // Each family is tried only when the value has the bytes and the length it needs.
-    if f.at && f.colon {
+    // Each family is tried only when the value has the bytes and the length it needs and (looked
+    // at only when one of those holds) the pair of bytes chosen for each of its anchors.
+    let url = f.at && f.colon;
+    let aws = f.upper && len >= 20;
+    let underscore = f.underscore && len >= 24;
+    let dash = f.dash && len >= 15;
+    let dot = f.dot && len >= 40;
+    let auth = f.space && len >= 14;
+    let pairs = f.eq || f.colon;
+    if !(url || aws || underscore || dash || dot || auth || pairs) {
+        return None;
+    }
+    let fam = families(b);
+    let may_hold = |family: u8| fam & family != 0;
+    if url && may_hold(FAM_URL) {
         if let Some(d) = url_userinfo(value, ctx) {
             return Some(d);
         }
     }
-    if f.upper && len >= 20 {
+    if aws && may_hold(FAM_AWS) {
         if let Some(d) = aws_access_key_id(value) {
             return Some(d);
         }
     }
-    if f.underscore && len >= 24 {
+    if underscore && may_hold(FAM_UNDERSCORE) {
         if let Some(d) = underscore_prefixed(value) {
             return Some(d);
         }
     }
-    if f.dash && len >= 15 {
+    if dash && may_hold(FAM_DASH) {
         if let Some(d) = dash_prefixed(value) {
             return Some(d);
         }
     }
-    if f.dot && len >= 40 {
+    if dot && may_hold(FAM_DOTTED) {
         if let Some(d) = dotted(value) {
             return Some(d);
         }
     }
-    if f.space && len >= 14 {
+    if auth && may_hold(FAM_AUTH) {
         if let Some(d) = auth_header(value, ctx) {
             return Some(d);
         }
     }
-    if (f.eq || f.colon) && may_name_secret(value) {
+    if pairs && may_hold(FAM_NAME) && may_name_secret(value) {
         if let Some(d) = embedded_pairs(value, ctx) {
             return Some(d);
         }
@@ -184,12 +197,17 @@ pub fn known_format(value: &str, ctx: Ctx) -> Option<Detection> {
 }
 
 /// A cheap, conservative pre-check: false means [`name_class`] cannot return a credential
-/// class (`Secret`, `KeyLike`, `SecretId`, `AuthLike`) for this name. One pass, no allocation.
+/// class (`Secret`, `KeyLike`, `SecretId`, `AuthLike`) for this name. One pass, no allocation:
+/// a word is looked for only where the pair of bytes it starts with (see [`pair`]) occurs.
 fn may_name_secret(name: &str) -> bool {
     let b = name.as_bytes();
     let at = |i: usize, w: &[u8]| b.len() >= i + w.len() && b[i..i + w.len()].eq_ignore_ascii_case(w);
-    for (i, c) in b.iter().enumerate() {
-        let hit = match c.to_ascii_lowercase() {
+    for i in 1..b.len() {
+        if pair(b[i - 1], b[i]) & FAM_NAME == 0 {
+            continue;
+        }
+        let i = i - 1;
+        let hit = match b[i].to_ascii_lowercase() {
             b'p' => at(i, b"pw") || at(i, b"pass") || at(i, b"pat") || at(i, b"pepper") || at(i, b"pswd"),
             b's' => at(i, b"secret") || at(i, b"salt"),
             b't' => at(i, b"token"),
@@ -857,8 +875,7 @@ fn is_uuid(v: &str) -> bool {
             .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
-/// Which byte classes a string contains (one pass).
-#[derive(Default)]
+/// Which byte classes a string contains (one pass, no branches per byte).
 struct Features {
     upper: bool,
     lower: bool,
@@ -874,25 +891,158 @@ struct Features {
 
 impl Features {
     fn of(b: &[u8]) -> Features {
-        let mut f = Features::default();
-        for &c in b {
-            match c {
-                b'A'..=b'Z' => f.upper = true,
-                b'a'..=b'z' => f.lower = true,
-                b'0'..=b'9' => f.digit = true,
-                b'@' => f.at = true,
-                b':' => f.colon = true,
-                b'_' => f.underscore = true,
-                b'-' => f.dash = true,
-                b'.' => f.dot = true,
-                b' ' | b'\t' | b'\n' | b'\r' => f.space = true,
-                b'=' => f.eq = true,
-                _ => {}
-            }
+        let bits = b.iter().fold(0u16, |bits, &c| bits | BYTE_CLASS[c as usize]);
+        let has = |bit: u16| bits & bit != 0;
+        Features {
+            upper: has(C_UPPER),
+            lower: has(C_LOWER),
+            digit: has(C_DIGIT),
+            at: has(C_AT),
+            colon: has(C_COLON),
+            underscore: has(C_UNDERSCORE),
+            dash: has(C_DASH),
+            dot: has(C_DOT),
+            space: has(C_SPACE),
+            eq: has(C_EQ),
         }
-        f
     }
 }
+
+/// `FAM_…` bits: the families of well-known formats whose anchors (`AKIA`, `ghp_`, `xox`,
+/// `eyJ`, `://` …) may occur in `b`, by the pairs of bytes it contains (one pass).
+fn families(b: &[u8]) -> u8 {
+    let mut families = 0u8;
+    for w in b.windows(2) {
+        families |= pair(w[0], w[1]);
+    }
+    families
+}
+
+const C_UPPER: u16 = 1;
+const C_LOWER: u16 = 1 << 1;
+const C_DIGIT: u16 = 1 << 2;
+const C_AT: u16 = 1 << 3;
+const C_COLON: u16 = 1 << 4;
+const C_UNDERSCORE: u16 = 1 << 5;
+const C_DASH: u16 = 1 << 6;
+const C_DOT: u16 = 1 << 7;
+const C_SPACE: u16 = 1 << 8;
+const C_EQ: u16 = 1 << 9;
+
+/// The [`Features`] class bits of each byte.
+static BYTE_CLASS: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = match b {
+            b'A'..=b'Z' => C_UPPER,
+            b'a'..=b'z' => C_LOWER,
+            b'0'..=b'9' => C_DIGIT,
+            b'@' => C_AT,
+            b':' => C_COLON,
+            b'_' => C_UNDERSCORE,
+            b'-' => C_DASH,
+            b'.' => C_DOT,
+            b' ' | b'\t' | b'\n' | b'\r' => C_SPACE,
+            b'=' => C_EQ,
+            _ => 0,
+        };
+        c += 1;
+    }
+    t
+};
+
+// Families of well-known formats, and the anchors (the fixed text each format starts with)
+// they look for. A value can hold an anchor only if it holds every pair of adjacent bytes of
+// it, so each family is looked for only where one chosen pair of each of its anchors (a rare
+// one: `k-` for `sk-`, `-B` for `-----BEGIN`) occurs; see [`PAIRS`], and
+// `every_anchor_sets_its_family`, which checks the choice.
+const FAM_AWS: u8 = 1; // AKIA, ASIA
+const FAM_UNDERSCORE: u8 = 1 << 1; // ghp_ …, github_pat_, sk_live_ …, rk_live_ …
+const FAM_DASH: u8 = 1 << 2; // xox?-, xapp-, glpat-, sk-, -----BEGIN
+const FAM_DOTTED: u8 = 1 << 3; // SG., eyJ, hooks.slack.com/services/
+const FAM_URL: u8 = 1 << 4; // ://
+const FAM_AUTH: u8 = 1 << 5; // bearer, basic (any case)
+const FAM_NAME: u8 = 1 << 6; // pw, pass, pat, pepper, pswd, secret, salt, token, key, cred, auth (any case)
+
+/// The `FAM_…` bits of the pair of bytes `a`, `b`: two table loads.
+fn pair(a: u8, b: u8) -> u8 {
+    PAIRS.rows[PAIRS.row[a as usize] as usize][b as usize]
+}
+
+/// [`pair`]'s tables: `row[a]` is the row of first byte `a` (row 0, all zero, when no
+/// chosen pair starts with `a`), and `rows[row[a]][b]` the families of the pair `a`, `b`.
+struct PairTable {
+    row: [u8; 256],
+    rows: [[u8; 256]; PAIR_ROWS],
+}
+
+/// Distinct first bytes of the pairs, plus the empty row.
+const PAIR_ROWS: usize = 24;
+
+static PAIRS: PairTable = {
+    const CASE_SENSITIVE: &[(&[u8; 2], u8)] = &[
+        (b"AK", FAM_AWS),        // AKIA
+        (b"AS", FAM_AWS),        // ASIA
+        (b"gh", FAM_UNDERSCORE), // ghp_, gho_, ghu_, ghs_, ghr_
+        (b"b_", FAM_UNDERSCORE), // github_pat_
+        (b"k_", FAM_UNDERSCORE), // sk_live_, sk_test_, rk_live_, rk_test_
+        (b"xo", FAM_DASH),       // xox
+        (b"xa", FAM_DASH),       // xapp-
+        (b"gl", FAM_DASH),       // glpat-
+        (b"k-", FAM_DASH),       // sk-
+        (b"-B", FAM_DASH),       // -----BEGIN
+        (b"G.", FAM_DOTTED),     // SG.
+        (b"yJ", FAM_DOTTED),     // eyJ
+        (b"k.", FAM_DOTTED),     // hooks.slack.com/services/
+        (b":/", FAM_URL),        // ://
+    ];
+    // Matched ignoring ASCII case: every spelling of each pair.
+    const ANY_CASE: &[(&[u8; 2], u8)] = &[
+        (b"be", FAM_AUTH),
+        (b"ba", FAM_AUTH),
+        (b"pw", FAM_NAME),
+        (b"pa", FAM_NAME),
+        (b"pe", FAM_NAME),
+        (b"ps", FAM_NAME),
+        (b"se", FAM_NAME),
+        (b"sa", FAM_NAME),
+        (b"to", FAM_NAME),
+        (b"ke", FAM_NAME),
+        (b"cr", FAM_NAME),
+        (b"au", FAM_NAME),
+    ];
+    const fn add(mut t: PairTable, used: &mut usize, a: u8, b: u8, fam: u8) -> PairTable {
+        if t.row[a as usize] == 0 {
+            *used += 1;
+            assert!(*used < PAIR_ROWS, "raise PAIR_ROWS");
+            t.row[a as usize] = *used as u8;
+        }
+        t.rows[t.row[a as usize] as usize][b as usize] |= fam;
+        t
+    }
+    let mut t = PairTable { row: [0; 256], rows: [[0; 256]; PAIR_ROWS] };
+    let mut used = 0;
+    let mut i = 0;
+    while i < CASE_SENSITIVE.len() {
+        let (p, fam) = CASE_SENSITIVE[i];
+        t = add(t, &mut used, p[0], p[1], fam);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < ANY_CASE.len() {
+        let (p, fam) = ANY_CASE[i];
+        let (a, b) = (p[0], p[1]);
+        let (ua, ub) = (a.to_ascii_uppercase(), b.to_ascii_uppercase());
+        t = add(t, &mut used, a, b, fam);
+        t = add(t, &mut used, ua, b, fam);
+        t = add(t, &mut used, a, ub, fam);
+        t = add(t, &mut used, ua, ub, fam);
+        i += 1;
+    }
+    t
+};
 
 // ---------------------------------------------------------------------------------------
 // Well-known formats
@@ -905,6 +1055,16 @@ fn prefix(s: &str, n: usize) -> &str {
         n -= 1;
     }
     &s[..n]
+}
+
+/// Start positions of `pat` in `b`, first to last. Unlike `str::match_indices` the matches
+/// may overlap, which no caller can tell: every pattern that overlaps itself (`xox`, `AKIA`)
+/// is only accepted after a non-alphanumeric byte, which an overlapping match never has. A
+/// plain byte loop: these haystacks are short, and setting up a substring searcher per
+/// pattern cost more than the search.
+fn find_all<'a>(b: &'a [u8], pat: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    let first = pat[0];
+    (0..(b.len() + 1).saturating_sub(pat.len())).filter(move |&i| b[i] == first && b[i..].starts_with(pat))
 }
 
 fn boundary_before(b: &[u8], i: usize) -> bool {
@@ -936,7 +1096,7 @@ fn format_hit(body: &str, what: &'static str) -> Detection {
 fn aws_access_key_id(s: &str) -> Option<Detection> {
     let b = s.as_bytes();
     for prefix in ["AKIA", "ASIA"] {
-        for (i, _) in s.match_indices(prefix) {
+        for i in find_all(b, prefix.as_bytes()) {
             if boundary_before(b, i) && run(b, i + 4, |c| c.is_ascii_uppercase() || c.is_ascii_digit()) == 16 {
                 return Some(format_hit(&s[i..i + 20], "an AWS access key ID"));
             }
@@ -949,21 +1109,21 @@ fn aws_access_key_id(s: &str) -> Option<Detection> {
 fn underscore_prefixed(s: &str) -> Option<Detection> {
     let b = s.as_bytes();
     for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
-        for (i, _) in s.match_indices(prefix) {
+        for i in find_all(b, prefix.as_bytes()) {
             let n = run(b, i + 4, alnum);
             if boundary_before(b, i) && n >= 30 {
                 return Some(format_hit(&s[i..i + 4 + n], "a GitHub token"));
             }
         }
     }
-    for (i, _) in s.match_indices("github_pat_") {
+    for i in find_all(b, b"github_pat_") {
         let n = run(b, i + 11, |c| alnum(c) || c == b'_');
         if boundary_before(b, i) && n >= 40 {
             return Some(format_hit(&s[i..i + 11 + n], "a GitHub token"));
         }
     }
     for prefix in ["sk_live_", "sk_test_", "rk_live_", "rk_test_"] {
-        for (i, _) in s.match_indices(prefix) {
+        for i in find_all(b, prefix.as_bytes()) {
             let n = run(b, i + 8, alnum);
             if boundary_before(b, i) && n >= 16 {
                 return Some(format_hit(&s[i..i + 8 + n], "a Stripe secret key"));
@@ -977,7 +1137,7 @@ fn underscore_prefixed(s: &str) -> Option<Detection> {
 /// PEM private keys.
 fn dash_prefixed(s: &str) -> Option<Detection> {
     let b = s.as_bytes();
-    for (i, _) in s.match_indices("xox") {
+    for i in find_all(b, b"xox") {
         if boundary_before(b, i)
             && matches!(b.get(i + 3), Some(b'b' | b'p' | b'a' | b'r' | b's' | b'o'))
             && b.get(i + 4) == Some(&b'-')
@@ -988,19 +1148,19 @@ fn dash_prefixed(s: &str) -> Option<Detection> {
             }
         }
     }
-    for (i, _) in s.match_indices("xapp-") {
+    for i in find_all(b, b"xapp-") {
         let n = run(b, i + 5, |c| alnum(c) || c == b'-');
         if boundary_before(b, i) && n >= 10 {
             return Some(format_hit(&s[i..i + 5 + n], "a Slack app token"));
         }
     }
-    for (i, _) in s.match_indices("glpat-") {
+    for i in find_all(b, b"glpat-") {
         let n = run(b, i + 6, token_byte);
         if boundary_before(b, i) && n >= 20 {
             return Some(format_hit(&s[i..i + 6 + n], "a GitLab token"));
         }
     }
-    for (i, _) in s.match_indices("sk-") {
+    for i in find_all(b, b"sk-") {
         if !boundary_before(b, i) || (i > 0 && b[i - 1] == b'-') {
             continue;
         }
@@ -1010,7 +1170,7 @@ fn dash_prefixed(s: &str) -> Option<Detection> {
             return Some(format_hit(&s[i..i + 3 + n], "an API secret key (`sk-…`)"));
         }
     }
-    for (i, _) in s.match_indices("-----BEGIN ") {
+    for i in find_all(b, b"-----BEGIN ") {
         let rest = &s[i + 11..];
         let Some(end) = rest.find("-----") else { continue };
         let label = &rest[..end];
@@ -1036,13 +1196,13 @@ fn dash_prefixed(s: &str) -> Option<Detection> {
 /// SendGrid (`SG.….…`), JWTs (`eyJ….….…`), Slack webhooks.
 fn dotted(s: &str) -> Option<Detection> {
     let b = s.as_bytes();
-    for (i, _) in s.match_indices("SG.") {
+    for i in find_all(b, b"SG.") {
         let a = run(b, i + 3, token_byte);
         if boundary_before(b, i) && a >= 16 && b.get(i + 3 + a) == Some(&b'.') && run(b, i + 4 + a, token_byte) >= 20 {
             return Some(format_hit(&s[i..i + 3 + a], "a SendGrid API key"));
         }
     }
-    for (i, _) in s.match_indices("eyJ") {
+    for i in find_all(b, b"eyJ") {
         if !boundary_before(b, i) {
             continue;
         }
@@ -1059,7 +1219,7 @@ fn dotted(s: &str) -> Option<Detection> {
             return Some(Detection::credential("a JSON Web Token"));
         }
     }
-    if let Some(i) = s.find("hooks.slack.com/services/") {
+    if let Some(i) = find_all(b, b"hooks.slack.com/services/").next() {
         let n = run(b, i + 25, |c| alnum(c) || c == b'/');
         if n >= 20 {
             return Some(format_hit(&s[i..i + 25 + n], "a Slack webhook URL"));
@@ -1079,7 +1239,7 @@ fn jwt_header_has_alg(seg: &[u8]) -> bool {
 /// A URL whose userinfo carries a password: `postgres://u:p@h`, `redis://:p@h`, `https://u:p@h`.
 fn url_userinfo(s: &str, ctx: Ctx) -> Option<Detection> {
     let b = s.as_bytes();
-    for (i, _) in s.match_indices("://") {
+    for i in find_all(b, b"://") {
         let scheme_len =
             b[..i].iter().rev().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-')).count();
         if scheme_len < 2 || !b[i - scheme_len].is_ascii_alphabetic() {
@@ -1255,7 +1415,8 @@ where
                     continue;
                 }
             }
-            let base = tok.rsplit('/').next().unwrap_or(tok);
+            // The program's name: after the last `/` (what `rsplit('/').next()` gives).
+            let base = tok.as_bytes().iter().rposition(|&c| c == b'/').map_or(tok, |p| &tok[p + 1..]);
             let maybe_tool =
                 (4..=12).contains(&base.len()) && matches!(base.as_bytes()[0] | 0x20, b'm' | b'c' | b'w' | b'p');
             if maybe_tool && is_any(base, MYSQL_TOOLS) {
@@ -1343,6 +1504,54 @@ mod tests {
 
     fn none(name: &str, value: &str) -> bool {
         classify(name, value).is_none()
+    }
+
+    #[test]
+    fn every_anchor_sets_its_family() {
+        let anchors: &[(&str, u8)] = &[
+            ("AKIA", FAM_AWS),
+            ("ASIA", FAM_AWS),
+            ("ghp_", FAM_UNDERSCORE),
+            ("gho_", FAM_UNDERSCORE),
+            ("ghu_", FAM_UNDERSCORE),
+            ("ghs_", FAM_UNDERSCORE),
+            ("ghr_", FAM_UNDERSCORE),
+            ("github_pat_", FAM_UNDERSCORE),
+            ("sk_live_", FAM_UNDERSCORE),
+            ("sk_test_", FAM_UNDERSCORE),
+            ("rk_live_", FAM_UNDERSCORE),
+            ("rk_test_", FAM_UNDERSCORE),
+            ("xox", FAM_DASH),
+            ("xapp-", FAM_DASH),
+            ("glpat-", FAM_DASH),
+            ("sk-", FAM_DASH),
+            ("-----BEGIN ", FAM_DASH),
+            ("SG.", FAM_DOTTED),
+            ("eyJ", FAM_DOTTED),
+            ("hooks.slack.com/services/", FAM_DOTTED),
+            ("://", FAM_URL),
+        ];
+        for &(anchor, fam) in anchors {
+            assert!(families(anchor.as_bytes()) & fam != 0, "{anchor}");
+        }
+        // Case-insensitive anchors: every spelling.
+        let words = ["bearer ", "basic "].map(|w| (w, FAM_AUTH)).into_iter().chain(
+            ["pw", "pass", "pat", "pepper", "pswd", "secret", "salt", "token", "key", "cred", "auth"]
+                .map(|w| (w, FAM_NAME)),
+        );
+        for (word, fam) in words {
+            for mask in 0..1u32 << word.len() {
+                let spelled: String = word
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| if mask >> i & 1 == 1 { c.to_ascii_uppercase() } else { c })
+                    .collect();
+                assert!(families(spelled.as_bytes()) & fam != 0, "{spelled}");
+                if fam == FAM_NAME {
+                    assert!(may_name_secret(&spelled), "{spelled}");
+                }
+            }
+        }
     }
 
     #[test]

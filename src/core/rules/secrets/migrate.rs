@@ -3,101 +3,162 @@
 //! that adds a `{name, valueFrom}` entry, the `create-secret` commands (the value goes
 //! through a file, never the command line) and the IAM notes.
 
-use serde_json::{json, Value};
+use std::borrow::Cow;
+use std::fmt::Write;
+
+use serde_json::{Map, Value};
 
 use crate::core::finding::Fix;
 use crate::core::model::{Container, TaskDef};
 
 /// Where new secrets go, worked out once per task definition.
-pub struct Target {
-    account: Option<String>,
-    region: Option<String>,
-    partition: String,
+pub struct Target<'a> {
+    account: Option<&'a str>,
+    region: Option<&'a str>,
     family: String,
     /// The execution role's name, if the task definition has an `executionRoleArn`.
-    exec_role: Option<String>,
-    has_exec_role: bool,
+    exec_role: Option<&'a str>,
+    /// `arn:<partition>:secretsmanager:<region>:<account-id>:secret:`: every ARN starts so.
+    arn_prefix: String,
+    /// `arn_prefix` escaped as the content of a JSON string, when that differs from it.
+    arn_prefix_escaped: Option<String>,
 }
 
-impl Target {
-    pub fn new(td: &TaskDef<'_>) -> Target {
-        let (account, region) = td.account_and_region();
+impl<'a> Target<'a> {
+    pub fn new(td: &TaskDef<'a>) -> Target<'a> {
+        let (account, region) = account_and_region(td);
         let exec = td.str("executionRoleArn").filter(|s| !s.trim().is_empty());
         let role_partition = exec
             .or_else(|| td.str("taskRoleArn"))
             .and_then(|arn| arn.split(':').nth(1))
-            .filter(|p| p.starts_with("aws"))
-            .map(str::to_string);
-        let partition = role_partition.unwrap_or_else(|| match region.as_deref() {
-            Some(r) if r.starts_with("cn-") => "aws-cn".into(),
-            Some(r) if r.starts_with("us-gov-") => "aws-us-gov".into(),
-            _ => "aws".into(),
+            .filter(|p| p.starts_with("aws"));
+        let partition = role_partition.unwrap_or_else(|| match region {
+            Some(r) if r.starts_with("cn-") => "aws-cn",
+            Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
+            _ => "aws",
         });
-        let family = td.family().map(|f| sanitize(f, false)).filter(|f| !f.is_empty()).unwrap_or_else(|| "task".into());
-        let exec_role = exec.map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_string());
-        Target { account, region, partition, family, exec_role, has_exec_role: exec.is_some() }
+        let mut family = String::new();
+        if let Some(f) = td.family() {
+            sanitize_into(&mut family, f, false);
+        }
+        if family.is_empty() {
+            family.push_str("task");
+        }
+        let arn_prefix = [
+            "arn:",
+            partition,
+            ":secretsmanager:",
+            region.unwrap_or("<region>"),
+            ":",
+            account.unwrap_or("<account-id>"),
+            ":secret:",
+        ]
+        .concat();
+        let arn_prefix_escaped = match json_str_content(&arn_prefix) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(escaped) => Some(escaped),
+        };
+        Target {
+            account,
+            region,
+            family,
+            exec_role: exec.map(|arn| arn.rsplit('/').next().unwrap_or(arn)),
+            arn_prefix,
+            arn_prefix_escaped,
+        }
     }
 
     /// `<family>/<container>/<key>`: a Secrets Manager name for a value of this container.
     pub fn secret_name(&self, c: &Container<'_>, key: &str) -> String {
-        let container = c
-            .name
-            .map(|n| sanitize(n, false))
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| format!("container-{}", c.index));
-        let key = sanitize(key, false);
-        let key = if key.is_empty() { "value".to_string() } else { key };
-        format!("{}/{}/{}", self.family, container, key)
+        let mut out = String::with_capacity(self.family.len() + c.name.map_or(16, str::len) + key.len() + 2);
+        out.push_str(&self.family);
+        out.push('/');
+        let start = out.len();
+        if let Some(n) = c.name {
+            sanitize_into(&mut out, n, false);
+        }
+        if out.len() == start {
+            write!(out, "container-{}", c.index).unwrap_or_default();
+        }
+        out.push('/');
+        let start = out.len();
+        sanitize_into(&mut out, key, false);
+        if out.len() == start {
+            out.push_str("value");
+        }
+        out
     }
 
     /// The secret's (partial) ARN; placeholders where the task definition does not tell.
     pub fn arn(&self, name: &str) -> String {
-        format!(
-            "arn:{}:secretsmanager:{}:{}:secret:{}",
-            self.partition,
-            self.region.as_deref().unwrap_or("<region>"),
-            self.account.as_deref().unwrap_or("<account-id>"),
-            name
-        )
+        let mut arn = String::with_capacity(self.arn_prefix.len() + name.len());
+        arn.push_str(&self.arn_prefix);
+        arn.push_str(name);
+        arn
     }
 
     /// The fix: `patch` plus the commands that create the secret and the IAM notes.
     /// `credential` is true when a real value was exposed (it then needs rotating).
     pub fn fix(&self, description: String, patch: Value, key: &str, name: &str, credential: bool) -> Fix {
-        let arn = self.arn(name);
-        let file: String = {
-            let f = sanitize(key, true);
-            format!("{}.secret", if f.is_empty() { "value" } else { &f })
-        };
-        let region = self.region.as_deref().unwrap_or("<region>");
+        // Plain concatenation rather than `format!`: these strings are long and built for every finding.
+        let mut file = String::with_capacity(key.len() + 7);
+        sanitize_into(&mut file, key, true);
+        if file.is_empty() {
+            file.push_str("value");
+        }
+        file.push_str(".secret");
+        let file = file.as_str();
+        let region = self.region.unwrap_or("<region>");
         let commands = vec![
-            format!("(umask 077 && read -rs SECRET_VALUE && printf '%s' \"$SECRET_VALUE\" > {file})"),
-            format!(
-                "aws secretsmanager create-secret --name {name} --region {region} --secret-string file://{file} --query ARN --output text"
-            ),
-            format!("rm -f {file}"),
+            ["(umask 077 && read -rs SECRET_VALUE && printf '%s' \"$SECRET_VALUE\" > ", file, ")"].concat(),
+            [
+                "aws secretsmanager create-secret --name ",
+                name,
+                " --region ",
+                region,
+                " --secret-string file://",
+                file,
+                " --query ARN --output text",
+            ]
+            .concat(),
+            ["rm -f ", file].concat(),
         ];
-        let statement = json!({
-            "Effect": "Allow",
-            "Action": ["secretsmanager:GetSecretValue"],
-            "Resource": [format!("{arn}-??????")],
-        });
-        let statement = serde_json::to_string(&statement).unwrap_or_default();
-        let mut notes = vec![format!(
-            "The first command reads the value from the terminal without echoing it into `{file}` (readable only by \
-             you); `create-secret` takes it from there. Never pass the value as `--secret-string <value>`: command \
-             lines end up in shell history and in `ps` output."
-        )];
-        notes.push(match &self.exec_role {
-            Some(role) => format!(
-                "ECS reads the secret with the task execution role `{role}`; add this statement to one of its \
-                 policies: {statement}"
-            ),
+        // `{"Effect": "Allow", "Action": [...], "Resource": ["<arn>-??????"]}` as `serde_json::to_string` writes it.
+        let name_json = json_str_content(name);
+        let statement = [
+            "{\"Effect\":\"Allow\",\"Action\":[\"secretsmanager:GetSecretValue\"],\"Resource\":[\"",
+            self.arn_prefix_escaped.as_deref().unwrap_or(&self.arn_prefix),
+            &name_json,
+            "-??????\"]}",
+        ];
+        let mut notes = Vec::with_capacity(7);
+        notes.push(
+            [
+                "The first command reads the value from the terminal without echoing it into `",
+                file,
+                "` (readable only by you); `create-secret` takes it from there. Never pass the value as \
+                 `--secret-string <value>`: command lines end up in shell history and in `ps` output.",
+            ]
+            .concat(),
+        );
+        let [s0, s1, s2, s3] = statement;
+        notes.push(match self.exec_role {
+            Some(role) => [
+                "ECS reads the secret with the task execution role `",
+                role,
+                "`; add this statement to one of its policies: ",
+                s0,
+                s1,
+                s2,
+                s3,
+            ]
+            .concat(),
             None => {
-                format!("ECS reads the secret with the task execution role; give that role this statement: {statement}")
+                ["ECS reads the secret with the task execution role; give that role this statement: ", s0, s1, s2, s3]
+                    .concat()
             }
         });
-        if !self.has_exec_role {
+        if self.exec_role.is_none() {
             notes.push(
                 "This task definition has no `executionRoleArn`: ECS needs a task execution role to fetch secrets \
                  (and to pull from ECR / write awslogs). Create one (trusting `ecs-tasks.amazonaws.com`, with the \
@@ -110,10 +171,16 @@ impl Target {
              also allow `kms:Decrypt` on that key for the execution role."
                 .to_string(),
         );
-        notes.push(format!(
-            "`valueFrom` is the secret's partial ARN `{arn}` (without the random 6-character suffix Secrets Manager \
-             appends); `create-secret` prints the full ARN, which you can use instead."
-        ));
+        notes.push(
+            [
+                "`valueFrom` is the secret's partial ARN `",
+                &self.arn_prefix,
+                name,
+                "` (without the random 6-character suffix Secrets Manager appends); `create-secret` prints the full \
+                 ARN, which you can use instead.",
+            ]
+            .concat(),
+        );
         if self.account.is_none() || self.region.is_none() {
             notes.push(
                 "The task definition does not say which account/region it lives in: replace `<account-id>` / \
@@ -132,29 +199,140 @@ impl Target {
     }
 }
 
+/// [`TaskDef::account_and_region`] without allocating (it runs once per rule and task
+/// definition that needs a fix): the account from the first role ARN that has one, then the
+/// first ECR image host's account and region, else the first `awslogs-region` option.
+/// `account_and_region_matches_the_model` keeps the two in step.
+fn account_and_region<'a>(td: &TaskDef<'a>) -> (Option<&'a str>, Option<&'a str>) {
+    let mut account = None;
+    let mut region = None;
+    for field in ["executionRoleArn", "taskRoleArn"] {
+        if let Some(arn) = td.str(field) {
+            let mut parts = arn.split(':');
+            let (first, fifth) = (parts.next(), parts.nth(3));
+            let six_parts = parts.next().is_some();
+            if six_parts && first == Some("arn") && account.is_none() {
+                account = fifth.filter(|a| !a.is_empty());
+            }
+        }
+    }
+    for c in &td.containers {
+        if let Some((acct, reg)) = c.image().and_then(ecr_host) {
+            account.get_or_insert(acct);
+            region.get_or_insert(reg);
+        }
+        if let Some(r) = c.log_option("awslogs-region") {
+            region.get_or_insert(r);
+        }
+        if account.is_some() && region.is_some() {
+            break; // later containers cannot change either
+        }
+    }
+    (account, region)
+}
+
+/// [`crate::core::model::parse_ecr_host`], borrowed.
+fn ecr_host(image: &str) -> Option<(&str, &str)> {
+    let host = image.split('/').next()?;
+    let mut it = host.split('.');
+    let account = it.next()?;
+    if it.next()? != "dkr" || it.next()? != "ecr" {
+        return None;
+    }
+    Some((account, it.next()?))
+}
+
+/// `s` as the content of a JSON string, escaped exactly as serde_json escapes it.
+fn json_str_content(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\') {
+        return Cow::Borrowed(s);
+    }
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    Cow::Owned(quoted[1..quoted.len() - 1].to_string())
+}
+
 /// The JSON Patch op that appends `entry` to the array at `array_ptr` (`secrets`,
 /// `secretOptions`), creating the array when `existing` is not one.
-pub(super) fn append_op(array_ptr: &str, existing: Option<&Value>, entry: Value) -> Value {
+pub(super) fn append_op(mut array_ptr: String, existing: Option<&Value>, entry: Value) -> Value {
     match existing {
-        Some(Value::Array(_)) => json!({"op": "add", "path": format!("{array_ptr}/-"), "value": entry}),
-        _ => json!({"op": "add", "path": array_ptr, "value": [entry]}),
+        Some(Value::Array(_)) => {
+            array_ptr.push_str("/-");
+            object([("op", "add".into()), ("path", array_ptr.into()), ("value", entry)])
+        }
+        _ => object([("op", "add".into()), ("path", array_ptr.into()), ("value", Value::Array(vec![entry]))]),
     }
 }
 
-/// Keep the characters Secrets Manager allows in a name segment (`[A-Za-z0-9_+=.@-]`; `/`
-/// separates segments so it is replaced too); `file` keeps only `[A-Za-z0-9_.-]`.
-fn sanitize(s: &str, file: bool) -> String {
-    s.chars()
-        .map(|c| {
-            let ok =
-                c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') || (!file && matches!(c, '+' | '=' | '@'));
-            if ok {
-                c
-            } else {
-                '-'
+/// A JSON object with these members in this order: what `json!({…})` builds, without
+/// copying values that are already owned.
+pub(super) fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    let mut map = Map::with_capacity(N);
+    for (key, value) in members {
+        map.insert(key.to_string(), value);
+    }
+    Value::Object(map)
+}
+
+/// Append `s` keeping the characters Secrets Manager allows in a name segment
+/// (`[A-Za-z0-9_+=.@-]`; `/` separates segments so it is replaced too); `file` keeps only
+/// `[A-Za-z0-9_.-]`. Every other character becomes `-`; leading dots are dropped.
+fn sanitize_into(out: &mut String, s: &str, file: bool) {
+    let mut leading = true;
+    for c in s.chars() {
+        let ok = c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') || (!file && matches!(c, '+' | '=' | '@'));
+        if leading && c == '.' {
+            continue;
+        }
+        leading = false;
+        out.push(if ok { c } else { '-' });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::document::Document;
+    use crate::core::rules::testing::{base, SEED};
+    use serde_json::json;
+
+    #[test]
+    fn account_and_region_matches_the_model() {
+        let ecr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1";
+        let awslogs = json!({"logDriver": "awslogs", "options": {"awslogs-region": "ap-south-1"}});
+        let mut docs = vec![Document::parse(SEED).unwrap()];
+        for (exec, task, images, logs) in [
+            (None, None, vec!["nginx"], false),
+            (Some("arn:aws:iam::111122223333:role/exec"), None, vec!["nginx", ecr], true),
+            (Some("arn:aws:iam:::role/exec"), Some("arn:aws:iam::444455556666:role/task"), vec![ecr], false),
+            (Some("not-an-arn"), Some("arn:aws:iam::444455556666"), vec!["nginx"], true),
+            (None, Some("arn:aws-cn:iam::777788889999:role/t"), vec!["nginx", "nginx"], true),
+            (Some(" "), None, vec!["1.dkr.ecr.x", "2.dkr.ecr.us-east-2.amazonaws.com/b"], true),
+        ] {
+            let mut td = base();
+            if let Some(e) = exec {
+                td["executionRoleArn"] = json!(e);
             }
-        })
-        .collect::<String>()
-        .trim_start_matches('.')
-        .to_string()
+            if let Some(t) = task {
+                td["taskRoleArn"] = json!(t);
+            }
+            let c = td["containerDefinitions"][0].clone();
+            td["containerDefinitions"] = images
+                .iter()
+                .map(|i| {
+                    let mut c = c.clone();
+                    c["image"] = json!(i);
+                    if logs {
+                        c["logConfiguration"] = awslogs.clone();
+                    }
+                    c
+                })
+                .collect();
+            docs.push(Document::from_value(&td));
+        }
+        for doc in &docs {
+            let td = TaskDef::new(doc);
+            let (account, region) = account_and_region(&td);
+            assert_eq!((account.map(str::to_string), region.map(str::to_string)), td.account_and_region());
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use super::{Context, Rule};
 use crate::core::document::Document;
 use crate::core::finding::Finding;
-use crate::core::model::TaskDef;
+use crate::core::model::{Container, TaskDef};
 
 pub mod detect;
 pub mod migrate;
@@ -62,6 +62,19 @@ pub fn mask_document(doc: &Document) -> serde_json::Value {
         }
     }
     v
+}
+
+/// A container's display name (what `Container::label` returns), written straight into a
+/// message instead of through a `String` of its own.
+struct Label<'c, 'a>(&'c Container<'a>);
+
+impl std::fmt::Display for Label<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.name {
+            Some(name) => f.write_str(name),
+            None => write!(f, "containerDefinitions[{}]", self.0.index),
+        }
+    }
 }
 
 /// What a masked secret value is shown as.

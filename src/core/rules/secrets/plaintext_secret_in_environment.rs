@@ -1,8 +1,12 @@
-use serde_json::json;
+use std::fmt::Write;
+
+use serde_json::Value;
 
 use super::detect::{self, Detection, Kind};
-use super::migrate::{append_op, Target};
-use crate::core::finding::Finding;
+use super::migrate::{append_op, object, Target};
+use super::Label;
+use crate::core::finding::{Finding, Fix};
+use crate::core::model::{Container, NameValue, TaskDef};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::Category;
 use crate::core::Severity;
@@ -60,41 +64,55 @@ impl Rule for PlaintextSecretInEnvironment {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        let mut target: Option<Target> = None;
+        let mut target: Option<Target<'_>> = None;
         for c in &td.containers {
             for e in c.environment() {
                 let Some(d) = detect::classify(e.name, e.value) else { continue };
-                let target = target.get_or_insert_with(|| Target::new(td));
-                let env_ptr = format!("{}/{}", c.ptr("environment"), e.index);
-                let secret_name = target.secret_name(c, e.name);
-                let arn = target.arn(&secret_name);
-                let mut patch = vec![
-                    json!({"op": "test", "path": format!("{env_ptr}/name"), "value": e.name}),
-                    json!({"op": "remove", "path": env_ptr}),
-                ];
-                let already = c.secrets().any(|s| s.name == e.name);
-                if !already {
-                    patch.push(append_op(
-                        &c.ptr("secrets"),
-                        c.get("secrets"),
-                        json!({"name": e.name, "valueFrom": arn}),
-                    ));
+                let mut env_ptr = String::with_capacity(c.pointer.len() + 16);
+                env_ptr.push_str(&c.pointer);
+                env_ptr.push_str("/environment/");
+                write!(env_ptr, "{}", e.index).unwrap_or_default();
+                let mut finding = Finding::new(&META, env_ptr, message(e.name, Label(c), d))
+                    .in_container(c)
+                    .with_severity(severity(d));
+                // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
+                if cx.fixes {
+                    finding.fix = Some(migration(td, &mut target, c, &e, &finding.pointer, d));
                 }
-                let description = if already {
-                    format!("Remove the plaintext `{}`: `secrets` already provides it", e.name)
-                } else {
-                    format!("Move `{}` to `secrets`, read from the Secrets Manager secret `{secret_name}`", e.name)
-                };
-                let fix = target.fix(description, json!(patch), e.name, &secret_name, d.is_credential());
-                out.push(
-                    Finding::new(&META, env_ptr, message(e.name, &c.label(), d))
-                        .in_container(c)
-                        .with_severity(severity(d))
-                        .with_fix_from(cx, || fix),
-                );
+                out.push(finding);
             }
         }
     }
+}
+
+/// The "move it to `secrets`" fix for environment entry `e` (at `env_ptr`).
+fn migration<'a>(
+    td: &TaskDef<'a>,
+    target: &mut Option<Target<'a>>,
+    c: &Container<'_>,
+    e: &NameValue<'_>,
+    env_ptr: &str,
+    d: Detection,
+) -> Fix {
+    let target = target.get_or_insert_with(|| Target::new(td));
+    let secret_name = target.secret_name(c, e.name);
+    let mut patch = Vec::with_capacity(3);
+    patch.push(object([("op", "test".into()), ("path", [env_ptr, "/name"].concat().into()), ("value", e.name.into())]));
+    patch.push(object([("op", "remove".into()), ("path", env_ptr.into())]));
+    let already = c.secrets().any(|s| s.name == e.name);
+    if !already {
+        let entry = object([("name", e.name.into()), ("valueFrom", target.arn(&secret_name).into())]);
+        let mut secrets_ptr = String::with_capacity(c.pointer.len() + 10);
+        secrets_ptr.push_str(&c.pointer);
+        secrets_ptr.push_str("/secrets");
+        patch.push(append_op(secrets_ptr, c.get("secrets"), entry));
+    }
+    let description = if already {
+        format!("Remove the plaintext `{}`: `secrets` already provides it", e.name)
+    } else {
+        format!("Move `{}` to `secrets`, read from the Secrets Manager secret `{secret_name}`", e.name)
+    };
+    target.fix(description, Value::Array(patch), e.name, &secret_name, d.is_credential())
 }
 
 fn severity(d: Detection) -> Severity {
@@ -105,7 +123,7 @@ fn severity(d: Detection) -> Severity {
     }
 }
 
-fn message(name: &str, container: &str, d: Detection) -> String {
+fn message(name: &str, container: Label<'_, '_>, d: Detection) -> String {
     match d.kind {
         Kind::Credential => format!(
             "`{name}` in container `{container}` holds {} in plaintext `environment`; move it to `secrets` (Secrets Manager)",
@@ -128,7 +146,7 @@ mod tests {
     use crate::core::document::Document;
     use crate::core::finding::Fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
-    use serde_json::Value;
+    use serde_json::json;
 
     fn with_env(vars: &[(&str, &str)]) -> Value {
         let mut td = base();

@@ -1,8 +1,9 @@
 use serde_json::Value;
 
 use super::detect::{self, Detection, Kind};
+use super::Label;
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::Container;
+use crate::core::model::{member, Container};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::Category;
 use crate::core::Severity;
@@ -41,33 +42,47 @@ impl Rule for SecretInCommand {
         for c in &cx.td.containers {
             for field in ["entryPoint", "command"] {
                 if let Some(items) = c.get(field).and_then(Value::as_array) {
-                    report(c, items, || c.ptr(field), field, out);
+                    report(cx, c, items, || c.ptr(field), field, out);
                 }
             }
-            if let Some(items) = c.get("healthCheck").and_then(|h| h.get("command")).and_then(Value::as_array) {
-                report(c, items, || format!("{}/command", c.ptr("healthCheck")), "healthCheck.command", out);
+            if let Some(items) = c
+                .get("healthCheck")
+                .and_then(Value::as_object)
+                .and_then(|h| member(h, "command"))
+                .and_then(Value::as_array)
+            {
+                report(cx, c, items, || format!("{}/command", c.ptr("healthCheck")), "healthCheck.command", out);
             }
         }
     }
 }
 
-fn report(c: &Container<'_>, items: &[Value], array_ptr: impl Fn() -> String, field: &str, out: &mut Vec<Finding>) {
+fn report(
+    cx: &Context<'_>,
+    c: &Container<'_>,
+    items: &[Value],
+    array_ptr: impl Fn() -> String,
+    field: &str,
+    out: &mut Vec<Finding>,
+) {
     let elements = items.iter().enumerate().filter_map(|(i, v)| Some((i, v.as_str()?)));
     for (i, d) in detect::scan_command(elements) {
         out.push(
-            Finding::new(&META, format!("{}/{i}", array_ptr()), message(field, i, &c.label(), d))
+            Finding::new(&META, format!("{}/{i}", array_ptr()), message(field, i, Label(c), d))
                 .in_container(c)
                 .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                .with_fix(Fix::advice(
-                    "Store the value in Secrets Manager, inject it as an environment variable with `secrets`, and \
-                     reference the variable in the command (`\"$VAR\"`, through `sh -c`) or let the program read \
-                     it from its environment (`MYSQL_PWD`, `PGPASSWORD`, …).",
-                )),
+                .with_fix_from(cx, || {
+                    Fix::advice(
+                        "Store the value in Secrets Manager, inject it as an environment variable with `secrets`, \
+                         and reference the variable in the command (`\"$VAR\"`, through `sh -c`) or let the program \
+                         read it from its environment (`MYSQL_PWD`, `PGPASSWORD`, …).",
+                    )
+                }),
         );
     }
 }
 
-fn message(field: &str, i: usize, container: &str, d: Detection) -> String {
+fn message(field: &str, i: usize, container: Label<'_, '_>, d: Detection) -> String {
     match d.kind {
         Kind::Credential => format!(
             "`{field}[{i}]` of container `{container}` contains {} written inline; read it from an environment \

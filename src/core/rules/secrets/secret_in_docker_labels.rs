@@ -57,16 +57,17 @@ impl Rule for SecretInDockerLabels {
                         c.label()
                     ),
                 };
-                let fix = Fix::advice(format!(
-                    "Remove the credential from label `{key}` and give it to the process through `secrets` (for \
-                     Datadog Autodiscovery: `%%env_VAR%%` with VAR injected into the agent from `secrets`, or an \
-                     `ENC[…]` secret handle)."
-                ));
                 out.push(
                     Finding::new(&META, pointer, message)
                         .in_container(c)
                         .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix_from(cx, || fix),
+                        .with_fix_from(cx, || {
+                            Fix::advice(format!(
+                                "Remove the credential from label `{key}` and give it to the process through \
+                                 `secrets` (for Datadog Autodiscovery: `%%env_VAR%%` with VAR injected into the \
+                                 agent from `secrets`, or an `ENC[…]` secret handle)."
+                            ))
+                        }),
                 );
             }
         }

@@ -3,6 +3,7 @@ use serde_json::Value;
 use super::detect::{self, Kind};
 use crate::core::document::escape_token;
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::Category;
 use crate::core::Severity;
@@ -39,7 +40,7 @@ impl Rule for SecretInFirelensOptions {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
             let Some(fl) = c.get("firelensConfiguration").and_then(Value::as_object) else { continue };
-            let Some(options) = fl.get("options").and_then(Value::as_object) else { continue };
+            let Some(options) = member(fl, "options").and_then(Value::as_object) else { continue };
             for (key, value) in options {
                 let Some(value) = value.as_str() else { continue };
                 let Some(d) = detect::classify(key, value) else { continue };
@@ -58,16 +59,18 @@ impl Rule for SecretInFirelensOptions {
                         c.label()
                     ),
                 };
-                let fix = Fix::advice(
-                    "Remove the credential from `firelensConfiguration.options`: pass output credentials through the \
-                     application container's `logConfiguration.secretOptions`, or inject them into the log router \
-                     with `secrets` and reference them as `${VAR}` in the Fluent Bit/Fluentd config file.",
-                );
                 out.push(
                     Finding::new(&META, pointer, message)
                         .in_container(c)
                         .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix_from(cx, || fix),
+                        .with_fix_from(cx, || {
+                            Fix::advice(
+                                "Remove the credential from `firelensConfiguration.options`: pass output credentials \
+                                 through the application container's `logConfiguration.secretOptions`, or inject \
+                                 them into the log router with `secrets` and reference them as `${VAR}` in the \
+                                 Fluent Bit/Fluentd config file.",
+                            )
+                        }),
                 );
             }
         }

@@ -1,9 +1,11 @@
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 use super::detect::{self, Detection, Kind};
-use super::migrate::{append_op, Target};
+use super::migrate::{append_op, object, Target};
+use super::Label;
 use crate::core::document::escape_token;
-use crate::core::finding::Finding;
+use crate::core::finding::{Finding, Fix};
+use crate::core::model::{member, Container};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::Category;
 use crate::core::Severity;
@@ -43,46 +45,60 @@ impl Rule for SecretInLogOptions {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        let mut target: Option<Target> = None;
+        let mut target: Option<Target<'_>> = None;
         for c in &td.containers {
             let Some(log) = c.get("logConfiguration").and_then(Value::as_object) else { continue };
-            let Some(options) = log.get("options").and_then(Value::as_object) else { continue };
+            let Some(options) = member(log, "options").and_then(Value::as_object) else { continue };
             for (key, value) in options {
                 let Some(value) = value.as_str() else { continue };
                 let Some(d) = detect::classify(key, value) else { continue };
-                let target = target.get_or_insert_with(|| Target::new(td));
-                let log_ptr = c.ptr("logConfiguration");
-                let option_ptr = format!("{log_ptr}/options/{}", escape_token(key));
-                let secret_name = target.secret_name(c, key);
-                let arn = target.arn(&secret_name);
-                let mut patch = vec![json!({"op": "remove", "path": option_ptr})];
-                let secret_options = log.get("secretOptions");
-                let already = secret_options
-                    .and_then(Value::as_array)
-                    .is_some_and(|a| a.iter().any(|s| s.get("name").and_then(Value::as_str) == Some(key)));
-                if !already {
-                    patch.push(append_op(
-                        &format!("{log_ptr}/secretOptions"),
-                        secret_options,
-                        json!({"name": key, "valueFrom": arn}),
-                    ));
+                let log_ptr = [c.pointer.as_str(), "/logConfiguration"].concat();
+                let option_ptr = [log_ptr.as_str(), "/options/", &escape_token(key)].concat();
+                let mut finding = Finding::new(&META, option_ptr, message(key, Label(c), d))
+                    .in_container(c)
+                    .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High });
+                // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
+                if cx.fixes {
+                    let target = target.get_or_insert_with(|| Target::new(td));
+                    finding.fix = Some(migration(target, c, log, key, &log_ptr, &finding.pointer, d));
                 }
-                let description = format!(
-                    "Move log option `{key}` to `logConfiguration.secretOptions`, read from the Secrets Manager secret `{secret_name}`"
-                );
-                let fix = target.fix(description, json!(patch), key, &secret_name, d.is_credential());
-                out.push(
-                    Finding::new(&META, option_ptr, message(key, &c.label(), d))
-                        .in_container(c)
-                        .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix_from(cx, || fix),
-                );
+                out.push(finding);
             }
         }
     }
 }
 
-fn message(key: &str, container: &str, d: Detection) -> String {
+/// The "move it to `secretOptions`" fix for log option `key` (at `option_ptr`).
+fn migration(
+    target: &Target<'_>,
+    c: &Container<'_>,
+    log: &Map<String, Value>,
+    key: &str,
+    log_ptr: &str,
+    option_ptr: &str,
+    d: Detection,
+) -> Fix {
+    let secret_name = target.secret_name(c, key);
+    let mut patch = Vec::with_capacity(2);
+    patch.push(object([("op", "remove".into()), ("path", option_ptr.into())]));
+    let secret_options = log.get("secretOptions");
+    let already = secret_options
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|s| s.get("name").and_then(Value::as_str) == Some(key)));
+    if !already {
+        let entry = object([("name", key.into()), ("valueFrom", target.arn(&secret_name).into())]);
+        let mut array_ptr = String::with_capacity(log_ptr.len() + 16);
+        array_ptr.push_str(log_ptr);
+        array_ptr.push_str("/secretOptions");
+        patch.push(append_op(array_ptr, secret_options, entry));
+    }
+    let description = format!(
+        "Move log option `{key}` to `logConfiguration.secretOptions`, read from the Secrets Manager secret `{secret_name}`"
+    );
+    target.fix(description, Value::Array(patch), key, &secret_name, d.is_credential())
+}
+
+fn message(key: &str, container: Label<'_, '_>, d: Detection) -> String {
     match d.kind {
         Kind::Credential => format!(
             "log option `{key}` of container `{container}` holds {} in plaintext `logConfiguration.options`; move it \
@@ -101,6 +117,7 @@ fn message(key: &str, container: &str, d: Detection) -> String {
 mod tests {
     use super::*;
     use crate::core::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     fn with_log(driver: &str, options: Value) -> Value {
         let mut td = base();

@@ -42,10 +42,11 @@ impl Rule for SecretInVolumeDriverOptions {
             else {
                 continue;
             };
-            let name = vol.get("name").and_then(Value::as_str).map_or_else(|| format!("volumes[{i}]"), str::to_string);
+            let vol_name = vol.get("name").and_then(Value::as_str);
             for (key, value) in opts {
                 let Some(value) = value.as_str() else { continue };
                 let Some(d) = detect::classify(key, value) else { continue };
+                let name = vol_name.map_or_else(|| format!("volumes[{i}]"), str::to_string);
                 let pointer =
                     format!("{}/{i}/dockerVolumeConfiguration/driverOpts/{}", td.ptr("volumes"), escape_token(key));
                 let message = match d.kind {
@@ -60,11 +61,13 @@ impl Rule for SecretInVolumeDriverOptions {
                 out.push(
                     Finding::new(&META, pointer, message)
                         .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix_from(cx, || Fix::advice(
-                            "Remove the credential from `driverOpts`: use EFS with IAM authorization, an FSx for \
+                        .with_fix_from(cx, || {
+                            Fix::advice(
+                                "Remove the credential from `driverOpts`: use EFS with IAM authorization, an FSx for \
                              Windows volume whose `credentialsParameter` is a Secrets Manager ARN, or a volume \
                              plugin that reads its credentials from a secret store.",
-                        )),
+                            )
+                        }),
                 );
             }
         }

@@ -3,7 +3,7 @@ use serde_json::{json, Value};
 use super::detect::{self, Detection};
 use super::migrate::Target;
 use crate::core::finding::Finding;
-use crate::core::model::Container;
+use crate::core::model::{member, Container};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::Category;
 use crate::core::Severity;
@@ -37,14 +37,17 @@ impl Rule for SecretValueInValueFrom {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let td = &cx.td;
-        let mut target: Option<Target> = None;
-        for c in &td.containers {
+        let mut target: Option<Target<'_>> = None;
+        for c in &cx.td.containers {
             for s in c.secrets() {
                 let ptr = || format!("{}/{}/valueFrom", c.ptr("secrets"), s.index);
-                check_one(td, &mut target, c, "secrets", s.name, s.value, ptr, out);
+                check_one(cx, &mut target, c, "secrets", s.name, s.value, ptr, out);
             }
-            if let Some(opts) = c.get("logConfiguration").and_then(|l| l.get("secretOptions")).and_then(Value::as_array)
+            if let Some(opts) = c
+                .get("logConfiguration")
+                .and_then(Value::as_object)
+                .and_then(|l| member(l, "secretOptions"))
+                .and_then(Value::as_array)
             {
                 for (i, o) in opts.iter().enumerate() {
                     let (Some(name), Some(value)) =
@@ -53,23 +56,26 @@ impl Rule for SecretValueInValueFrom {
                         continue;
                     };
                     let ptr = || format!("{}/secretOptions/{i}/valueFrom", c.ptr("logConfiguration"));
-                    check_one(td, &mut target, c, "logConfiguration.secretOptions", name, value, ptr, out);
+                    check_one(cx, &mut target, c, "logConfiguration.secretOptions", name, value, ptr, out);
                 }
             }
-            if let Some(p) =
-                c.get("repositoryCredentials").and_then(|r| r.get("credentialsParameter")).and_then(Value::as_str)
+            if let Some(p) = c
+                .get("repositoryCredentials")
+                .and_then(Value::as_object)
+                .and_then(|r| member(r, "credentialsParameter"))
+                .and_then(Value::as_str)
             {
                 let ptr = || format!("{}/credentialsParameter", c.ptr("repositoryCredentials"));
-                check_one(td, &mut target, c, "repositoryCredentials", "registry-credentials", p, ptr, out);
+                check_one(cx, &mut target, c, "repositoryCredentials", "registry-credentials", p, ptr, out);
             }
         }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_one(
-    td: &crate::core::model::TaskDef<'_>,
-    target: &mut Option<Target>,
+fn check_one<'a>(
+    cx: &Context<'a>,
+    target: &mut Option<Target<'a>>,
     c: &Container<'_>,
     field: &str,
     name: &str,
@@ -78,13 +84,6 @@ fn check_one(
     out: &mut Vec<Finding>,
 ) {
     let Some(d) = value_not_reference(value) else { return };
-    let pointer = pointer();
-    let target = target.get_or_insert_with(|| Target::new(td));
-    let secret_name = target.secret_name(c, name);
-    let arn = target.arn(&secret_name);
-    let patch = json!([{"op": "replace", "path": pointer, "value": arn}]);
-    let description = format!("Point `{field}` entry `{name}` at the Secrets Manager secret `{secret_name}`");
-    let fix = target.fix(description, patch, name, &secret_name, true);
     let what = if field == "repositoryCredentials" { "`credentialsParameter`" } else { "`valueFrom`" };
     let message = format!(
         "{what} of `{field}` entry `{name}` in container `{}` looks like {} rather than a Secrets Manager or SSM \
@@ -92,7 +91,17 @@ fn check_one(
         c.label(),
         d.what
     );
-    out.push(Finding::new(&META, pointer, message).in_container(c).with_fix(fix));
+    let mut finding = Finding::new(&META, pointer(), message).in_container(c);
+    // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
+    if cx.fixes {
+        let target = target.get_or_insert_with(|| Target::new(&cx.td));
+        let secret_name = target.secret_name(c, name);
+        let arn = target.arn(&secret_name);
+        let patch = json!([{"op": "replace", "path": finding.pointer, "value": arn}]);
+        let description = format!("Point `{field}` entry `{name}` at the Secrets Manager secret `{secret_name}`");
+        finding.fix = Some(target.fix(description, patch, name, &secret_name, true));
+    }
+    out.push(finding);
 }
 
 /// A reference field whose content looks like a secret value rather than a name or ARN.

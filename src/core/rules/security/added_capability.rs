@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use super::util::remove_checked;
+use super::util::{remove_checked, with_fix_at};
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::{Container, TaskDef};
+use crate::core::model::{member, Container, TaskDef};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -62,8 +62,9 @@ fn uses_cws(td: &TaskDef<'_>) -> bool {
     })
 }
 
-pub(super) fn capabilities<'a>(c: &Container<'a>, list: &str) -> Option<&'a Vec<Value>> {
-    c.get("linuxParameters")?.get("capabilities")?.get(list)?.as_array()
+fn capabilities<'a>(c: &Container<'a>, list: &str) -> Option<&'a Vec<Value>> {
+    let lp = c.get("linuxParameters")?.as_object()?;
+    member(member(lp, "capabilities")?.as_object()?, list)?.as_array()
 }
 
 impl Rule for AddedCapability {
@@ -83,8 +84,8 @@ impl Rule for AddedCapability {
                 }
                 let label = c.label();
                 let ptr = format!("{}/capabilities/add/{i}", c.ptr("linuxParameters"));
-                let remove = Fix::patch(format!("Remove `{raw}` from `{label}`"), remove_checked(&ptr, v));
-                let (severity, message, fix) = if HIGH.iter().any(|h| is(cap, h)) {
+                // `None`: the patch removing the entry.
+                let (severity, message, advice) = if HIGH.iter().any(|h| is(cap, h)) {
                     let what = if is(cap, "ALL") {
                         "every capability, as if privileged"
                     } else if is(cap, "SYS_ADMIN") {
@@ -94,7 +95,7 @@ impl Rule for AddedCapability {
                     } else {
                         "a host-level privilege"
                     };
-                    (Severity::High, format!("container `{label}` adds capability `{raw}`: {what}"), remove)
+                    (Severity::High, format!("container `{label}` adds capability `{raw}`: {what}"), None)
                 } else if is(cap, "SYS_PTRACE") {
                     if uses_cws(td) {
                         let traced = c.strings("entryPoint").any(|(_, s)| s.contains("cws-instrumentation"));
@@ -111,7 +112,7 @@ impl Rule for AddedCapability {
                                 "container `{label}` adds `{raw}`, which lets it trace and read the memory of other \
                                  processes in its PID namespace; {why}"
                             ),
-                            Fix::advice(
+                            Some(
                                 "Keep SYS_PTRACE only on the container that CWS traces (its entry point is wrapped \
                                  by `cws-instrumentation trace`); remove it everywhere else.",
                             ),
@@ -123,13 +124,17 @@ impl Rule for AddedCapability {
                                 "container `{label}` adds `{raw}`, which lets it trace and read the memory of other \
                                  processes in its PID namespace (needed by debuggers and Datadog CWS)"
                             ),
-                            remove,
+                            None,
                         )
                     }
                 } else {
-                    (Severity::Medium, format!("container `{label}` adds capability `{raw}`"), remove)
+                    (Severity::Medium, format!("container `{label}` adds capability `{raw}`"), None)
                 };
-                out.push(Finding::new(&META, ptr, message).in_container(c).with_severity(severity).with_fix_from(cx, || fix));
+                let f = Finding::new(&META, ptr, message).in_container(c).with_severity(severity);
+                out.push(with_fix_at(f, cx, |ptr| match advice {
+                    Some(advice) => Fix::advice(advice),
+                    None => Fix::patch(format!("Remove `{raw}` from `{label}`"), remove_checked(ptr, v)),
+                }));
             }
         }
     }

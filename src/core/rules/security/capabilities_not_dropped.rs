@@ -1,8 +1,9 @@
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::added_capability::{capabilities, is, normalise};
-use super::util::{anchor, set_nested};
+use super::added_capability::{is, normalise};
+use super::util::{add, anchor, cat, is_windows, label, one, ptr, set_nested};
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -33,48 +34,53 @@ impl Rule for CapabilitiesNotDropped {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if td.is_windows() {
+        if is_windows(td) {
             return;
         }
         for c in &td.containers {
-            let drop = capabilities(c, "drop");
+            let lp = c.get("linuxParameters").and_then(Value::as_object);
+            let caps = lp.and_then(|l| member(l, "capabilities"));
+            let drop = caps.and_then(Value::as_object).and_then(|c| member(c, "drop")).and_then(Value::as_array);
             if drop.is_some_and(|d| d.iter().filter_map(Value::as_str).any(|s| is(normalise(s), "ALL"))) {
                 continue;
             }
-            let label = c.label();
-            let lp = c.ptr("linuxParameters");
-            let (ptr, op) = match drop {
-                Some(_) => (
-                    format!("{lp}/capabilities/drop"),
-                    Some(json!({"op": "add", "path": format!("{lp}/capabilities/drop/-"), "value": "ALL"})),
-                ),
-                None => {
-                    let ptr = if c.get("linuxParameters").and_then(|l| l.get("capabilities")).is_some() {
-                        format!("{lp}/capabilities")
-                    } else {
-                        anchor(c)
-                    };
-                    (ptr, set_nested(&c.pointer, c.obj, &["linuxParameters", "capabilities", "drop"], json!(["ALL"])))
-                }
-            };
-            let description = format!(
-                "Drop all default capabilities of `{label}` (add back in `capabilities.add` any it needs, e.g. \
-                 NET_BIND_SERVICE)"
-            );
-            let fix = match op {
-                Some(op) => Fix::patch(description, json!([op])),
-                None => Fix::advice(description),
+            let label = label(c);
+            let pointer = match (drop, caps) {
+                (Some(_), _) => ptr(c, "/linuxParameters/capabilities/drop"),
+                (None, Some(_)) => ptr(c, "/linuxParameters/capabilities"),
+                (None, None) => anchor(c),
             };
             out.push(
                 Finding::new(
                     &META,
-                    ptr,
-                    format!(
-                        "container `{label}` keeps Docker's default capabilities (`capabilities.drop` lacks `ALL`)"
-                    ),
+                    pointer,
+                    cat(&[
+                        "container `",
+                        &label,
+                        "` keeps Docker's default capabilities (`capabilities.drop` lacks `ALL`)",
+                    ]),
                 )
                 .in_container(c)
-                .with_fix_from(cx, || fix),
+                .with_fix_from(cx, || {
+                    let description = cat(&[
+                        "Drop all default capabilities of `",
+                        &label,
+                        "` (add back in `capabilities.add` any it needs, e.g. NET_BIND_SERVICE)",
+                    ]);
+                    let op = match drop {
+                        Some(_) => Some(add(ptr(c, "/linuxParameters/capabilities/drop/-"), "ALL")),
+                        None => set_nested(
+                            &c.pointer,
+                            c.obj,
+                            &["linuxParameters", "capabilities", "drop"],
+                            Value::Array(vec!["ALL".into()]),
+                        ),
+                    };
+                    match op {
+                        Some(op) => Fix::patch(description, one(op)),
+                        None => Fix::advice(description),
+                    }
+                }),
             );
         }
     }

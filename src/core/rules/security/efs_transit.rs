@@ -1,6 +1,8 @@
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use super::util::{add, cat, one};
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -35,24 +37,28 @@ impl Rule for EfsTransitEncryption {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         for (i, v) in td.volumes() {
-            let Some(efs) = v.get("efsVolumeConfiguration").and_then(Value::as_object) else { continue };
-            let setting = efs.get("transitEncryption");
+            let Some(efs) = member(v, "efsVolumeConfiguration").and_then(Value::as_object) else { continue };
+            let setting = member(efs, "transitEncryption");
             if setting.and_then(Value::as_str) == Some("ENABLED") {
                 continue;
             }
-            let base = format!("{}/{i}/efsVolumeConfiguration", td.ptr("volumes"));
-            let name = v.get("name").and_then(Value::as_str).unwrap_or("(unnamed)");
-            let ptr = if setting.is_some() { format!("{base}/transitEncryption") } else { base.clone() };
+            let base = format!("{}/volumes/{i}/efsVolumeConfiguration", td.base);
+            let name = member(v, "name").and_then(Value::as_str).unwrap_or("(unnamed)");
+            let fix_path = || cat(&[&base, "/transitEncryption"]);
+            let pointer = if setting.is_some() { fix_path() } else { base.clone() };
             out.push(
                 Finding::new(
                     &META,
-                    ptr,
-                    format!("EFS volume `{name}` is mounted without in-transit encryption (`transitEncryption` is not ENABLED)"),
+                    pointer,
+                    cat(&[
+                        "EFS volume `",
+                        name,
+                        "` is mounted without in-transit encryption (`transitEncryption` is not ENABLED)",
+                    ]),
                 )
-                .with_fix_from(cx, || Fix::patch(
-                    format!("Enable TLS for EFS volume `{name}`"),
-                    json!([{"op": "add", "path": format!("{base}/transitEncryption"), "value": "ENABLED"}]),
-                )),
+                .with_fix_from(cx, || {
+                    Fix::patch(cat(&["Enable TLS for EFS volume `", name, "`"]), one(add(fix_path(), "ENABLED")))
+                }),
             );
         }
     }
@@ -63,6 +69,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     fn td(efs: Value) -> Value {
         let mut td = base();

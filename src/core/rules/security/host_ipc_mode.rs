@@ -1,5 +1,4 @@
-use serde_json::json;
-
+use super::util::{is_fargate, one, replace, with_fix_at};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -31,22 +30,17 @@ impl Rule for HostIpcMode {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         // On Fargate FAR003 already reports `ipcMode` as a registration error.
-        if td.str("ipcMode") != Some("host") || td.is_fargate() {
+        if td.str("ipcMode") != Some("host") || is_fargate(td) {
             return;
         }
-        let ptr = td.ptr("ipcMode");
-        let fix = Fix::patch(
-            "Share IPC only within the task (`ipcMode: task`)",
-            json!([{"op": "replace", "path": ptr, "value": "task"}]),
+        let f = Finding::new(
+            &META,
+            td.ptr("ipcMode"),
+            "the task shares the host's IPC namespace: its containers can reach the instance's shared memory",
         );
-        out.push(
-            Finding::new(
-                &META,
-                ptr.clone(),
-                "the task shares the host's IPC namespace: its containers can reach the instance's shared memory",
-            )
-            .with_fix_from(cx, || fix),
-        );
+        out.push(with_fix_at(f, cx, |ptr| {
+            Fix::patch("Share IPC only within the task (`ipcMode: task`)", one(replace(ptr, "task")))
+        }));
     }
 }
 
@@ -55,6 +49,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     #[test]
     fn flags_host_ipc_mode_on_ec2_and_leaves_fargate_to_far003() {

@@ -1,5 +1,4 @@
-use serde_json::json;
-
+use super::util::{is_fargate, one, replace, with_fix_at};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -35,29 +34,26 @@ impl Rule for HostNetwork {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         // On Fargate FAR002 already reports any mode but awsvpc as a registration error.
-        if td.str("networkMode") != Some("host") || td.is_fargate() {
+        if td.str("networkMode") != Some("host") || is_fargate(td) {
             return;
         }
-        let ptr = td.ptr("networkMode");
-        out.push(
-            Finding::new(
-                &META,
-                ptr.clone(),
-                "the task uses host networking: its containers share the instance's network stack and ports",
-            )
-            .with_fix_from(cx, || 
-                Fix::patch(
-                    "Switch to `awsvpc` networking (one network interface and security group per task)",
-                    json!([{"op": "replace", "path": ptr, "value": "awsvpc"}]),
-                )
-                .with_notes(vec![
-                    "Services and RunTask must then pass a `networkConfiguration` (subnets, security groups).".into(),
-                    "Port mappings keep working: with awsvpc `hostPort` must be omitted or equal `containerPort`, \
-                     as it already must be in host mode."
-                        .into(),
-                ]),
-            ),
+        let f = Finding::new(
+            &META,
+            td.ptr("networkMode"),
+            "the task uses host networking: its containers share the instance's network stack and ports",
         );
+        out.push(with_fix_at(f, cx, |ptr| {
+            Fix::patch(
+                "Switch to `awsvpc` networking (one network interface and security group per task)",
+                one(replace(ptr, "awsvpc")),
+            )
+            .with_notes(vec![
+                "Services and RunTask must then pass a `networkConfiguration` (subnets, security groups).".into(),
+                "Port mappings keep working: with awsvpc `hostPort` must be omitted or equal `containerPort`, \
+                     as it already must be in host mode."
+                    .into(),
+            ])
+        }));
     }
 }
 
@@ -66,6 +62,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     #[test]
     fn flags_host_network() {

@@ -1,5 +1,4 @@
-use serde_json::json;
-
+use super::util::{is_fargate, one, replace, with_fix_at};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -35,21 +34,17 @@ impl Rule for HostPidMode {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         // On Fargate FAR003 already reports `pidMode: host` as a registration error.
-        if td.str("pidMode") != Some("host") || td.is_fargate() {
+        if td.str("pidMode") != Some("host") || is_fargate(td) {
             return;
         }
-        let ptr = td.ptr("pidMode");
-        out.push(
-            Finding::new(
-                &META,
-                ptr.clone(),
-                "the task shares the host's process namespace: its containers can see every process on the instance",
-            )
-            .with_fix_from(cx, || Fix::patch(
-                "Share the process namespace only within the task (`pidMode: task`)",
-                json!([{"op": "replace", "path": ptr, "value": "task"}]),
-            )),
+        let f = Finding::new(
+            &META,
+            td.ptr("pidMode"),
+            "the task shares the host's process namespace: its containers can see every process on the instance",
         );
+        out.push(with_fix_at(f, cx, |ptr| {
+            Fix::patch("Share the process namespace only within the task (`pidMode: task`)", one(replace(ptr, "task")))
+        }));
     }
 }
 

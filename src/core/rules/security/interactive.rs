@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::remove_checked;
+use super::util::{cat, label, remove_checked, with_fix_at};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -34,16 +34,19 @@ impl Rule for InteractiveTty {
                 if c.bool(field) != Some(true) {
                     continue;
                 }
-                let label = c.label();
-                let ptr = c.ptr(field);
-                out.push(
-                    Finding::new(&META, ptr.clone(), format!("container `{label}` {what} (`{field}: true`)"))
-                        .in_container(c)
-                        .with_fix_from(cx, || Fix::patch(
-                            format!("Remove `{field}` from `{label}`"),
-                            remove_checked(&ptr, &Value::Bool(true)),
-                        )),
-                );
+                let label = label(c);
+                let f = Finding::new(
+                    &META,
+                    cat(&[&c.pointer, "/", field]),
+                    cat(&["container `", &label, "` ", what, " (`", field, ": true`)"]),
+                )
+                .in_container(c);
+                out.push(with_fix_at(f, cx, |ptr| {
+                    Fix::patch(
+                        cat(&["Remove `", field, "` from `", &label, "`"]),
+                        remove_checked(ptr, &Value::Bool(true)),
+                    )
+                }));
             }
         }
     }

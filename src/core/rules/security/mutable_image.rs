@@ -1,5 +1,5 @@
+use super::util::{cat, label, ptr};
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::parse_ecr_host;
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -49,17 +49,35 @@ fn classify(image: &str) -> Option<Pin<'_>> {
     })
 }
 
+/// [`crate::core::model::parse_ecr_host`], borrowed: (account, region).
+fn ecr_host(image: &str) -> Option<(&str, &str)> {
+    let host = image.split('/').next()?;
+    let mut it = host.split('.');
+    let account = it.next()?;
+    if it.next()? != "dkr" || it.next()? != "ecr" {
+        return None;
+    }
+    Some((account, it.next()?))
+}
+
 /// A command that prints the digest the image currently resolves to.
 fn digest_command(image: &str, tag: &str) -> String {
-    if let Some((account, region)) = parse_ecr_host(image) {
+    if let Some((account, region)) = ecr_host(image) {
         let path = image.split_once('/').map(|(_, p)| p).unwrap_or("");
         let repo = path.rsplit_once(':').map(|(r, _)| r).unwrap_or(path);
-        format!(
-            "aws ecr describe-images --region {region} --registry-id {account} --repository-name {repo} \
-             --image-ids imageTag={tag} --query 'imageDetails[0].imageDigest' --output text"
-        )
+        cat(&[
+            "aws ecr describe-images --region ",
+            region,
+            " --registry-id ",
+            account,
+            " --repository-name ",
+            repo,
+            " --image-ids imageTag=",
+            tag,
+            " --query 'imageDetails[0].imageDigest' --output text",
+        ])
     } else {
-        format!("docker buildx imagetools inspect {image}")
+        cat(&["docker buildx imagetools inspect ", image])
     }
 }
 
@@ -72,41 +90,56 @@ impl Rule for MutableImage {
         for c in &cx.td.containers {
             let Some(image) = c.image() else { continue };
             let Some(pin) = classify(image) else { continue };
-            let label = c.label();
+            let label = label(c);
             let (severity, message, tag) = match pin {
                 Pin::Digest => continue,
                 Pin::Latest => (
                     Severity::Medium,
-                    format!(
-                        "container `{label}` uses `{image}`, the mutable `latest` tag: each task launch may run \
-                         different code, and rolling back to this revision does not bring the old image back"
-                    ),
+                    cat(&[
+                        "container `",
+                        &label,
+                        "` uses `",
+                        image,
+                        "`, the mutable `latest` tag: each task launch may run different code, and rolling back \
+                         to this revision does not bring the old image back",
+                    ]),
                     "latest",
                 ),
                 Pin::Untagged => (
                     Severity::Medium,
-                    format!(
-                        "container `{label}` uses `{image}` without a tag, which means `latest`: each task launch \
-                         may run different code"
-                    ),
+                    cat(&[
+                        "container `",
+                        &label,
+                        "` uses `",
+                        image,
+                        "` without a tag, which means `latest`: each task launch may run different code",
+                    ]),
                     "latest",
                 ),
                 Pin::Tag(tag) => (
                     Severity::Info,
-                    format!(
-                        "container `{label}` uses `{image}`, pinned by tag but not by digest: the tag can be moved \
-                         to another image"
-                    ),
+                    cat(&[
+                        "container `",
+                        &label,
+                        "` uses `",
+                        image,
+                        "`, pinned by tag but not by digest: the tag can be moved to another image",
+                    ]),
                     tag,
                 ),
             };
             out.push(
-                Finding::new(&META, c.ptr("image"), message).in_container(c).with_severity(severity).with_fix_from(cx, || 
-                    Fix::advice(format!(
-                        "Pin `{label}` to a version tag or to the digest (`…@sha256:<digest>`); the command prints the \
-                         digest the tag points to now."
-                    ))
-                    .with_commands(vec![digest_command(image, tag)]),
+                Finding::new(&META, ptr(c, "/image"), message).in_container(c).with_severity(severity).with_fix_from(
+                    cx,
+                    || {
+                        Fix::advice(cat(&[
+                            "Pin `",
+                            &label,
+                            "` to a version tag or to the digest (`…@sha256:<digest>`); the command prints the \
+                             digest the tag points to now.",
+                        ]))
+                        .with_commands(vec![digest_command(image, tag)])
+                    },
                 ),
             );
         }

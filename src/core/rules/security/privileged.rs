@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::remove_checked;
+use super::util::{cat, is_fargate, label, ptr, remove_checked, with_fix_at};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -35,27 +35,23 @@ impl Rule for Privileged {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         // On Fargate FAR011 already reports `privileged` as a registration error.
-        if cx.td.is_fargate() {
+        if is_fargate(&cx.td) {
             return;
         }
         for c in &cx.td.containers {
             if c.bool("privileged") != Some(true) {
                 continue;
             }
-            let ptr = c.ptr("privileged");
-            let label = c.label();
-            out.push(
-                Finding::new(
-                    &META,
-                    ptr.clone(),
-                    format!("container `{label}` is privileged: it has full access to the host and all capabilities"),
-                )
-                .in_container(c)
-                .with_fix_from(cx, || Fix::patch(
-                    format!("Remove `privileged` from `{label}`"),
-                    remove_checked(&ptr, &Value::Bool(true)),
-                )),
-            );
+            let label = label(c);
+            let f = Finding::new(
+                &META,
+                ptr(c, "/privileged"),
+                cat(&["container `", &label, "` is privileged: it has full access to the host and all capabilities"]),
+            )
+            .in_container(c);
+            out.push(with_fix_at(f, cx, |ptr| {
+                Fix::patch(cat(&["Remove `privileged` from `", &label, "`"]), remove_checked(ptr, &Value::Bool(true)))
+            }));
         }
     }
 }

@@ -1,6 +1,4 @@
-use serde_json::json;
-
-use super::util::{anchor, is_datadog_agent};
+use super::util::{add, anchor, cat, ends_with_ignore_case, is_datadog_agent, is_windows, label, one, ptr, repository};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::Container;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
@@ -43,8 +41,8 @@ pub(crate) fn is_root_user(user: &str) -> bool {
 /// Images known to need root by design.
 fn needs_root(c: &Container<'_>) -> bool {
     c.image().is_some_and(|i| {
-        let repo = crate::core::model::image_repository(i);
-        repo == "cws-instrumentation" || repo.ends_with("/cws-instrumentation")
+        let repo = repository(i);
+        repo.eq_ignore_ascii_case("cws-instrumentation") || ends_with_ignore_case(repo, "/cws-instrumentation")
     })
 }
 
@@ -55,7 +53,7 @@ impl Rule for RootUser {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if td.is_windows() {
+        if is_windows(td) {
             return;
         }
         let host_network = td.str("networkMode") == Some("host");
@@ -71,45 +69,55 @@ impl Rule for RootUser {
             if user.is_some_and(|u| !is_root_user(u)) {
                 continue;
             }
-            let label = c.label();
-            let mut message = match user {
-                None => format!(
-                    "container `{label}` sets no `user`, so it runs as the image's default user, which is root \
-                     unless the image sets `USER`"
-                ),
-                Some(u) => format!("container `{label}` runs as root (`user` is `{u}`)"),
-            };
+            let label = label(c);
             let known = needs_root(c);
-            if known {
-                message.push_str(
-                    "; Datadog's CWS instrumentation init container needs root by design (Datadog's setup sets \
-                     `user: \"0\"`), so keep it short-lived and non-essential rather than change it",
-                );
-            }
             let escalated = host_network && c.bool("privileged") != Some(true);
-            if escalated {
-                message.push_str(", and with host networking it shares the instance's network stack as root");
-            }
-            let ptr = if user.is_some() { c.ptr("user") } else { anchor(c) };
-            let fix = if known {
-                Fix::advice("Accept the risk for this init container: it runs once, before the application, and exits.")
-            } else if is_datadog_agent(c) {
-                Fix::advice(
-                    "The Datadog agent image runs as root by default and writes to root-owned paths: follow \
-                     Datadog's documentation before setting a `user` on it rather than guessing a uid.",
-                )
+            let known_note = if known {
+                "; Datadog's CWS instrumentation init container needs root by design (Datadog's setup sets \
+                 `user: \"0\"`), so keep it short-lived and non-essential rather than change it"
             } else {
-                Fix::patch(
-                    format!("Run `{label}` as an unprivileged user (the image must allow it)"),
-                    json!([{"op": "add", "path": c.ptr("user"), "value": "1000:1000"}]),
-                )
-                .with_notes(vec![
-                    "If the image defines its own non-root user (e.g. `nobody`, `node`, `nonroot`), use that instead."
-                        .into(),
-                    "Files the process writes (caches, PID files, sockets) must be writable by that user.".into(),
-                ])
+                ""
             };
-            let mut f = Finding::new(&META, ptr, message).in_container(c).with_fix_from(cx, || fix);
+            let host_note = if escalated {
+                ", and with host networking it shares the instance's network stack as root"
+            } else {
+                ""
+            };
+            let message = match user {
+                None => cat(&[
+                    "container `",
+                    &label,
+                    "` sets no `user`, so it runs as the image's default user, which is root unless the image \
+                     sets `USER`",
+                    known_note,
+                    host_note,
+                ]),
+                Some(u) => cat(&["container `", &label, "` runs as root (`user` is `", u, "`)", known_note, host_note]),
+            };
+            let pointer = if user.is_some() { ptr(c, "/user") } else { anchor(c) };
+            let mut f = Finding::new(&META, pointer, message).in_container(c).with_fix_from(cx, || {
+                if known {
+                    Fix::advice(
+                        "Accept the risk for this init container: it runs once, before the application, and exits.",
+                    )
+                } else if is_datadog_agent(c) {
+                    Fix::advice(
+                        "The Datadog agent image runs as root by default and writes to root-owned paths: follow \
+                         Datadog's documentation before setting a `user` on it rather than guessing a uid.",
+                    )
+                } else {
+                    Fix::patch(
+                        cat(&["Run `", &label, "` as an unprivileged user (the image must allow it)"]),
+                        one(add(ptr(c, "/user"), "1000:1000")),
+                    )
+                    .with_notes(vec![
+                        "If the image defines its own non-root user (e.g. `nobody`, `node`, `nonroot`), use that \
+                         instead."
+                            .into(),
+                        "Files the process writes (caches, PID files, sockets) must be writable by that user.".into(),
+                    ])
+                }
+            });
             if escalated {
                 f = f.with_severity(Severity::High);
             }
@@ -123,6 +131,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     #[test]
     fn root_spellings() {

@@ -63,7 +63,7 @@ impl Rule for SharedRole {
                      permission the ECS agent needs to start it"
                 ),
             )
-            .with_fix_from(cx, || 
+            .with_fix_from(cx, || {
                 Fix::advice(
                     "Create a separate task role with only the permissions the application uses and set \
                      `taskRoleArn` to it (or remove `taskRoleArn` if the application calls no AWS API).",
@@ -73,8 +73,8 @@ impl Rule for SharedRole {
                      '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\
                      \"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}'"
                         .into(),
-                ]),
-            ),
+                ])
+            }),
         );
     }
 }

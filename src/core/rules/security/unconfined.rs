@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::remove_checked;
+use super::util::{cat, label, remove_checked, with_fix_at};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -48,13 +48,16 @@ impl Rule for UnconfinedProfile {
             let Some(options) = c.get("dockerSecurityOptions").and_then(Value::as_array) else { continue };
             for (i, v) in options.iter().enumerate() {
                 let Some(what) = v.as_str().and_then(unconfined) else { continue };
-                let label = c.label();
-                let ptr = format!("{}/{i}", c.ptr("dockerSecurityOptions"));
-                out.push(
-                    Finding::new(&META, ptr.clone(), format!("container `{label}` runs with {what} disabled"))
-                        .in_container(c)
-                        .with_fix_from(cx, || Fix::patch(format!("Re-enable {what} for `{label}`"), remove_checked(&ptr, v))),
-                );
+                let label = label(c);
+                let f = Finding::new(
+                    &META,
+                    format!("{}/dockerSecurityOptions/{i}", c.pointer),
+                    cat(&["container `", &label, "` runs with ", what, " disabled"]),
+                )
+                .in_container(c);
+                out.push(with_fix_at(f, cx, |ptr| {
+                    Fix::patch(cat(&["Re-enable ", what, " for `", &label, "`"]), remove_checked(ptr, v))
+                }));
             }
         }
     }

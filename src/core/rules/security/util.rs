@@ -1,19 +1,136 @@
 //! Small helpers shared by the security, operability and dependency rules: where to
-//! point when a field is missing, and JSON Patch builders that never guess wrong types.
+//! point when a field is missing, JSON Patch builders that never guess wrong types, and
+//! the non-allocating string helpers that keep the no-finding path (and findings-only
+//! linting) cheap.
 
-use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
 
 use crate::core::document::escape_token;
-use crate::core::model::Container;
+use crate::core::finding::{Finding, Fix};
+use crate::core::model::{member, Container};
+use crate::core::rules::Context;
+
+/// Concatenate `parts` into one exactly-sized `String` (cheaper than `format!` for the
+/// long, mostly constant messages of these rules).
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// [`Container::label`] without allocating for a named container.
+pub(crate) fn label<'a>(c: &Container<'a>) -> Cow<'a, str> {
+    match c.name {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(format!("containerDefinitions[{}]", c.index)),
+    }
+}
+
+/// Pointer below a container: `tail` is an already escaped suffix such as `/linuxParameters/capabilities`
+/// (`ptr(c, "/image")` equals `c.ptr("image")`).
+pub(crate) fn ptr(c: &Container<'_>, tail: &str) -> String {
+    cat(&[&c.pointer, tail])
+}
+
+/// Attach the fix `make` builds from the finding's own pointer, only when fixes are wanted
+/// (the pointer need not be built twice or cloned for a fix that is never asked for).
+pub(crate) fn with_fix_at(f: Finding, cx: &Context<'_>, make: impl FnOnce(&str) -> Fix) -> Finding {
+    if !cx.fixes {
+        return f;
+    }
+    let fix = make(&f.pointer);
+    f.with_fix_from(cx, || fix)
+}
+
+/// `os_family().starts_with("WINDOWS")` by linear member scans (no key hashing).
+pub(crate) fn is_windows(td: &crate::core::model::TaskDef<'_>) -> bool {
+    td.get("runtimePlatform")
+        .and_then(Value::as_object)
+        .and_then(|r| member(r, "operatingSystemFamily"))
+        .and_then(Value::as_str)
+        .unwrap_or("LINUX")
+        .starts_with("WINDOWS")
+}
+
+/// [`crate::core::model::TaskDef::is_fargate`] by a linear member scan (no key hashing).
+pub(crate) fn is_fargate(td: &crate::core::model::TaskDef<'_>) -> bool {
+    td.get("requiresCompatibilities")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|c| c.as_str() == Some("FARGATE")))
+}
 
 /// Where to point for a finding about a field the container lacks: its `name` member
 /// (a one-line anchor in an editor) when it has one, else the container object.
 pub(crate) fn anchor(c: &Container<'_>) -> String {
-    if c.obj.get("name").is_some() {
-        c.ptr("name")
+    if member(c.obj, "name").is_some() {
+        ptr(c, "/name")
     } else {
         c.pointer.clone()
     }
+}
+
+/// The JSON Patch operations the fixes of these rules use.
+#[derive(Clone, Copy)]
+pub(crate) enum Op {
+    Add,
+    Replace,
+    Test,
+    Remove,
+}
+
+/// `{"op": …, "path": "", "value": null}` for each [`Op`] (no `value` for `remove`), built once:
+/// cloning an object copies its hash table, inserting into a new one hashes every key again.
+fn op_template(op: Op) -> &'static Value {
+    static TEMPLATES: std::sync::OnceLock<[Value; 4]> = std::sync::OnceLock::new();
+    let templates = TEMPLATES.get_or_init(|| {
+        ["add", "replace", "test", "remove"].map(|name| {
+            let mut m = Map::with_capacity(3);
+            m.insert("op".to_owned(), Value::String(name.to_owned()));
+            m.insert("path".to_owned(), Value::String(String::new()));
+            if name != "remove" {
+                m.insert("value".to_owned(), Value::Null);
+            }
+            Value::Object(m)
+        })
+    });
+    &templates[op as usize]
+}
+
+/// A JSON Patch operation `{"op", "path", "value"}` (no `value` for `remove`; `value` is then
+/// ignored), cloned from its template. Not `json!`: it runs every non-literal member through
+/// the serializer again (a deep copy of `value` with each of its keys hashed anew).
+pub(crate) fn patch_op(op: Op, path: impl Into<String>, value: Value) -> Value {
+    let mut v = op_template(op).clone();
+    if let Value::Object(m) = &mut v {
+        let (mut path, mut value) = (Some(path.into()), Some(value));
+        for (k, slot) in m.iter_mut() {
+            match k.as_str() {
+                "path" => *slot = Value::String(path.take().unwrap_or_default()),
+                "value" => *slot = value.take().unwrap_or_default(),
+                _ => {}
+            }
+        }
+    }
+    v
+}
+
+/// `{"op": "add", "path": path, "value": value}`.
+pub(crate) fn add(path: impl Into<String>, value: impl Into<Value>) -> Value {
+    patch_op(Op::Add, path, value.into())
+}
+
+/// `{"op": "replace", "path": path, "value": value}`.
+pub(crate) fn replace(path: impl Into<String>, value: impl Into<Value>) -> Value {
+    patch_op(Op::Replace, path, value.into())
+}
+
+/// A patch of one operation: `[op]`.
+pub(crate) fn one(op: Value) -> Value {
+    Value::Array(vec![op])
 }
 
 /// A JSON Patch operation that sets `obj[path[0]][path[1]]… = value`, where `base` is the
@@ -21,15 +138,16 @@ pub(crate) fn anchor(c: &Container<'_>) -> String {
 /// first missing level; an existing leaf is replaced (`add` replaces object members).
 /// `None` when an intermediate value exists but is not an object (no safe patch then).
 pub(crate) fn set_nested(base: &str, obj: &Map<String, Value>, path: &[&str], value: Value) -> Option<Value> {
-    let mut ptr = base.to_string();
+    let mut ptr = String::with_capacity(base.len() + path.iter().map(|k| k.len() + 1).sum::<usize>());
+    ptr.push_str(base);
     let mut cur = obj;
     for (i, key) in path.iter().enumerate() {
         ptr.push('/');
         ptr.push_str(&escape_token(key));
         if i + 1 == path.len() {
-            return Some(json!({"op": "add", "path": ptr, "value": value}));
+            return Some(add(ptr, value));
         }
-        match cur.get(*key) {
+        match member(cur, key) {
             None => {
                 let mut v = value;
                 for k in path[i + 1..].iter().rev() {
@@ -37,7 +155,7 @@ pub(crate) fn set_nested(base: &str, obj: &Map<String, Value>, path: &[&str], va
                     m.insert((*k).to_string(), v);
                     v = Value::Object(m);
                 }
-                return Some(json!({"op": "add", "path": ptr, "value": v}));
+                return Some(add(ptr, v));
             }
             Some(Value::Object(m)) => cur = m,
             Some(_) => return None,
@@ -50,30 +168,107 @@ pub(crate) fn set_nested(base: &str, obj: &Map<String, Value>, path: &[&str], va
 /// of its current value so that it fails cleanly instead of removing a shifted neighbour
 /// when several removals are applied one after another.
 pub(crate) fn remove_checked(ptr: &str, current: &Value) -> Value {
-    json!([
-        {"op": "test", "path": ptr, "value": current},
-        {"op": "remove", "path": ptr},
-    ])
+    Value::Array(vec![patch_op(Op::Test, ptr, current.clone()), patch_op(Op::Remove, ptr, Value::Null)])
 }
 
 /// The element `index` of the array field `field` of a container (for `test` ops).
 pub(crate) fn item<'a>(c: &Container<'a>, field: &str, index: usize) -> Option<&'a Value> {
-    c.obj.get(field)?.as_array()?.get(index)
+    c.get(field)?.as_array()?.get(index)
+}
+
+/// [`crate::core::model::image_repository`] as a slice of `image`, not lower-cased: the
+/// registry host, tag and digest cut off (`public.ecr.aws/datadog/agent:7` → `datadog/agent`).
+/// Compare it with [`str::eq_ignore_ascii_case`] / [`ends_with_ignore_case`].
+pub(crate) fn repository(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let rest = match no_digest.split_once('/') {
+        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
+        _ => no_digest,
+    };
+    let last = rest.rfind('/').map_or(0, |i| i + 1);
+    match rest[last..].find(':') {
+        Some(j) => &rest[..last + j],
+        None => rest,
+    }
+}
+
+/// `s.to_ascii_lowercase().ends_with(suffix)` for a lower-case ASCII `suffix`, without allocating.
+pub(crate) fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
+/// `s.to_ascii_lowercase().contains(needle)` for a lower-case ASCII `needle`, without allocating.
+pub(crate) fn contains_ignore_case(s: &str, needle: &str) -> bool {
+    s.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// The Datadog agent container, by image repository (`datadog/agent`, mirrors included) or by a
-/// name containing `datadog-agent`. Only called while deciding to report (it allocates).
+/// name containing `datadog-agent`.
 pub(crate) fn is_datadog_agent(c: &Container<'_>) -> bool {
     let by_image = c.image().is_some_and(|i| {
-        let r = crate::core::model::image_repository(i);
-        r == "datadog/agent" || r.ends_with("/datadog/agent") || r == "datadoghq/agent"
+        let r = repository(i);
+        r.eq_ignore_ascii_case("datadog/agent")
+            || ends_with_ignore_case(r, "/datadog/agent")
+            || r.eq_ignore_ascii_case("datadoghq/agent")
     });
-    by_image || c.name.is_some_and(|n| n.to_ascii_lowercase().contains("datadog-agent"))
+    by_image || c.name.is_some_and(|n| contains_ignore_case(n, "datadog-agent"))
 }
 
 /// Last path segment of an executable (`/bin/sh` → `sh`).
 pub(crate) fn basename(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::image_repository;
+
+    #[test]
+    fn repository_is_image_repository_borrowed() {
+        for image in [
+            "nginx",
+            "nginx:1.27",
+            "Datadog/Agent:7",
+            "public.ecr.aws/datadog/agent:7",
+            "localhost:5000/x/y@sha256:abc",
+            "localhost/app",
+            "registry:5000/team/app:v1@sha256:00",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:latest",
+            "host.com/",
+            "a/b/c:d:e",
+            "@sha256:x",
+            "",
+            "/",
+            ":tag",
+            "gcr.io/datadoghq/agent",
+        ] {
+            assert_eq!(repository(image).to_ascii_lowercase(), image_repository(image), "{image}");
+        }
+        assert!(ends_with_ignore_case("Team/Datadog/AGENT", "/datadog/agent"));
+        assert!(!ends_with_ignore_case("agent", "/datadog/agent"));
+        assert!(contains_ignore_case("my-DataDog-Agent-1", "datadog-agent"));
+        assert!(!contains_ignore_case("datadog", "datadog-agent"));
+    }
+
+    #[test]
+    fn patch_ops_are_what_json_would_build() {
+        use serde_json::json;
+        let current = json!({"containerName": "a", "condition": "START"});
+        assert_eq!(
+            serde_json::to_string(&remove_checked("/x/0", &current)).unwrap(),
+            serde_json::to_string(&json!([
+                {"op": "test", "path": "/x/0", "value": current},
+                {"op": "remove", "path": "/x/0"},
+            ]))
+            .unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&one(replace("/p", "task"))).unwrap(),
+            r#"[{"op":"replace","path":"/p","value":"task"}]"#
+        );
+        assert_eq!(serde_json::to_string(&add("/p", true)).unwrap(), r#"{"op":"add","path":"/p","value":true}"#);
+    }
 }
 
 #[cfg(test)]

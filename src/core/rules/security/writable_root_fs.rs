@@ -1,6 +1,4 @@
-use serde_json::json;
-
-use super::util::{anchor, is_datadog_agent};
+use super::util::{add, anchor, cat, is_datadog_agent, is_windows, label, one, ptr};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -37,7 +35,7 @@ impl Rule for WritableRootFs {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if td.is_windows() {
+        if is_windows(td) {
             return;
         }
         for c in &td.containers {
@@ -45,40 +43,44 @@ impl Rule for WritableRootFs {
             if value.and_then(|v| v.as_bool()) == Some(true) {
                 continue;
             }
-            let label = c.label();
-            let (ptr, message) = match value {
+            let label = label(c);
+            let (pointer, message) = match value {
                 Some(_) => (
-                    c.ptr("readonlyRootFilesystem"),
-                    format!(
-                        "container `{label}` has a writable root filesystem (`readonlyRootFilesystem` is not true)"
-                    ),
+                    ptr(c, "/readonlyRootFilesystem"),
+                    cat(&[
+                        "container `",
+                        &label,
+                        "` has a writable root filesystem (`readonlyRootFilesystem` is not true)",
+                    ]),
                 ),
                 None => (
                     anchor(c),
-                    format!("container `{label}` has a writable root filesystem (`readonlyRootFilesystem` is not set)"),
+                    cat(&[
+                        "container `",
+                        &label,
+                        "` has a writable root filesystem (`readonlyRootFilesystem` is not set)",
+                    ]),
                 ),
             };
-            if is_datadog_agent(c) {
-                out.push(Finding::new(&META, ptr, message).in_container(c).with_fix_from(cx, || Fix::advice(
-                    "The Datadog agent writes to its root filesystem: before setting readonlyRootFilesystem, give it \
-                     writable volumes for /etc/datadog-agent (copied there by an init container running the agent \
-                     image), /tmp and /opt/datadog-agent/run, as Datadog's read-only setup describes.",
-                )));
-                continue;
-            }
-            out.push(
-                Finding::new(&META, ptr, message).in_container(c).with_fix_from(cx, || 
+            out.push(Finding::new(&META, pointer, message).in_container(c).with_fix_from(cx, || {
+                if is_datadog_agent(c) {
+                    Fix::advice(
+                        "The Datadog agent writes to its root filesystem: before setting readonlyRootFilesystem, give \
+                         it writable volumes for /etc/datadog-agent (copied there by an init container running the \
+                         agent image), /tmp and /opt/datadog-agent/run, as Datadog's read-only setup describes.",
+                    )
+                } else {
                     Fix::patch(
-                        format!("Make the root filesystem of `{label}` read-only"),
-                        json!([{"op": "add", "path": c.ptr("readonlyRootFilesystem"), "value": true}]),
+                        cat(&["Make the root filesystem of `", &label, "` read-only"]),
+                        one(add(ptr(c, "/readonlyRootFilesystem"), true)),
                     )
                     .with_notes(vec![
                         "Paths the application writes (/tmp, caches, PID files, sockets) need a volume: add a task \
                          `volumes` entry without a host path and a `mountPoints` entry for each."
                             .into(),
-                    ]),
-                ),
-            );
+                    ])
+                }
+            }));
         }
     }
 }
@@ -88,6 +90,7 @@ mod tests {
     use super::*;
     use crate::core::rules::security::util::test_support::apply_fix;
     use crate::core::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     #[test]
     fn flags_absent_and_false() {

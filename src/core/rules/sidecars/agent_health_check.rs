@@ -51,10 +51,6 @@ impl Rule for AgentHealthCheck {
             let hc = json!({"command": ["CMD-SHELL", "agent health"], "interval": 30, "timeout": 5, "retries": 3,
                             "startPeriod": 60});
             let verb = if agent.get("healthCheck").is_some() { "replace" } else { "add" };
-            let fix = Fix::patch(
-                "Add a health check that runs `agent health` to the Datadog agent",
-                json!([{"op": verb, "path": agent.ptr("healthCheck"), "value": hc}]),
-            );
             let finding = if waiting > 0 {
                 Finding::new(
                     &META,
@@ -76,7 +72,12 @@ impl Rule for AgentHealthCheck {
                     ),
                 )
             };
-            out.push(finding.in_container(agent).with_fix_from(cx, || fix));
+            out.push(finding.in_container(agent).with_fix_from(cx, || {
+                Fix::patch(
+                    "Add a health check that runs `agent health` to the Datadog agent",
+                    json!([{"op": verb, "path": agent.ptr("healthCheck"), "value": hc}]),
+                )
+            }));
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::common::{env_entry, env_ptr};
+use super::common::{env_entry, env_ptr, is_fargate};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -49,7 +49,7 @@ impl Rule for AgentHostLocalhostBridge {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if td.is_fargate() || td.network_mode() != "bridge" {
+        if is_fargate(td) || td.network_mode() != "bridge" {
             return;
         }
         for c in &td.containers {
@@ -69,11 +69,13 @@ impl Rule for AgentHostLocalhostBridge {
                         ),
                     )
                     .in_container(c)
-                    .with_fix_from(cx, || Fix::advice(
-                        "Point it at the instance (the agent daemon's host ports): set DD_AGENT_HOST at start-up \
+                    .with_fix_from(cx, || {
+                        Fix::advice(
+                            "Point it at the instance (the agent daemon's host ports): set DD_AGENT_HOST at start-up \
                          from http://169.254.169.254/latest/meta-data/local-ipv4, or mount /var/run/datadog and use \
                          DD_TRACE_AGENT_URL=unix:///var/run/datadog/apm.socket; or use the awsvpc network mode",
-                    )),
+                        )
+                    }),
                 );
             }
         }

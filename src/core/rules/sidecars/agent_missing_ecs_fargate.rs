@@ -1,6 +1,8 @@
 use serde_json::json;
 
-use super::common::{agents, env_entry, env_or_container_ptr, env_ptr, has_env_files, parse_bool, set_env_op};
+use super::common::{
+    agents, env_entry, env_or_container_ptr, env_ptr, has_env_files, is_fargate, parse_bool, set_env_op,
+};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -36,7 +38,7 @@ impl Rule for AgentMissingEcsFargate {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !td.is_fargate() {
+        if !is_fargate(td) {
             return;
         }
         for agent in agents(td) {
@@ -60,13 +62,13 @@ impl Rule for AgentMissingEcsFargate {
                     ),
                 ),
             };
-            let fix = match set_env_op(agent, "ECS_FARGATE", "true") {
+            let finding = Finding::new(&META, pointer, message).in_container(agent);
+            out.push(finding.with_fix_from(cx, || match set_env_op(agent, "ECS_FARGATE", "true") {
                 Some(op) => Fix::patch("Set `ECS_FARGATE=true` on the Datadog agent", json!([op])),
                 None => Fix::advice(
                     "Make `environment` an array and add `{\"name\": \"ECS_FARGATE\", \"value\": \"true\"}` to it",
                 ),
-            };
-            out.push(Finding::new(&META, pointer, message).in_container(agent).with_fix_from(cx, || fix));
+            }));
         }
     }
 }

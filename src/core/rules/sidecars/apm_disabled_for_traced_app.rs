@@ -43,10 +43,6 @@ impl Rule for ApmDisabledForTracedApp {
                 continue;
             }
             let Some(traced) = td.containers.iter().find(|c| !is_agent(c) && is_traced(c)) else { continue };
-            let fix = match set_env_op(agent, "DD_APM_ENABLED", "true") {
-                Some(op) => Fix::patch("Enable APM on the Datadog agent", json!([op])),
-                None => Fix::advice("Set `DD_APM_ENABLED` to `true` on the agent"),
-            };
             out.push(
                 Finding::new(
                     &META,
@@ -59,7 +55,10 @@ impl Rule for ApmDisabledForTracedApp {
                     ),
                 )
                 .in_container(agent)
-                .with_fix_from(cx, || fix),
+                .with_fix_from(cx, || match set_env_op(agent, "DD_APM_ENABLED", "true") {
+                    Some(op) => Fix::patch("Enable APM on the Datadog agent", json!([op])),
+                    None => Fix::advice("Set `DD_APM_ENABLED` to `true` on the agent"),
+                }),
             );
         }
     }

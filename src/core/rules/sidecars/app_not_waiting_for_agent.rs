@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::common::{add_dependency_op, agents, cws_trace_binary, is_agent, is_traced, talks_to_agent, waits_for};
+use super::common::{add_dependency_op, agents, cws_trace_binary, is_agent, is_traced, sends_to_agent_host, waits_for};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -49,21 +49,13 @@ impl Rule for AppNotWaitingForAgent {
                 "runs under the CWS tracer, which reports to"
             } else if is_traced(c) {
                 "sends APM traces to"
-            } else if talks_to_agent(c) {
+            } else if sends_to_agent_host(c) {
+                // Not traced (checked above): `talks_to_agent` reduces to this.
                 "sends DogStatsD metrics to"
             } else {
                 continue;
             };
             let condition = if agent.has_health_check() { "HEALTHY" } else { "START" };
-            let fix = match add_dependency_op(c, agent_name, condition) {
-                Some(op) => {
-                    Fix::patch(format!("Make `{}` wait for `{agent_name}` ({condition})", c.label()), json!([op]))
-                }
-                None => Fix::advice(format!(
-                    "Make `dependsOn` an array containing {{\"containerName\": \"{agent_name}\", \"condition\": \
-                     \"{condition}\"}}"
-                )),
-            };
             let pointer = if c.get("dependsOn").is_some() { c.ptr("dependsOn") } else { c.pointer.clone() };
             out.push(
                 Finding::new(
@@ -76,7 +68,15 @@ impl Rule for AppNotWaitingForAgent {
                     ),
                 )
                 .in_container(c)
-                .with_fix_from(cx, || fix),
+                .with_fix_from(cx, || match add_dependency_op(c, agent_name, condition) {
+                    Some(op) => {
+                        Fix::patch(format!("Make `{}` wait for `{agent_name}` ({condition})", c.label()), json!([op]))
+                    }
+                    None => Fix::advice(format!(
+                        "Make `dependsOn` an array containing {{\"containerName\": \"{agent_name}\", \"condition\": \
+                     \"{condition}\"}}"
+                    )),
+                }),
             );
         }
     }

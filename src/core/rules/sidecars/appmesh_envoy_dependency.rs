@@ -54,7 +54,18 @@ impl Rule for AppmeshEnvoyDependency {
             if c.name == Some(envoy_name) || !is_app(c) || waits_for(c, envoy_name, &["HEALTHY"]) {
                 continue;
             }
-            let fix = match (envoy_hc, add_dependency_op(c, envoy_name, "HEALTHY")) {
+            out.push(
+                Finding::new(
+                    &META,
+                    if c.get("dependsOn").is_some() { c.ptr("dependsOn") } else { c.pointer.clone() },
+                    format!(
+                        "`{}` does not wait for the App Mesh proxy `{envoy_name}` to be HEALTHY: its traffic goes \
+                         through Envoy from the start, so calls it makes before Envoy is configured fail",
+                        c.label()
+                    ),
+                )
+                .in_container(c)
+                .with_fix_from(cx, || match (envoy_hc, add_dependency_op(c, envoy_name, "HEALTHY")) {
                 (true, Some(op)) => {
                     Fix::patch(format!("Make `{}` wait for `{envoy_name}` HEALTHY", c.label()), json!([op]))
                 }
@@ -71,19 +82,7 @@ impl Rule for AppmeshEnvoyDependency {
                     "Make `dependsOn` an array containing {{\"containerName\": \"{envoy_name}\", \"condition\": \
                      \"HEALTHY\"}}"
                 )),
-            };
-            out.push(
-                Finding::new(
-                    &META,
-                    if c.get("dependsOn").is_some() { c.ptr("dependsOn") } else { c.pointer.clone() },
-                    format!(
-                        "`{}` does not wait for the App Mesh proxy `{envoy_name}` to be HEALTHY: its traffic goes \
-                         through Envoy from the start, so calls it makes before Envoy is configured fail",
-                        c.label()
-                    ),
-                )
-                .in_container(c)
-                .with_fix_from(cx, || fix),
+            }),
             );
         }
     }

@@ -5,21 +5,43 @@
 
 use serde_json::{json, Value};
 
-use crate::core::model::{Container, TaskDef};
+use crate::core::model::{member, Container, TaskDef};
+pub use crate::core::rules::fargate::common::{field, is_fargate, is_windows};
 
 /// The repository part of an image reference, without registry host, tag or digest,
 /// case preserved and without allocating (`public.ecr.aws/datadog/agent:7` → `datadog/agent`).
 pub fn repo(image: &str) -> &str {
-    let s = image.split('@').next().unwrap_or(image);
-    let s = match s.split_once('/') {
-        Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => rest,
-        _ => s,
-    };
-    let last = s.rfind('/').map_or(0, |i| i + 1);
-    match s[last..].find(':') {
-        Some(i) => &s[..last + i],
-        None => s,
+    // One pass over the bytes: the digest ends the reference; a first component with `.` or
+    // `:` (or `localhost`) is a registry host; the tag is the first `:` after the last `/`
+    // (so a `/` forgets the `:` seen before it).
+    let b = image.as_bytes();
+    let mut end = b.len();
+    let mut first_slash = None;
+    let mut host_like = false;
+    let mut colon = None;
+    for (i, &ch) in b.iter().enumerate() {
+        match ch {
+            b'@' => {
+                end = i;
+                break;
+            }
+            b'/' => {
+                first_slash = first_slash.or(Some(i));
+                colon = None;
+            }
+            b':' => {
+                host_like |= first_slash.is_none();
+                colon = colon.or(Some(i));
+            }
+            b'.' => host_like |= first_slash.is_none(),
+            _ => {}
+        }
     }
+    let start = match first_slash {
+        Some(i) if host_like || &image[..i] == "localhost" => i + 1,
+        _ => 0,
+    };
+    &image[start..colon.unwrap_or(end)]
 }
 
 /// ASCII case-insensitive `ends_with`.
@@ -35,25 +57,64 @@ pub fn contains_ci(s: &str, needle: &str) -> bool {
     n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
-/// True when the image repository is `suffix` or ends with `/suffix` (mirrors, pull-through caches).
-fn repo_is(c: &Container<'_>, suffix: &str) -> bool {
-    let Some(image) = c.image() else { return false };
-    let r = repo(image);
+/// True when the repository `r` is `suffix` or ends with `/suffix` (mirrors, pull-through caches).
+fn repo_is_str(r: &str, suffix: &str) -> bool {
     r.eq_ignore_ascii_case(suffix) || (ends_with_ci(r, suffix) && r.as_bytes()[r.len() - suffix.len() - 1] == b'/')
 }
 
+/// The last path component of the image's repository, without tag or digest
+/// (`public.ecr.aws/datadog/agent:7` → `agent`): the last component of [`repo`], found with
+/// a few byte searches. The recognisers below reject on it before computing the repository.
+fn image_name(image: &str) -> &str {
+    // Plain byte loops: image references are short, and `str::find` has more setup than work here.
+    let b = image.as_bytes();
+    // `contains` on bytes is a word-at-a-time memchr; a digest is rare.
+    let end = if b.contains(&b'@') { b.iter().position(|&c| c == b'@').unwrap_or(b.len()) } else { b.len() };
+    let start = b[..end].iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+    let stop = b[start..end].iter().position(|&c| c == b':').map_or(end, |i| start + i);
+    &image[start..stop]
+}
+
 const AGENT_REPOS: &[&str] = &["datadog/agent", "datadoghq/agent", "datadog/docker-dd-agent"];
+
+/// True when the image names the Datadog agent (every such repository ends in `agent`).
+fn agent_image(image: &str) -> bool {
+    agent_image_named(image, image_name(image))
+}
+
+/// [`agent_image`] given the image's [`image_name`].
+fn agent_image_named(image: &str, name: &str) -> bool {
+    ends_with_ci(name, "agent") && {
+        let r = repo(image);
+        AGENT_REPOS.iter().any(|s| repo_is_str(r, s))
+    }
+}
+
+/// True when the image is the CWS instrumentation (`cws-instrumentation`, which also covers
+/// `datadog/cws-instrumentation`).
+fn cws_image(image: &str) -> bool {
+    cws_image_named(image, image_name(image))
+}
+
+/// [`cws_image`] given the image's [`image_name`].
+fn cws_image_named(image: &str, name: &str) -> bool {
+    ends_with_ci(name, "cws-instrumentation") && repo_is_str(repo(image), "cws-instrumentation")
+}
 
 /// The Datadog agent: by image repository, or by a name containing `datadog-agent`.
 /// A non-essential container that runs the agent image with its own command (Datadog's
 /// read-only-root `init-volume` copier) is not the agent.
 pub fn is_agent(c: &Container<'_>) -> bool {
-    let by_image = AGENT_REPOS.iter().any(|r| repo_is(c, r));
-    let by_name = c.name.is_some_and(|n| contains_ci(n, "datadog-agent"));
+    agent_by(c, c.image().is_some_and(agent_image))
+}
+
+/// [`is_agent`], given whether the image is the agent's.
+fn agent_by(c: &Container<'_>, by_image: bool) -> bool {
+    let by_name = c.name.is_some_and(|n| n.len() >= 13 && contains_ci(n, "datadog-agent"));
     if !(by_image || by_name) {
         return false;
     }
-    !(c.obj.get("essential").and_then(Value::as_bool) == Some(false)
+    !(!c.essential()
         && (c.get("command").is_some_and(non_empty_array) || c.get("entryPoint").is_some_and(non_empty_array)))
 }
 
@@ -69,8 +130,13 @@ pub fn agents<'t, 'a>(td: &'t TaskDef<'a>) -> impl Iterator<Item = &'t Container
 /// Datadog's CWS init container: image `datadog/cws-instrumentation`, or a command running
 /// `cws-instrumentation setup`.
 pub fn is_cws_init(c: &Container<'_>) -> bool {
-    if repo_is(c, "datadog/cws-instrumentation") || repo_is(c, "cws-instrumentation") {
-        return true;
+    c.image().is_some_and(cws_image) || runs_cws_setup(c)
+}
+
+/// True when `entryPoint`/`command` run `cws-instrumentation setup`.
+fn runs_cws_setup(c: &Container<'_>) -> bool {
+    if !mentions(c, |s| s.contains("cws-instrumentation")) {
+        return false;
     }
     let mut w = words(c);
     while let Some(word) = w.next() {
@@ -81,12 +147,20 @@ pub fn is_cws_init(c: &Container<'_>) -> bool {
     false
 }
 
+/// True when some string of `entryPoint`/`command` satisfies `f` (a cheap pre-filter before
+/// splitting them into words).
+fn mentions(c: &Container<'_>, f: impl Fn(&str) -> bool) -> bool {
+    string_items(c, "entryPoint").chain(string_items(c, "command")).filter_map(Value::as_str).any(f)
+}
+
 /// A FireLens log router (`firelensConfiguration` set).
 pub fn is_log_router(c: &Container<'_>) -> bool {
     c.get("firelensConfiguration").is_some_and(Value::is_object)
 }
 
-const SIDECAR_REPOS: &[&str] = &[
+/// Well-known sidecar images, by the last component of their repository (this covers
+/// `aws-observability/aws-otel-collector` and `amazon/cloudwatch-agent`).
+const SIDECAR_NAMES: &[&str] = &[
     "aws-for-fluent-bit",
     "fluent-bit",
     "fluentd",
@@ -94,23 +168,20 @@ const SIDECAR_REPOS: &[&str] = &[
     "aws-appmesh-envoy",
     "envoy",
     "aws-otel-collector",
-    "aws-observability/aws-otel-collector",
     "cloudwatch-agent",
-    "amazon/cloudwatch-agent",
 ];
 
 /// A well-known sidecar: the agent, the CWS init, a log router, X-Ray, Envoy, collectors.
 pub fn is_sidecar(c: &Container<'_>) -> bool {
-    is_agent(c)
-        || is_cws_init(c)
-        || is_log_router(c)
-        || SIDECAR_REPOS.iter().any(|r| {
-            c.image().is_some_and(|i| {
-                let rp = repo(i);
-                let last = rp.rsplit('/').next().unwrap_or(rp);
-                last.eq_ignore_ascii_case(r) || rp.eq_ignore_ascii_case(r)
-            })
-        })
+    let mut agent_image = false;
+    if let Some(image) = c.image() {
+        let name = image_name(image);
+        if SIDECAR_NAMES.iter().any(|r| name.eq_ignore_ascii_case(r)) || cws_image_named(image, name) {
+            return true;
+        }
+        agent_image = agent_image_named(image, name);
+    }
+    is_log_router(c) || agent_by(c, agent_image) || runs_cws_setup(c)
 }
 
 /// An application container: essential and not a known sidecar.
@@ -138,11 +209,20 @@ pub fn parse_bool(v: &str) -> Option<bool> {
 /// (the value is then `None`). The last entry with the name wins, as in Docker.
 pub fn env_entry<'a>(c: &Container<'a>, name: &str) -> Option<(usize, Option<&'a str>)> {
     let items = c.get("environment")?.as_array()?;
-    items
-        .iter()
-        .enumerate()
-        .rev()
-        .find_map(|(i, e)| (e.get("name")?.as_str()? == name).then(|| (i, e.get("value").and_then(Value::as_str))))
+    if c.environment().count() == items.len() {
+        // Every entry is a well-formed {name, value}: the container's cached entries are exact.
+        let mut found = None;
+        for e in c.environment() {
+            if e.name == name {
+                found = Some((e.index, Some(e.value)));
+            }
+        }
+        return found;
+    }
+    items.iter().enumerate().rev().find_map(|(i, e)| {
+        let e = e.as_object()?;
+        (member(e, "name")?.as_str()? == name).then(|| (i, member(e, "value").and_then(Value::as_str)))
+    })
 }
 
 /// The boolean value of an environment variable: `None` when absent or not a boolean.
@@ -162,7 +242,13 @@ pub fn has_env_files(c: &Container<'_>) -> bool {
 
 /// Pointer of the `index`-th `environment` entry.
 pub fn env_ptr(c: &Container<'_>, index: usize) -> String {
-    format!("{}/{index}", c.ptr("environment"))
+    use std::fmt::Write;
+    // `c.ptr("environment")` followed by the index, in one allocation.
+    let mut s = String::with_capacity(c.pointer.len() + 16);
+    s.push_str(&c.pointer);
+    s.push_str("/environment/");
+    let _ = write!(s, "{index}");
+    s
 }
 
 /// Where to point a finding about a missing variable: `environment` if present, else the container.
@@ -210,9 +296,32 @@ pub fn add_dependency_op(c: &Container<'_>, target: &str, condition: &str) -> Op
     }
 }
 
+/// Separator of shell words: whitespace and the shell operators `;|&()"'` and backtick.
 fn is_word_sep(ch: char) -> bool {
     ch.is_whitespace() || matches!(ch, ';' | '|' | '&' | '(' | ')' | '"' | '\'' | '`')
 }
+
+/// Byte classes for the word scanner: 0 a word byte, 1 an ASCII separator ([`is_word_sep`]),
+/// 2 the lead byte of a non-ASCII character (decoded to check for Unicode whitespace).
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b >= 0x80 {
+            2
+        } else if matches!(
+            b,
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' | b';' | b'|' | b'&' | b'(' | b')' | b'"' | b'\'' | b'`'
+        ) {
+            1
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
 
 fn string_items<'a>(c: &Container<'a>, field: &str) -> std::slice::Iter<'a, Value> {
     c.get(field).and_then(Value::as_array).map(|a| a.iter()).unwrap_or_default()
@@ -222,17 +331,71 @@ fn string_items<'a>(c: &Container<'a>, field: &str) -> std::slice::Iter<'a, Valu
 /// shell operators), so `["/bin/sh","-c","cd /app && alembic upgrade head"]` yields
 /// `/bin/sh`, `-c`, `cd`, `/app`, `alembic`, `upgrade`, `head`. Cloneable: a matcher can
 /// look ahead from any position.
-pub fn words<'a>(c: &Container<'a>) -> impl Iterator<Item = &'a str> + Clone {
-    string_items(c, "entryPoint")
-        .chain(string_items(c, "command"))
-        .filter_map(Value::as_str)
-        .flat_map(|s| s.split(is_word_sep as fn(char) -> bool))
-        .filter(|w| !w.is_empty())
+pub fn words<'a>(c: &Container<'a>) -> Words<'a> {
+    Words { items: string_items(c, "entryPoint").chain(string_items(c, "command")), rest: "" }
+}
+
+/// Iterator of [`words`]: scans bytes, decoding only non-ASCII characters.
+#[derive(Clone)]
+pub struct Words<'a> {
+    items: std::iter::Chain<std::slice::Iter<'a, Value>, std::slice::Iter<'a, Value>>,
+    rest: &'a str,
+}
+
+/// The byte length of the non-ASCII character starting at `i` and whether it is whitespace.
+#[cold]
+fn wide_char(s: &str, i: usize) -> (usize, bool) {
+    let ch = s[i..].chars().next().unwrap_or(' ');
+    (ch.len_utf8(), is_word_sep(ch))
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            let s = self.rest;
+            let b = s.as_bytes();
+            let mut i = 0;
+            // Skip separators.
+            while i < b.len() {
+                match BYTE_CLASS[usize::from(b[i])] {
+                    0 => break,
+                    1 => i += 1,
+                    _ => match wide_char(s, i) {
+                        (n, true) => i += n,
+                        (_, false) => break,
+                    },
+                }
+            }
+            if i < b.len() {
+                let start = i;
+                // Take the word.
+                while i < b.len() {
+                    match BYTE_CLASS[usize::from(b[i])] {
+                        0 => i += 1,
+                        1 => break,
+                        _ => match wide_char(s, i) {
+                            (_, true) => break,
+                            (n, false) => i += n,
+                        },
+                    }
+                }
+                self.rest = &s[i..];
+                return Some(&s[start..i]);
+            }
+            self.rest = loop {
+                if let Value::String(s) = self.items.next()? {
+                    break s.as_str();
+                }
+            };
+        }
+    }
 }
 
 /// The last path component of a word (`/usr/local/bin/alembic` → `alembic`).
 pub fn basename(word: &str) -> &str {
-    word.rsplit('/').next().unwrap_or(word)
+    word.as_bytes().iter().rposition(|&b| b == b'/').map_or(word, |i| &word[i + 1..])
 }
 
 /// The first `entryPoint`/`command` element containing `needle`, as a pointer.
@@ -256,30 +419,55 @@ pub const DOGSTATSD_ENV: &[&str] = &["DD_DOGSTATSD_URL", "DD_DOGSTATSD_PORT", "D
 /// `dd-trace` (Node `--require dd-trace/init`), Datadog's .NET profiler, an APM endpoint
 /// variable or `DD_PROFILING_ENABLED`; and the tracer is not switched off.
 pub fn is_traced(c: &Container<'_>) -> bool {
-    if env_flag(c, "DD_TRACE_ENABLED") == Some(false) {
-        return false;
+    if has_datadog_env(c) {
+        if env_flag(c, "DD_TRACE_ENABLED") == Some(false) {
+            return false;
+        }
+        if APM_ENV.iter().any(|n| declares(c, n)) || env_flag(c, "DD_PROFILING_ENABLED") == Some(true) {
+            return true;
+        }
+        if env_entry(c, "CORECLR_PROFILER_PATH").is_some_and(|(_, v)| v.is_some_and(|v| contains_ci(v, "datadog"))) {
+            return true;
+        }
     }
-    if APM_ENV.iter().any(|n| declares(c, n)) || env_flag(c, "DD_PROFILING_ENABLED") == Some(true) {
-        return true;
-    }
-    if env_entry(c, "CORECLR_PROFILER_PATH").is_some_and(|(_, v)| v.is_some_and(|v| contains_ci(v, "datadog"))) {
-        return true;
-    }
-    words(c).any(|w| {
-        let b = basename(w);
-        b == "ddtrace-run" || w.contains("dd-java-agent") || w.starts_with("dd-trace") || w.contains("/dd-trace/")
-    })
+    // Every tracer word below contains `dd-` or `ddtrace-run`: skip the word split without them.
+    mentions(c, |s| s.contains("dd-") || s.contains("ddtrace-run"))
+        && words(c).any(|w| {
+            let b = basename(w);
+            b == "ddtrace-run" || w.contains("dd-java-agent") || w.starts_with("dd-trace") || w.contains("/dd-trace/")
+        })
+}
+
+/// False when no `environment` entry or secret can be one of the variables the Datadog
+/// recognisers look up (`DD_…`, `CORECLR_PROFILER_PATH`), so that every such lookup would come
+/// back empty. A cheap pre-filter: most containers set none of them.
+fn has_datadog_env(c: &Container<'_>) -> bool {
+    let relevant = |name: &str| name.starts_with("DD_") || name == "CORECLR_PROFILER_PATH";
+    let env = match c.get("environment").and_then(Value::as_array) {
+        None => false,
+        // Malformed entries are not in the cached list: be conservative.
+        Some(items) => c.environment().count() != items.len() || c.environment().any(|e| relevant(e.name)),
+    };
+    env || c.secrets().any(|s| relevant(s.name))
+}
+
+/// True when the container sends DogStatsD metrics or names the agent's host.
+pub fn sends_to_agent_host(c: &Container<'_>) -> bool {
+    has_datadog_env(c) && (DOGSTATSD_ENV.iter().any(|n| declares(c, n)) || declares(c, "DD_AGENT_HOST"))
 }
 
 /// True when the container sends DogStatsD metrics or traces to an agent it names.
 pub fn talks_to_agent(c: &Container<'_>) -> bool {
-    is_traced(c) || DOGSTATSD_ENV.iter().any(|n| declares(c, n)) || declares(c, "DD_AGENT_HOST")
+    is_traced(c) || sends_to_agent_host(c)
 }
 
 /// Where in `entryPoint`/`command` the CWS tracer wraps the process: the index of the
 /// word `…/cws-instrumentation` that is followed by `trace` (in the same string or the next).
 /// Returns the binary's path.
 pub fn cws_trace_binary<'a>(c: &Container<'a>) -> Option<&'a str> {
+    if !mentions(c, |s| s.contains("cws-instrumentation")) {
+        return None;
+    }
     let mut w = words(c);
     while let Some(word) = w.next() {
         if basename(word) == "cws-instrumentation" && w.clone().next() == Some("trace") {
@@ -299,6 +487,51 @@ pub fn secrets_rules_flag(name: &str, value: &str) -> bool {
 mod tests {
     use super::*;
     use crate::core::document::Document;
+
+    /// The reference implementation `repo` must agree with.
+    fn repo_by_splitting(image: &str) -> &str {
+        let s = image.split('@').next().unwrap_or(image);
+        let s = match s.split_once('/') {
+            Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => rest,
+            _ => s,
+        };
+        let last = s.rfind('/').map_or(0, |i| i + 1);
+        match s[last..].find(':') {
+            Some(i) => &s[..last + i],
+            None => s,
+        }
+    }
+
+    #[test]
+    fn image_name_is_the_last_component_of_repo() {
+        let parts = ["", "a", "a.b", "h:5000", "localhost", "x:y", "@", "/", ":", ".", "é", "sha256:ab"];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for sep in [("/", "/"), ("/", ":"), (":", "/"), ("/", "@"), ("@", "/"), (":", "@")] {
+                        let image = format!("{a}{}{b}{}{c}", sep.0, sep.1);
+                        let r = repo(&image);
+                        assert_eq!(image_name(&image), r.rsplit('/').next().unwrap_or(r), "{image:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn repo_agrees_with_splitting() {
+        let parts = ["", "a", "a.b", "h:5000", "localhost", "x:y", "@", "/", ":", ".", "é", "sha256:ab", "localhostx"];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for sep in [("/", "/"), ("/", ":"), (":", "/"), ("/", "@"), ("@", "/"), (":", "@")] {
+                        let image = format!("{a}{}{b}{}{c}", sep.0, sep.1);
+                        assert_eq!(repo(&image), repo_by_splitting(&image), "{image:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn repo_strips_host_tag_digest() {
@@ -343,6 +576,46 @@ mod tests {
         assert!(!is_agent(weird) && !is_cws_init(weird) && words(weird).next().is_none());
         assert!(set_env_op(weird, "A", "b").is_none());
         assert_eq!(env_entry(weird, "a"), None);
+    }
+
+    /// The byte scanner splits exactly like `str::split` on `is_word_sep`.
+    #[test]
+    fn words_match_char_split() {
+        let samples = [
+            "cd /app && alembic upgrade head",
+            "  a\u{a0}b\u{2003}c\u{85}d é;ü|x&&(y) \"q\" 'r' `s`\x0b\x0ct\r\nu",
+            "",
+            ";;;",
+            "日本語 migrate\u{3000}up",
+            "\u{1c}x\u{1f}",
+        ];
+        for text in samples {
+            let v = serde_json::json!({"containerDefinitions": [{"name": "c", "entryPoint": [text, 5, text],
+                "command": ["x y", text]}]});
+            let d = doc(v);
+            let td = TaskDef::new(&d);
+            let got: Vec<&str> = words(&td.containers[0]).collect();
+            let want: Vec<&str> = [text, text, "x y", text]
+                .iter()
+                .flat_map(|s| s.split(is_word_sep as fn(char) -> bool))
+                .filter(|w| !w.is_empty())
+                .collect();
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn env_entry_with_malformed_entries() {
+        let d = doc(serde_json::json!({"containerDefinitions": [
+            {"name": "a", "environment": [{"name": "X", "value": "1"}, {"name": "X", "value": 2}, 7]},
+            {"name": "b", "environment": [{"name": "X", "value": "1"}, {"name": "X"}, {"name": "X", "value": "3"}]},
+            {"name": "c", "environment": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}
+        ]}));
+        let td = TaskDef::new(&d);
+        assert_eq!(env_entry(&td.containers[0], "X"), Some((1, None)));
+        assert_eq!(env_entry(&td.containers[1], "X"), Some((2, Some("3"))));
+        assert_eq!(env_entry(&td.containers[2], "X"), Some((0, Some("1"))));
+        assert_eq!(env_entry(&td.containers[2], "Z"), None);
     }
 
     #[test]

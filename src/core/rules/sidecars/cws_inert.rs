@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
 use super::common::{
-    agents, cws_trace_binary, env_entry, env_or_container_ptr, env_ptr, has_env_files, is_agent, is_cws_init,
-    parse_bool, set_env_op,
+    agents, cws_trace_binary, env_entry, env_or_container_ptr, env_ptr, field, has_env_files, is_agent, is_cws_init,
+    is_fargate, parse_bool, set_env_op,
 };
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::Container;
@@ -56,7 +56,7 @@ pub static META: RuleMeta = RuleMeta {
 /// The volumes the init container writes the tracer to, with their mount paths.
 fn init_mounts<'a>(init: &Container<'a>) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
     init.get("mountPoints").and_then(Value::as_array).into_iter().flatten().filter_map(|m| {
-        Some((m.get("sourceVolume")?.as_str()?, m.get("containerPath").and_then(Value::as_str).unwrap_or("")))
+        Some((field(m, "sourceVolume")?.as_str()?, field(m, "containerPath").and_then(Value::as_str).unwrap_or("")))
     })
 }
 
@@ -64,9 +64,9 @@ fn init_mounts<'a>(init: &Container<'a>) -> impl Iterator<Item = (&'a str, &'a s
 fn cws_mount_path<'a>(c: &Container<'a>, init: &Container<'a>) -> Option<&'a str> {
     let mounts = c.get("mountPoints").and_then(Value::as_array).into_iter().flatten();
     for m in mounts {
-        let Some(vol) = m.get("sourceVolume").and_then(Value::as_str) else { continue };
+        let Some(vol) = field(m, "sourceVolume").and_then(Value::as_str) else { continue };
         if init_mounts(init).any(|(v, _)| v == vol) {
-            return Some(m.get("containerPath").and_then(Value::as_str).unwrap_or(""));
+            return Some(field(m, "containerPath").and_then(Value::as_str).unwrap_or(""));
         }
     }
     let init_name = init.name?;
@@ -76,7 +76,7 @@ fn cws_mount_path<'a>(c: &Container<'a>, init: &Container<'a>) -> Option<&'a str
     None
 }
 
-fn flag_finding(agent: &Container<'_>, var: &str, why: &str, out: &mut Vec<Finding>) {
+fn flag_finding(cx: &Context<'_>, agent: &Container<'_>, var: &str, why: &str, out: &mut Vec<Finding>) {
     let (pointer, state) = match env_entry(agent, var) {
         Some((_, Some(v))) if parse_bool(v) == Some(true) => return,
         Some((i, Some(v))) if parse_bool(v) == Some(false) => (env_ptr(agent, i), "is `false`"),
@@ -84,18 +84,29 @@ fn flag_finding(agent: &Container<'_>, var: &str, why: &str, out: &mut Vec<Findi
         None if has_env_files(agent) => return,
         None => (env_or_container_ptr(agent), "is not set"),
     };
-    let fix = match set_env_op(agent, var, "true") {
-        Some(op) => Fix::patch(format!("Set `{var}=true` on the Datadog agent"), json!([op])),
-        None => Fix::advice(format!("Add `{{\"name\": \"{var}\", \"value\": \"true\"}}` to the agent's `environment`")),
-    };
     out.push(
         Finding::new(
             &META,
             pointer,
-            format!("`{var}` {state} on the Datadog agent `{}` although the task sets up CWS: {why}", agent.label()),
+            [
+                "`",
+                var,
+                "` ",
+                state,
+                " on the Datadog agent `",
+                &agent.label(),
+                "` although the task sets up CWS: ",
+                why,
+            ]
+            .concat(),
         )
         .in_container(agent)
-        .with_fix(fix),
+        .with_fix_from(cx, || match set_env_op(agent, var, "true") {
+            Some(op) => Fix::patch(format!("Set `{var}=true` on the Datadog agent"), json!([op])),
+            None => {
+                Fix::advice(format!("Add `{{\"name\": \"{var}\", \"value\": \"true\"}}` to the agent's `environment`"))
+            }
+        }),
     );
 }
 
@@ -120,21 +131,25 @@ impl Rule for CwsInert {
                     ),
                 )
                 .in_container(init)
-                .with_fix_from(cx, || Fix::advice(
-                    "Add the Datadog agent container (public.ecr.aws/datadog/agent) with \
+                .with_fix_from(cx, || {
+                    Fix::advice(
+                        "Add the Datadog agent container (public.ecr.aws/datadog/agent) with \
                      DD_RUNTIME_SECURITY_CONFIG_ENABLED=true and DD_RUNTIME_SECURITY_CONFIG_EBPFLESS_ENABLED=true, \
                      or remove the CWS init container",
-                )),
+                    )
+                }),
             ),
             Some(agent) => {
                 flag_finding(
+                    cx,
                     agent,
                     "DD_RUNTIME_SECURITY_CONFIG_ENABLED",
                     "the agent's runtime-security module is off, so no security event is processed",
                     out,
                 );
-                if td.is_fargate() {
+                if is_fargate(td) {
                     flag_finding(
+                        cx,
                         agent,
                         "DD_RUNTIME_SECURITY_CONFIG_EBPFLESS_ENABLED",
                         "Fargate has no eBPF, so runtime security only works in the eBPF-less (ptrace) mode that \
@@ -158,7 +173,7 @@ impl Rule for CwsInert {
             if cws_trace_binary(c).is_some() {
                 continue;
             }
-            report_unwrapped(c, init, path, out);
+            report_unwrapped(cx, c, init, path, out);
         }
         if !any_target {
             let vol = init_mounts(init).next().map_or("its volume", |(v, _)| v);
@@ -173,24 +188,21 @@ impl Rule for CwsInert {
                     ),
                 )
                 .in_container(init)
-                .with_fix_from(cx, || Fix::advice(
-                    "Mount the CWS volume read-only in the application container and prefix its entryPoint with \
+                .with_fix_from(cx, || {
+                    Fix::advice(
+                        "Mount the CWS volume read-only in the application container and prefix its entryPoint with \
                      `<mount>/cws-instrumentation`, `trace`, `--`; make it depend on the init container (SUCCESS)",
-                )),
+                    )
+                }),
             );
         }
     }
 }
 
-fn report_unwrapped(c: &Container<'_>, init: &Container<'_>, path: &str, out: &mut Vec<Finding>) {
+fn report_unwrapped(cx: &Context<'_>, c: &Container<'_>, init: &Container<'_>, path: &str, out: &mut Vec<Finding>) {
     let dir = path.trim_end_matches('/');
     let dir = if dir.is_empty() { "/cws-instrumentation-volume" } else { dir };
     let binary = format!("{dir}/cws-instrumentation");
-    let entry: Option<Vec<&str>> = c
-        .get("entryPoint")
-        .and_then(Value::as_array)
-        .filter(|a| !a.is_empty())
-        .and_then(|a| a.iter().map(Value::as_str).collect());
     let pointer = if c.get("entryPoint").is_some() {
         c.ptr("entryPoint")
     } else if c.get("command").is_some() {
@@ -204,23 +216,30 @@ fn report_unwrapped(c: &Container<'_>, init: &Container<'_>, path: &str, out: &m
         c.label(),
         init.label()
     );
-    let fix = match entry {
-        Some(entry) => {
-            let mut value = vec![binary.as_str(), "trace", "--"];
-            value.extend(entry);
-            Fix::patch(
-                format!("Start `{}` through the CWS tracer (`{binary} trace -- …`)", c.label()),
-                json!([{"op": "replace", "path": c.ptr("entryPoint"), "value": value}]),
-            )
+    let finding = Finding::new(&META, pointer, message).in_container(c);
+    out.push(finding.with_fix_from(cx, || {
+        let entry: Option<Vec<&str>> = c
+            .get("entryPoint")
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+            .and_then(|a| a.iter().map(Value::as_str).collect());
+        match entry {
+            Some(entry) => {
+                let mut value = vec![binary.as_str(), "trace", "--"];
+                value.extend(entry);
+                Fix::patch(
+                    format!("Start `{}` through the CWS tracer (`{binary} trace -- …`)", c.label()),
+                    json!([{"op": "replace", "path": c.ptr("entryPoint"), "value": value}]),
+                )
+            }
+            None => Fix::advice(format!(
+                "Set `\"entryPoint\": [\"{binary}\", \"trace\", \"--\", <the image's ENTRYPOINT…>]` on `{}` (find the \
+                 image's entry point with `docker inspect -f '{{{{json .Config.Entrypoint}}}}' <image>`; if it has \
+                 none, put the command after `--`)",
+                c.label()
+            )),
         }
-        None => Fix::advice(format!(
-            "Set `\"entryPoint\": [\"{binary}\", \"trace\", \"--\", <the image's ENTRYPOINT…>]` on `{}` (find the \
-             image's entry point with `docker inspect -f '{{{{json .Config.Entrypoint}}}}' <image>`; if it has \
-             none, put the command after `--`)",
-            c.label()
-        )),
-    };
-    out.push(Finding::new(&META, pointer, message).in_container(c).with_fix(fix));
+    }));
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use super::common::{add_dependency_op, cws_trace_binary, is_cws_init, waits_for};
+use super::common::{add_dependency_op, cws_trace_binary, is_cws_init, is_fargate, is_windows, waits_for};
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::{Container, TaskDef};
+use crate::core::model::Container;
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -88,7 +88,7 @@ impl Rule for CwsSetupIncomplete {
         for c in &td.containers {
             let Some(binary) = cws_trace_binary(c) else { continue };
             any_wrapped = true;
-            check_wrapped(td, c, binary, init, out);
+            check_wrapped(cx, c, binary, init, out);
         }
         if let Some(init) = init {
             for (i, _, _) in mounts(init) {
@@ -109,15 +109,17 @@ impl Rule for CwsSetupIncomplete {
                         )
                         .in_container(init)
                         .with_severity(Severity::High)
-                        .with_fix_from(cx, || Fix::patch(
-                            "Mount the CWS volume writable in the init container",
-                            json!([{"op": "replace", "path": ro, "value": false}]),
-                        )),
+                        .with_fix_from(cx, || {
+                            Fix::patch(
+                                "Mount the CWS volume writable in the init container",
+                                json!([{"op": "replace", "path": ro, "value": false}]),
+                            )
+                        }),
                     );
                 }
             }
         }
-        if (any_wrapped || init.is_some()) && td.is_fargate() && td.str("pidMode") != Some("task") {
+        if (any_wrapped || init.is_some()) && is_fargate(td) && td.str("pidMode") != Some("task") {
             let present = td.get("pidMode").is_some();
             let op = if present { "replace" } else { "add" };
             let pointer = if present { td.ptr("pidMode") } else { td.base.to_string() };
@@ -129,22 +131,25 @@ impl Rule for CwsSetupIncomplete {
                      the task's PID namespace so the agent can see the processes the tracer reports",
                 )
                 .with_severity(Severity::Low)
-                .with_fix_from(cx, || Fix::patch(
-                    "Share the PID namespace across the task's containers",
-                    json!([{"op": op, "path": td.ptr("pidMode"), "value": "task"}]),
-                )),
+                .with_fix_from(cx, || {
+                    Fix::patch(
+                        "Share the PID namespace across the task's containers",
+                        json!([{"op": op, "path": td.ptr("pidMode"), "value": "task"}]),
+                    )
+                }),
             );
         }
     }
 }
 
 fn check_wrapped(
-    td: &TaskDef<'_>,
+    cx: &Context<'_>,
     c: &Container<'_>,
     binary: &str,
     init: Option<&Container<'_>>,
     out: &mut Vec<Finding>,
 ) {
+    let td = &cx.td;
     let label = c.label();
     let entry_ptr = if c.get("entryPoint").is_some() { c.ptr("entryPoint") } else { c.ptr("command") };
     match init.and_then(|i| i.name.map(|n| (i, n))) {
@@ -160,22 +165,18 @@ fn check_wrapped(
                 )
                 .in_container(c)
                 .with_severity(Severity::High)
-                .with_fix(Fix::advice(
-                    "Add Datadog's `cws-instrumentation-init` container (image \
-                     public.ecr.aws/datadog/cws-instrumentation, command [\"/cws-instrumentation\", \"setup\", \
-                     \"--cws-volume-mount\", \"<mount>\"], essential false) and make this container depend on it \
-                     with SUCCESS",
-                )),
+                .with_fix_from(cx, || {
+                    Fix::advice(
+                        "Add Datadog's `cws-instrumentation-init` container (image \
+                         public.ecr.aws/datadog/cws-instrumentation, command [\"/cws-instrumentation\", \"setup\", \
+                         \"--cws-volume-mount\", \"<mount>\"], essential false) and make this container depend on \
+                         it with SUCCESS",
+                    )
+                }),
             );
         }
         Some((init, init_name)) => {
             if !waits_for(c, init_name, &["SUCCESS", "COMPLETE"]) {
-                let fix = match add_dependency_op(c, init_name, "SUCCESS") {
-                    Some(op) => Fix::patch(format!("Make `{label}` wait for `{init_name}` to succeed"), json!([op])),
-                    None => Fix::advice(format!(
-                        "Add {{\"containerName\": \"{init_name}\", \"condition\": \"SUCCESS\"}} to `dependsOn`"
-                    )),
-                };
                 out.push(
                     Finding::new(
                         &META,
@@ -187,7 +188,14 @@ fn check_wrapped(
                         ),
                     )
                     .in_container(c)
-                    .with_fix(fix),
+                    .with_fix_from(cx, || match add_dependency_op(c, init_name, "SUCCESS") {
+                        Some(op) => {
+                            Fix::patch(format!("Make `{label}` wait for `{init_name}` to succeed"), json!([op]))
+                        }
+                        None => Fix::advice(format!(
+                            "Add {{\"containerName\": \"{init_name}\", \"condition\": \"SUCCESS\"}} to `dependsOn`"
+                        )),
+                    }),
                 );
             }
             if let Some((dir, _)) = binary.rsplit_once('/') {
@@ -195,22 +203,6 @@ fn check_wrapped(
                 let mounted = mounts(c).any(|(_, _, p)| p == dir || (p.is_empty() && dir == "/"))
                     || c.volumes_from().any(|(_, s)| s == init_name);
                 if !mounted && dir.starts_with('/') {
-                    let volume = mounts(init).next().map(|(_, v, _)| v).filter(|v| !v.is_empty());
-                    let mp = json!({"sourceVolume": volume.unwrap_or("cws-instrumentation-volume"),
-                                    "containerPath": dir, "readOnly": true});
-                    let op = match c.get("mountPoints") {
-                        None => Some(json!({"op": "add", "path": c.ptr("mountPoints"), "value": [mp]})),
-                        Some(Value::Array(_)) => {
-                            Some(json!({"op": "add", "path": format!("{}/-", c.ptr("mountPoints")), "value": mp}))
-                        }
-                        Some(_) => None,
-                    };
-                    let fix = match (op, volume) {
-                        (Some(op), Some(_)) => {
-                            Fix::patch(format!("Mount the CWS volume at `{dir}` in `{label}`"), json!([op]))
-                        }
-                        _ => Fix::advice(format!("Mount the volume the CWS init container writes to at `{dir}`")),
-                    };
                     out.push(
                         Finding::new(
                             &META,
@@ -222,17 +214,32 @@ fn check_wrapped(
                         )
                         .in_container(c)
                         .with_severity(Severity::High)
-                        .with_fix(fix),
+                        .with_fix_from(cx, || {
+                            let volume = mounts(init).next().map(|(_, v, _)| v).filter(|v| !v.is_empty());
+                            let mp = json!({"sourceVolume": volume.unwrap_or("cws-instrumentation-volume"),
+                                            "containerPath": dir, "readOnly": true});
+                            let op = match c.get("mountPoints") {
+                                None => Some(json!({"op": "add", "path": c.ptr("mountPoints"), "value": [mp]})),
+                                Some(Value::Array(_)) => Some(
+                                    json!({"op": "add", "path": format!("{}/-", c.ptr("mountPoints")), "value": mp}),
+                                ),
+                                Some(_) => None,
+                            };
+                            match (op, volume) {
+                                (Some(op), Some(_)) => {
+                                    Fix::patch(format!("Mount the CWS volume at `{dir}` in `{label}`"), json!([op]))
+                                }
+                                _ => {
+                                    Fix::advice(format!("Mount the volume the CWS init container writes to at `{dir}`"))
+                                }
+                            }
+                        }),
                     );
                 }
             }
         }
     }
-    if !has_ptrace(c) && !td.is_windows() {
-        let fix = match add_ptrace_op(c) {
-            Some(op) => Fix::patch(format!("Add the SYS_PTRACE capability to `{label}`"), json!([op])),
-            None => Fix::advice("Set `\"linuxParameters\": {\"capabilities\": {\"add\": [\"SYS_PTRACE\"]}}`"),
-        };
+    if !has_ptrace(c) && !is_windows(td) {
         out.push(
             Finding::new(
                 &META,
@@ -244,7 +251,10 @@ fn check_wrapped(
             )
             .in_container(c)
             .with_severity(Severity::Low)
-            .with_fix(fix),
+            .with_fix_from(cx, || match add_ptrace_op(c) {
+                Some(op) => Fix::patch(format!("Add the SYS_PTRACE capability to `{label}`"), json!([op])),
+                None => Fix::advice("Set `\"linuxParameters\": {\"capabilities\": {\"add\": [\"SYS_PTRACE\"]}}`"),
+            }),
         );
     }
 }

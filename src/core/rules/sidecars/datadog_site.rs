@@ -99,14 +99,16 @@ impl Rule for DatadogSite {
                             SITES.join(", ")
                         ),
                     };
-                    let fix = match (suggestion, set_env_op(agent, "DD_SITE", suggestion.unwrap_or_default())) {
-                        (Some(s), Some(op)) => Fix::patch(format!("Set `DD_SITE` to `{s}`"), json!([op])),
-                        _ => Fix::advice(format!(
-                            "Set `DD_SITE` to the site of your Datadog organisation, one of {}",
-                            SITES.join(", ")
-                        )),
-                    };
-                    out.push(Finding::new(&META, env_ptr(agent, i), message).in_container(agent).with_fix_from(cx, || fix));
+                    out.push(Finding::new(&META, env_ptr(agent, i), message).in_container(agent).with_fix_from(
+                        cx,
+                        || match (suggestion, set_env_op(agent, "DD_SITE", suggestion.unwrap_or_default())) {
+                            (Some(s), Some(op)) => Fix::patch(format!("Set `DD_SITE` to `{s}`"), json!([op])),
+                            _ => Fix::advice(format!(
+                                "Set `DD_SITE` to the site of your Datadog organisation, one of {}",
+                                SITES.join(", ")
+                            )),
+                        },
+                    ));
                 }
                 None => {
                     if declares(agent, "DD_SITE")
@@ -128,11 +130,13 @@ impl Rule for DatadogSite {
                         )
                         .in_container(agent)
                         .with_severity(Severity::Low)
-                        .with_fix_from(cx, || Fix::advice(format!(
-                            "Add `{{\"name\": \"DD_SITE\", \"value\": \"<site>\"}}` to the agent's `environment`, \
+                        .with_fix_from(cx, || {
+                            Fix::advice(format!(
+                                "Add `{{\"name\": \"DD_SITE\", \"value\": \"<site>\"}}` to the agent's `environment`, \
                              with the site of your organisation: one of {}",
-                            SITES.join(", ")
-                        ))),
+                                SITES.join(", ")
+                            ))
+                        }),
                     );
                 }
             }

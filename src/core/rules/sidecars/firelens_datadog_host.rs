@@ -68,14 +68,6 @@ impl Rule for FirelensDatadogHost {
                 Some(_) => "another host".to_string(),
                 None => "the default US1 intake".to_string(),
             };
-            let fix = if c.get("logConfiguration").and_then(|l| l.get("options")).is_some_and(Value::is_object) {
-                Fix::patch(
-                    format!("Send the logs to `{expected}`"),
-                    json!([{"op": op, "path": format!("{options}/Host"), "value": expected}]),
-                )
-            } else {
-                Fix::advice(format!("Set the FireLens option `Host` to `{expected}`"))
-            };
             out.push(
                 Finding::new(
                     &META,
@@ -87,7 +79,16 @@ impl Rule for FirelensDatadogHost {
                     ),
                 )
                 .in_container(c)
-                .with_fix_from(cx, || fix),
+                .with_fix_from(cx, || {
+                    if c.get("logConfiguration").and_then(|l| l.get("options")).is_some_and(Value::is_object) {
+                        Fix::patch(
+                            format!("Send the logs to `{expected}`"),
+                            json!([{"op": op, "path": format!("{options}/Host"), "value": expected}]),
+                        )
+                    } else {
+                        Fix::advice(format!("Set the FireLens option `Host` to `{expected}`"))
+                    }
+                }),
             );
         }
     }

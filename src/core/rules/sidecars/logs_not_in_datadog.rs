@@ -1,4 +1,4 @@
-use super::common::{agents, env_entry, env_flag, is_agent, is_app};
+use super::common::{agents, env_entry, env_flag, is_agent, is_app, is_fargate};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::Container;
 use crate::core::rules::{Context, Rule, RuleMeta};
@@ -63,7 +63,7 @@ impl Rule for LogsNotInDatadog {
             return;
         }
         let logs_enabled = env_flag(agent, "DD_LOGS_ENABLED") == Some(true);
-        if logs_enabled && !td.is_fargate() {
+        if logs_enabled && !is_fargate(td) {
             return;
         }
         let awslogs = || td.containers.iter().filter(|c| c.log_driver() == Some("awslogs"));
@@ -79,7 +79,7 @@ impl Rule for LogsNotInDatadog {
             format!("`{}` logs", first.label())
         };
         let group = first.log_option("awslogs-group").map(|g| format!(" (`{g}`)")).unwrap_or_default();
-        let agent_part = match (env_entry(agent, "DD_LOGS_ENABLED"), td.is_fargate()) {
+        let agent_part = match (env_entry(agent, "DD_LOGS_ENABLED"), is_fargate(td)) {
             (_, true) if logs_enabled => format!(
                 "`DD_LOGS_ENABLED=true` on `{}` does not help on Fargate, where the agent cannot read other \
                  containers' output",
@@ -94,13 +94,15 @@ impl Rule for LogsNotInDatadog {
              with the `datadog` output, and {agent_part}; the logs appear in Datadog only if a Datadog Forwarder \
              is subscribed to the log group"
         );
-        out.push(Finding::new(&META, pointer, message).in_container(first).with_fix_from(cx, || Fix::advice(
-            "Add a FireLens log router (aws-for-fluent-bit, `firelensConfiguration` type `fluentbit`) and set \
+        out.push(Finding::new(&META, pointer, message).in_container(first).with_fix_from(cx, || {
+            Fix::advice(
+                "Add a FireLens log router (aws-for-fluent-bit, `firelensConfiguration` type `fluentbit`) and set \
                  the application's `logConfiguration` to `awsfirelens` with options `Name: datadog`, \
                  `Host: http-intake.logs.<DD_SITE>`, `TLS: on`, `provider: ecs`, `dd_service`, `dd_source` and the \
                  API key in `secretOptions` (`apikey`); or keep CloudWatch and subscribe the Datadog Forwarder \
                  Lambda to the log group",
-        )));
+            )
+        }));
     }
 }
 

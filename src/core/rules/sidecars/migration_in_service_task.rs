@@ -94,6 +94,15 @@ pub fn find_migration<'a>(c: &Container<'a>) -> Option<(&'static str, &'a str)> 
     let mut w = words(c);
     while let Some(word) = w.next() {
         let base = basename(word);
+        // Every anchor is 3 to 13 bytes long and starts with one of these letters.
+        if !(3..=13).contains(&base.len())
+            || !matches!(
+                base.as_bytes()[0].to_ascii_lowercase(),
+                b'a' | b'd' | b'e' | b'f' | b'g' | b'k' | b'l' | b'm' | b'n' | b'p' | b's' | b'y'
+            )
+        {
+            continue;
+        }
         for pat in PATTERNS {
             if !base.eq_ignore_ascii_case(pat.anchor) {
                 continue;
@@ -115,12 +124,12 @@ impl Rule for MigrationInServiceTask {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         for c in &td.containers {
-            if is_sidecar(c) {
-                continue;
-            }
             let found = find_migration(c);
             let by_name = found.is_none() && !c.essential() && c.name.is_some_and(|n| contains_ci(n, "migrat"));
             if found.is_none() && !by_name {
+                continue;
+            }
+            if is_sidecar(c) {
                 continue;
             }
             let app = td.containers.iter().find(|o| !std::ptr::eq(*o, c) && is_app(o) && find_migration(o).is_none());
@@ -137,7 +146,6 @@ impl Rule for MigrationInServiceTask {
                 .iter()
                 .filter(|o| c.name.is_some_and(|n| o.depends_on().any(|d| d.container_name == n)))
                 .count();
-            let family = td.family().unwrap_or("<family>");
             let message = format!(
                 "`{label}` {what} in the same task as `{}`, so every copy of the task migrates: with more than one \
                  task (scale-out, or a rolling deployment) the migrations run concurrently against the same \
@@ -149,29 +157,33 @@ impl Rule for MigrationInServiceTask {
                     String::new()
                 }
             );
-            let fix = Fix::advice(format!(
-                "Run the migration once per deployment as a one-off task from the pipeline (a task definition \
-                 `{family}-migrate` holding only `{label}`), wait for it to stop with exit code 0, then update the \
-                 service; remove `{label}` and the `dependsOn` entries on it from this task definition"
-            ))
-            .with_commands(vec![
-                format!(
-                    "aws ecs run-task --cluster <cluster> --task-definition {family}-migrate --launch-type FARGATE \
-                     --network-configuration 'awsvpcConfiguration={{subnets=[<subnet>],securityGroups=[<sg>]}}' \
-                     --query 'tasks[0].taskArn' --output text"
-                ),
-                "aws ecs wait tasks-stopped --cluster <cluster> --tasks <task-arn>".to_string(),
-                format!(
-                    "aws ecs describe-tasks --cluster <cluster> --tasks <task-arn> \
-                     --query \"tasks[0].containers[?name=='{label}'].exitCode\" --output text"
-                ),
-            ])
-            .with_notes(vec![
-                "If the migration must stay in the task, make it take a database lock (PostgreSQL \
-                 pg_advisory_lock, MySQL GET_LOCK) and exit 0 when there is nothing to do."
-                    .into(),
-            ]);
-            out.push(Finding::new(&META, pointer, message).in_container(c).with_fix_from(cx, || fix));
+            let finding = Finding::new(&META, pointer, message).in_container(c);
+            out.push(finding.with_fix_from(cx, || {
+                let family = td.family().unwrap_or("<family>");
+                Fix::advice(format!(
+                    "Run the migration once per deployment as a one-off task from the pipeline (a task definition \
+                     `{family}-migrate` holding only `{label}`), wait for it to stop with exit code 0, then update \
+                     the service; remove `{label}` and the `dependsOn` entries on it from this task definition"
+                ))
+                .with_commands(vec![
+                    format!(
+                        "aws ecs run-task --cluster <cluster> --task-definition {family}-migrate --launch-type \
+                         FARGATE --network-configuration \
+                         'awsvpcConfiguration={{subnets=[<subnet>],securityGroups=[<sg>]}}' \
+                         --query 'tasks[0].taskArn' --output text"
+                    ),
+                    "aws ecs wait tasks-stopped --cluster <cluster> --tasks <task-arn>".to_string(),
+                    format!(
+                        "aws ecs describe-tasks --cluster <cluster> --tasks <task-arn> \
+                         --query \"tasks[0].containers[?name=='{label}'].exitCode\" --output text"
+                    ),
+                ])
+                .with_notes(vec![
+                    "If the migration must stay in the task, make it take a database lock (PostgreSQL \
+                     pg_advisory_lock, MySQL GET_LOCK) and exit 0 when there is nothing to do."
+                        .into(),
+                ])
+            }));
         }
     }
 }
@@ -221,6 +233,15 @@ mod tests {
                 td(json!({"name": "m", "image": "x", "essential": false, "command": cmd})),
             );
             assert_eq!(f.len(), 1, "{cmd}");
+        }
+    }
+
+    #[test]
+    fn anchor_prefilter_covers_every_pattern() {
+        for pat in PATTERNS {
+            let first = pat.anchor.as_bytes()[0];
+            assert!((3..=13).contains(&pat.anchor.len()), "{}", pat.anchor);
+            assert!(b"adefgklmnpsy".contains(&first), "{}", pat.anchor);
         }
     }
 

@@ -1,8 +1,8 @@
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::common::{agents, declares, has_env_files, is_app};
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::Container;
+use crate::core::model::{member, Container};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -40,8 +40,8 @@ const TAGS: [(&str, &str, &str); 3] = [
     ("version", "DD_VERSION", "com.datadoghq.tags.version"),
 ];
 
-fn has_tag(c: &Container<'_>, env: &str, label: &str) -> bool {
-    declares(c, env) || c.get("dockerLabels").and_then(Value::as_object).is_some_and(|l| l.contains_key(label))
+fn has_tag(c: &Container<'_>, env: &str, labels: Option<&Map<String, Value>>, label: &str) -> bool {
+    declares(c, env) || labels.is_some_and(|l| member(l, label).is_some())
 }
 
 impl Rule for UnifiedServiceTagging {
@@ -55,29 +55,36 @@ impl Rule for UnifiedServiceTagging {
             return;
         }
         for c in &td.containers {
-            if !is_app(c) || has_env_files(c) || TAGS.iter().all(|(_, e, l)| has_tag(c, e, l)) {
+            if !c.essential() || has_env_files(c) {
                 continue;
             }
-            let missing: Vec<&str> = TAGS.iter().filter(|(_, e, l)| !has_tag(c, e, l)).map(|(t, _, _)| *t).collect();
+            let labels = c.get("dockerLabels").and_then(Value::as_object);
+            let has = TAGS.map(|(_, e, l)| has_tag(c, e, labels, l));
+            if has.iter().all(|h| *h) || !is_app(c) {
+                continue;
+            }
             let label = c.label();
             let service = c.name.unwrap_or("app");
-            out.push(
-                Finding::new(
-                    &META,
-                    c.pointer.clone(),
-                    format!(
-                        "`{label}` has no Datadog unified service tag for {}: its metrics, traces and logs cannot \
-                         be tied together by service, environment and version",
-                        missing.join(", ")
-                    ),
-                )
-                .in_container(c)
-                .with_fix_from(cx, || Fix::advice(format!(
+            // "`app` has no Datadog unified service tag for env, version: …", without temporaries.
+            let mut message = String::with_capacity(200);
+            message.push('`');
+            message.push_str(&label);
+            message.push_str("` has no Datadog unified service tag for ");
+            for (i, (tag, _, _)) in TAGS.iter().zip(has).filter(|(_, h)| !h).map(|(t, _)| t).enumerate() {
+                if i > 0 {
+                    message.push_str(", ");
+                }
+                message.push_str(tag);
+            }
+            message
+                .push_str(": its metrics, traces and logs cannot be tied together by service, environment and version");
+            out.push(Finding::new(&META, c.pointer.clone(), message).in_container(c).with_fix_from(cx, || {
+                Fix::advice(format!(
                     "Add to `{label}`: `\"dockerLabels\": {{\"com.datadoghq.tags.service\": \"{service}\", \
                      \"com.datadoghq.tags.env\": \"<env>\", \"com.datadoghq.tags.version\": \"<version>\"}}` and \
                      the same values as `DD_SERVICE`, `DD_ENV`, `DD_VERSION` in `environment`"
-                ))),
-            );
+                ))
+            }));
         }
     }
 }

@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use super::util::items;
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -29,9 +29,15 @@ impl Rule for BlankEnvironmentName {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
-            for (i, entry) in items(c.get("environment")) {
+            let Some(list) = c.get("environment").and_then(Value::as_array) else { continue };
+            // When every entry is well formed (the cached entries are all of them), only
+            // their names can be blank.
+            if c.environment().count() == list.len() && c.environment().all(|e| !e.name.trim().is_empty()) {
+                continue;
+            }
+            for (i, entry) in list.iter().enumerate() {
                 let Some(obj) = entry.as_object() else { continue };
-                let blank = match obj.get("name") {
+                let blank = match member(obj, "name") {
                     None | Some(Value::Null) => true,
                     Some(Value::String(s)) => s.trim().is_empty(),
                     Some(_) => false, // a wrong type is VAL004's

@@ -1,6 +1,6 @@
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::util::{duplicates, items};
+use super::util::{duplicates, str_field};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -31,27 +31,37 @@ impl Rule for DuplicateEnvironmentName {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
-            for (first, dup, name) in
-                duplicates(items(c.get("environment")).filter_map(|(i, e)| Some((i, e.get("name")?.as_str()?))))
-            {
+            let Some(list) = c.get("environment").and_then(Value::as_array) else { continue };
+            if list.len() < 2 {
+                continue;
+            }
+            // When every entry is well formed the container's cached entries hold the names.
+            let dups = if c.environment().count() == list.len() {
+                duplicates(c.environment().map(|e| (e.index, e.name)))
+            } else {
+                duplicates(list.iter().enumerate().filter_map(|(i, e)| Some((i, str_field(e, "name")?))))
+            };
+            for (first, dup, name) in dups {
                 let pointer = format!("{}/{dup}", c.ptr("environment"));
-                let value_of = |i: usize| c.environment().find(|e| e.index == i).map(|e| e.value);
-                let fix = if value_of(first) == value_of(dup) {
-                    Fix::patch(format!("Remove the repeated `{name}`"), json!([{"op": "remove", "path": pointer}]))
-                } else {
-                    Fix::advice(format!("Keep the `{name}` entry with the value you want and remove the other"))
+                let fix = || {
+                    let value_of = |i: usize| c.environment().find(|e| e.index == i).map(|e| e.value);
+                    if value_of(first) == value_of(dup) {
+                        Fix::patch(format!("Remove the repeated `{name}`"), json!([{"op": "remove", "path": pointer}]))
+                    } else {
+                        Fix::advice(format!("Keep the `{name}` entry with the value you want and remove the other"))
+                    }
                 };
                 out.push(
                     Finding::new(
                         &META,
-                        pointer,
+                        pointer.clone(),
                         format!(
                             "container `{}`: `{name}` is set twice in `environment` (also at environment[{first}])",
                             c.label()
                         ),
                     )
                     .in_container(c)
-                    .with_fix_from(cx, || fix),
+                    .with_fix_from(cx, fix),
                 );
             }
         }

@@ -1,4 +1,4 @@
-use super::util::{int, items};
+use super::util::{field, int, items, str_field};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -36,17 +36,17 @@ impl Rule for DuplicateHostPort {
         let mut bound: Vec<(i64, bool, usize, usize)> = Vec::new();
         for (ci, c) in td.containers.iter().enumerate() {
             for (i, pm) in items(c.get("portMappings")) {
-                let host = int(pm.get("hostPort")).filter(|p| *p != 0);
+                let host = int(field(pm, "hostPort")).filter(|p| *p != 0);
                 let port = match host {
                     Some(p) => p,
-                    None if shared => match int(pm.get("containerPort")) {
+                    None if shared => match int(field(pm, "containerPort")) {
                         Some(p) => p,
                         None => continue,
                     },
                     None => continue,
                 };
                 // ECS treats any protocol other than `udp` as `tcp`.
-                let udp = pm.get("protocol").and_then(|p| p.as_str()) == Some("udp");
+                let udp = str_field(pm, "protocol") == Some("udp");
                 bound.push((port, udp, ci, i));
             }
         }

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use super::util::{duplicates, items};
+use super::util::{duplicates, field, items, str_field};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -30,18 +30,18 @@ impl Rule for DuplicateSecretName {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
-            let log_secrets = c.get("logConfiguration").and_then(|l| l.get("secretOptions"));
+            let log_secrets = c.get("logConfiguration").and_then(|l| field(l, "secretOptions"));
             for (list, in_log) in [(c.get("secrets"), false), (log_secrets, true)] {
                 let Some(arr) = list.and_then(Value::as_array) else { continue };
                 if arr.len() < 2 {
                     continue;
                 }
-                let names = items(list).filter_map(|(i, s)| Some((i, s.get("name")?.as_str()?)));
+                let names = items(list).filter_map(|(i, s)| Some((i, str_field(s, "name")?)));
                 for (first, dup, name) in duplicates(names) {
                     let base =
                         if in_log { format!("{}/secretOptions", c.ptr("logConfiguration")) } else { c.ptr("secrets") };
                     let pointer = format!("{base}/{dup}");
-                    let same_source = arr[first].get("valueFrom") == arr[dup].get("valueFrom");
+                    let same_source = field(&arr[first], "valueFrom") == field(&arr[dup], "valueFrom");
                     let fix = if same_source {
                         Fix::patch(
                             format!("Remove the repeated `{name}` entry"),

@@ -1,5 +1,6 @@
 use serde_json::json;
 
+use super::util::str_field;
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -31,7 +32,7 @@ impl Rule for EnvSecretNameConflict {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
             let Some(secrets) = c.get("secrets").and_then(|s| s.as_array()).filter(|s| !s.is_empty()) else { continue };
-            let mut names: Vec<&str> = secrets.iter().filter_map(|s| s.get("name")?.as_str()).collect();
+            let mut names: Vec<&str> = secrets.iter().filter_map(|s| str_field(s, "name")).collect();
             if names.is_empty() {
                 continue;
             }

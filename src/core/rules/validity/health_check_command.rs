@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+use super::util::field;
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -33,11 +34,11 @@ impl Rule for HealthCheckCommand {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
-            let Some(cmd) = c.get("healthCheck").and_then(|h| h.get("command")).and_then(Value::as_array) else {
+            let Some(cmd) = c.get("healthCheck").and_then(|h| field(h, "command")).and_then(Value::as_array) else {
                 continue;
             };
-            let pointer = format!("{}/command", c.ptr("healthCheck"));
             let Some(first) = cmd.first() else {
+                let pointer = format!("{}/command", c.ptr("healthCheck"));
                 out.push(
                     Finding::new(&META, pointer, format!("container `{}`: `healthCheck.command` is empty", c.label()))
                         .in_container(c)
@@ -51,18 +52,21 @@ impl Rule for HealthCheckCommand {
             if first == "CMD" || first == "CMD-SHELL" {
                 continue;
             }
-            let fix = if first.eq_ignore_ascii_case("CMD") || first.eq_ignore_ascii_case("CMD-SHELL") {
-                let v = first.to_ascii_uppercase();
-                Fix::patch(
-                    format!("Write `{v}`"),
-                    json!([{"op": "replace", "path": format!("{pointer}/0"), "value": v}]),
-                )
-            } else {
-                let prefix = if cmd.len() == 1 { "CMD-SHELL" } else { "CMD" };
-                Fix::patch(
-                    format!("Prefix the command with `{prefix}`"),
-                    json!([{"op": "add", "path": format!("{pointer}/0"), "value": prefix}]),
-                )
+            let pointer = format!("{}/command", c.ptr("healthCheck"));
+            let fix = || {
+                if first.eq_ignore_ascii_case("CMD") || first.eq_ignore_ascii_case("CMD-SHELL") {
+                    let v = first.to_ascii_uppercase();
+                    Fix::patch(
+                        format!("Write `{v}`"),
+                        json!([{"op": "replace", "path": format!("{pointer}/0"), "value": v}]),
+                    )
+                } else {
+                    let prefix = if cmd.len() == 1 { "CMD-SHELL" } else { "CMD" };
+                    Fix::patch(
+                        format!("Prefix the command with `{prefix}`"),
+                        json!([{"op": "add", "path": format!("{pointer}/0"), "value": prefix}]),
+                    )
+                }
             };
             out.push(
                 Finding::new(
@@ -71,7 +75,7 @@ impl Rule for HealthCheckCommand {
                     format!("container `{}`: `healthCheck.command` must start with `CMD` or `CMD-SHELL`", c.label()),
                 )
                 .in_container(c)
-                .with_fix_from(cx, || fix),
+                .with_fix_from(cx, fix),
             );
         }
     }

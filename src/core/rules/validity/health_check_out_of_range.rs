@@ -2,6 +2,7 @@ use serde_json::json;
 
 use super::util::int;
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -39,7 +40,7 @@ impl Rule for HealthCheckOutOfRange {
         for c in &cx.td.containers {
             let Some(hc) = c.get("healthCheck").and_then(|h| h.as_object()) else { continue };
             for &(field, min, max, unit) in RANGES {
-                let Some(v) = int(hc.get(field)) else { continue };
+                let Some(v) = int(member(hc, field)) else { continue };
                 if (min..=max).contains(&v) {
                     continue;
                 }

@@ -30,15 +30,24 @@ impl Rule for HealthCheckTimeoutExceedsInterval {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
             let Some(hc) = c.get("healthCheck").and_then(|h| h.as_object()) else { continue };
-            if !hc.contains_key("timeout") && !hc.contains_key("interval") {
+            // One pass over the members.
+            let (mut timeout_v, mut interval_v) = (None, None);
+            for (k, v) in hc {
+                match k.as_str() {
+                    "timeout" => timeout_v = Some(v),
+                    "interval" => interval_v = Some(v),
+                    _ => {}
+                }
+            }
+            if timeout_v.is_none() && interval_v.is_none() {
                 continue;
             }
-            let interval = int(hc.get("interval")).unwrap_or(30);
-            let timeout = int(hc.get("timeout")).unwrap_or(5);
+            let interval = int(interval_v).unwrap_or(30);
+            let timeout = int(timeout_v).unwrap_or(5);
             if timeout < interval {
                 continue;
             }
-            let field = if hc.contains_key("timeout") { "timeout" } else { "interval" };
+            let field = if timeout_v.is_some() { "timeout" } else { "interval" };
             out.push(
                 Finding::new(
                     &META,

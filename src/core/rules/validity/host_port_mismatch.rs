@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::util::{int, items};
+use super::util::{field, int, items};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -39,7 +39,7 @@ impl Rule for HostPortMismatch {
         }
         for c in &td.containers {
             for (i, pm) in items(c.get("portMappings")) {
-                let (Some(container), Some(host)) = (int(pm.get("containerPort")), int(pm.get("hostPort"))) else {
+                let (Some(container), Some(host)) = (int(field(pm, "containerPort")), int(field(pm, "hostPort"))) else {
                     continue;
                 };
                 if host == container || host == 0 {

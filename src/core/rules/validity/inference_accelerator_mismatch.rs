@@ -1,6 +1,4 @@
-use serde_json::Value;
-
-use super::util::items;
+use super::util::{items, str_field};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -32,15 +30,15 @@ impl Rule for InferenceAcceleratorMismatch {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         let declared: Vec<(usize, &str)> = items(td.get("inferenceAccelerators"))
-            .filter_map(|(i, a)| Some((i, a.get("deviceName")?.as_str()?)))
+            .filter_map(|(i, a)| Some((i, str_field(a, "deviceName")?)))
             .collect();
         let mut used: Vec<&str> = Vec::new();
         for c in &td.containers {
             for (i, r) in items(c.get("resourceRequirements")) {
-                if r.get("type").and_then(Value::as_str) != Some("InferenceAccelerator") {
+                if str_field(r, "type") != Some("InferenceAccelerator") {
                     continue;
                 }
-                let Some(v) = r.get("value").and_then(Value::as_str) else { continue };
+                let Some(v) = str_field(r, "value") else { continue };
                 used.push(v);
                 if !declared.iter().any(|(_, d)| *d == v) {
                     out.push(

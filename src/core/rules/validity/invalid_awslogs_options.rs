@@ -1,6 +1,8 @@
 use serde_json::{json, Value};
 
+use super::util::field;
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -50,12 +52,12 @@ impl Rule for InvalidAwslogsOptions {
                 continue;
             }
             let lc = || c.ptr("logConfiguration");
-            let options = c.get("logConfiguration").and_then(|l| l.get("options"));
+            let options = c.get("logConfiguration").and_then(|l| field(l, "options"));
             if options.is_some_and(|o| !o.is_object()) {
                 continue; // wrong type: VAL004
             }
             let opts = options.and_then(Value::as_object);
-            let has = |k: &str| opts.is_some_and(|o| o.contains_key(k));
+            let has = |k: &str| opts.is_some_and(|o| member(o, k).is_some());
             let (group, region) = (has("awslogs-group"), has("awslogs-region"));
             if !group || !region {
                 let list = match (group, region) {
@@ -90,7 +92,7 @@ impl Rule for InvalidAwslogsOptions {
                              options: {k}\")"
                         ),
                     )
-                    .with_fix_from(cx, || remove());
+                    .with_fix_from(cx, remove);
                     if k.starts_with("awslogs-") {
                         // A Docker awslogs option ECS does not document: maybe accepted, surely unusual.
                         f = f.with_severity(Severity::Medium);
@@ -106,7 +108,7 @@ impl Rule for InvalidAwslogsOptions {
                              awslogs option 'awslogs-create-group' should only be set to 'true', else omit option.\")"
                         ),
                     )
-                    .with_fix_from(cx, || remove())
+                    .with_fix_from(cx, remove)
                 } else {
                     Finding::new(
                         &META,
@@ -120,7 +122,7 @@ impl Rule for InvalidAwslogsOptions {
                 };
                 out.push(finding.in_container(c));
             }
-            if opts.contains_key("awslogs-datetime-format") && opts.contains_key("awslogs-multiline-pattern") {
+            if member(opts, "awslogs-datetime-format").is_some() && member(opts, "awslogs-multiline-pattern").is_some() {
                 let mut f = Finding::new(
                     &META,
                     format!("{}/options/awslogs-multiline-pattern", lc()),

@@ -1,6 +1,8 @@
 use serde_json::{json, Value};
 
+use super::util::str_field;
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -32,21 +34,22 @@ impl Rule for InvalidEfsVolume {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        let root_ok = |cfg: &serde_json::Map<String, Value>| match cfg.get("rootDirectory").and_then(Value::as_str) {
+        let root_ok = |cfg: &serde_json::Map<String, Value>| match member(cfg, "rootDirectory").and_then(Value::as_str) {
             None => true,
             Some(r) => r.is_empty() || r == "/",
         };
         for (i, v) in td.volumes() {
-            if let Some(efs) = v.get("efsVolumeConfiguration").and_then(Value::as_object) {
-                let base = format!("{}/{i}/efsVolumeConfiguration", td.ptr("volumes"));
-                let auth = efs.get("authorizationConfig");
-                let iam = auth.and_then(|a| a.get("iam")).and_then(Value::as_str) == Some("ENABLED");
-                let access_point =
-                    auth.and_then(|a| a.get("accessPointId")).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
-                let encrypted = efs.get("transitEncryption").and_then(Value::as_str) == Some("ENABLED");
+            if let Some(efs) = member(v, "efsVolumeConfiguration").and_then(Value::as_object) {
+                let base = || format!("{}/{i}/efsVolumeConfiguration", td.ptr("volumes"));
+                let auth = member(efs, "authorizationConfig");
+                let iam = auth.and_then(|a| str_field(a, "iam")) == Some("ENABLED");
+                let access_point = auth.and_then(|a| str_field(a, "accessPointId")).is_some_and(|s| !s.is_empty());
+                let transit = member(efs, "transitEncryption");
+                let encrypted = transit.and_then(Value::as_str) == Some("ENABLED");
                 if (iam || access_point) && !encrypted {
+                    let base = base();
                     let why = if iam { "IAM authorization" } else { "an access point" };
-                    let op = if efs.contains_key("transitEncryption") { "replace" } else { "add" };
+                    let op = if transit.is_some() { "replace" } else { "add" };
                     let pointer = format!("{base}/transitEncryption");
                     out.push(
                         Finding::new(
@@ -64,7 +67,7 @@ impl Rule for InvalidEfsVolume {
                     );
                 }
                 if access_point && !root_ok(efs) {
-                    let pointer = format!("{base}/rootDirectory");
+                    let pointer = format!("{}/rootDirectory", base());
                     out.push(
                         Finding::new(
                             &META,
@@ -78,8 +81,8 @@ impl Rule for InvalidEfsVolume {
                     );
                 }
             }
-            if let Some(s3) = v.get("s3filesVolumeConfiguration").and_then(Value::as_object) {
-                let has_ap = s3.get("accessPointArn").and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+            if let Some(s3) = member(v, "s3filesVolumeConfiguration").and_then(Value::as_object) {
+                let has_ap = member(s3, "accessPointArn").and_then(Value::as_str).is_some_and(|s| !s.is_empty());
                 if has_ap && !root_ok(s3) {
                     let pointer = format!("{}/{i}/s3filesVolumeConfiguration/rootDirectory", td.ptr("volumes"));
                     out.push(
@@ -100,7 +103,7 @@ impl Rule for InvalidEfsVolume {
 }
 
 fn volume_name(v: &serde_json::Map<String, Value>, i: usize) -> String {
-    v.get("name").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("volumes[{i}]"))
+    member(v, "name").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("volumes[{i}]"))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::schema::{self, closest, one_of, Issue, Seg, CAPABILITIES, TMPFS_MOUNT_OPTIONS};
-use super::util::{finding_at, items, where_prefix};
+use super::util::{field, finding_at, items, where_prefix};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -54,18 +54,19 @@ impl Rule for InvalidEnumValue {
             let suggestion = closest(value, allowed.iter().copied());
             let mut message =
                 format!("{where_}`{what}` is `{}`, which is not one of {}", shown(value), one_of(allowed));
-            let fix = match suggestion {
+            if let Some(s) = suggestion {
+                if s.eq_ignore_ascii_case(value) {
+                    message.push_str(&format!(" (values are case-sensitive: `{s}`)"));
+                } else {
+                    message.push_str(&format!("; did you mean `{s}`?"));
+                }
+            }
+            let mut finding = finding_at(&META, td, path, message).with_fix_from(cx, || match suggestion {
                 Some(s) => {
-                    if s.eq_ignore_ascii_case(value) {
-                        message.push_str(&format!(" (values are case-sensitive: `{s}`)"));
-                    } else {
-                        message.push_str(&format!("; did you mean `{s}`?"));
-                    }
                     Fix::patch(format!("Use `{s}`"), json!([{"op": "replace", "path": path.pointer(), "value": s}]))
                 }
                 None => Fix::advice(format!("Use one of {}", one_of(allowed))),
-            };
-            let mut finding = finding_at(&META, td, path, message).with_fix_from(cx, || fix);
+            });
             if path.last_key() == Some("protocol") && path.segs().iter().any(|s| matches!(s, Seg::Key("portMappings")))
             {
                 // "Amazon ECS treats any other specified value as tcp" (ECS API PortMapping.protocol).
@@ -79,26 +80,30 @@ impl Rule for InvalidEnumValue {
         // Documented (not modelled) value lists: warnings.
         for c in &td.containers {
             let Some(lp) = c.get("linuxParameters") else { continue };
-            if let Some(caps) = lp.get("capabilities") {
+            if let Some(caps) = field(lp, "capabilities") {
                 for list in ["add", "drop"] {
-                    for (i, v) in items(caps.get(list)) {
+                    for (i, v) in items(field(caps, list)) {
                         let Some(cap) = v.as_str() else { continue };
                         if CAPABILITIES.contains(&cap) {
                             continue;
                         }
                         let pointer = format!("{}/capabilities/{list}/{i}", c.ptr("linuxParameters"));
-                        let upper = cap.trim().to_ascii_uppercase();
-                        let fixed = upper.strip_prefix("CAP_").unwrap_or(&upper);
-                        let fix = match CAPABILITIES.iter().find(|k| **k == fixed) {
-                            Some(k) => Fix::patch(
-                                format!("Use `{k}`"),
-                                json!([{"op": "replace", "path": pointer, "value": k}]),
-                            ),
-                            None => Fix::advice("Use a capability from the ECS list, e.g. `SYS_PTRACE`, `NET_ADMIN`"),
+                        let fix = || {
+                            let upper = cap.trim().to_ascii_uppercase();
+                            let fixed = upper.strip_prefix("CAP_").unwrap_or(&upper);
+                            match CAPABILITIES.iter().find(|k| **k == fixed) {
+                                Some(k) => Fix::patch(
+                                    format!("Use `{k}`"),
+                                    json!([{"op": "replace", "path": pointer, "value": k}]),
+                                ),
+                                None => {
+                                    Fix::advice("Use a capability from the ECS list, e.g. `SYS_PTRACE`, `NET_ADMIN`")
+                                }
+                            }
                         };
                         let mut f = Finding::new(
                             &META,
-                            pointer,
+                            pointer.clone(),
                             format!(
                                 "container `{}`: capability `{}` in `linuxParameters.capabilities.{list}` is not one \
                                  ECS documents; write it in upper case without `CAP_`",
@@ -107,15 +112,15 @@ impl Rule for InvalidEnumValue {
                             ),
                         )
                         .in_container(c)
-                        .with_fix_from(cx, || fix)
+                        .with_fix_from(cx, fix)
                         .with_severity(Severity::Medium);
                         f.blocks_registration = false;
                         out.push(f);
                     }
                 }
             }
-            for (t, tmpfs) in items(lp.get("tmpfs")) {
-                for (i, v) in items(tmpfs.get("mountOptions")) {
+            for (t, tmpfs) in items(field(lp, "tmpfs")) {
+                for (i, v) in items(field(tmpfs, "mountOptions")) {
                     let Some(opt) = v.as_str() else { continue };
                     let name = opt.split('=').next().unwrap_or(opt);
                     if TMPFS_MOUNT_OPTIONS.contains(&name) {

@@ -1,6 +1,6 @@
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::util::items;
+use super::util::{items, str_field};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -46,11 +46,12 @@ impl Rule for InvalidEnvironmentFile {
         let mut partition: Option<&'static str> = None;
         for c in &td.containers {
             for (i, ef) in items(c.get("environmentFiles")) {
-                let Some(v) = ef.get("value").and_then(Value::as_str) else { continue };
-                let pointer = format!("{}/{i}/value", c.ptr("environmentFiles"));
+                let Some(v) = str_field(ef, "value") else { continue };
+                let pointer = || format!("{}/{i}/value", c.ptr("environmentFiles"));
                 match s3_object_arn(v) {
                     Some((_, key)) => {
                         if !key.ends_with(".env") {
+                            let pointer = pointer();
                             out.push(
                                 Finding::new(
                                     &META,
@@ -66,6 +67,7 @@ impl Rule for InvalidEnvironmentFile {
                         }
                     }
                     None => {
+                        let pointer = pointer();
                         let partition = *partition.get_or_insert_with(|| match td.account_and_region().1.as_deref() {
                             Some(r) if r.starts_with("cn-") => "aws-cn",
                             Some(r) if r.starts_with("us-gov-") => "aws-us-gov",

@@ -24,6 +24,18 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 /// What is wrong with an image reference, if anything.
+/// Bytes allowed in the name part of an image: ASCII letters, digits and `-_:./#`.
+static NAME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b':' | b'.' | b'/' | b'#');
+        b += 1;
+    }
+    t
+};
+
 pub fn problem(image: &str) -> Option<String> {
     let (name, digest) = match image.split_once('@') {
         Some((n, d)) => (n, Some(d)),
@@ -35,9 +47,13 @@ pub fn problem(image: &str) -> Option<String> {
     if name.len() > 255 {
         return Some(format!("is {} characters long before any digest; at most 255 are allowed", name.len()));
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_:./#".contains(*c))) {
-        let shown = if bad.is_whitespace() { "whitespace".to_string() } else { format!("`{bad}`") };
-        return Some(format!("contains {shown}; only letters, digits and `-_:./#` are allowed"));
+    // A table-driven byte scan first (the common, clean case); the first offending character
+    // only when there is one.
+    if !name.bytes().all(|b| NAME_BYTES[b as usize]) {
+        if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_:./#".contains(*c))) {
+            let shown = if bad.is_whitespace() { "whitespace".to_string() } else { format!("`{bad}`") };
+            return Some(format!("contains {shown}; only letters, digits and `-_:./#` are allowed"));
+        }
     }
     if let Some(d) = digest {
         let ok = d.strip_prefix("sha256:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));

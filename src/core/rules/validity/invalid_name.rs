@@ -2,7 +2,7 @@ use serde_json::{json, Value};
 
 use super::util::{is_ecs_name, items};
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::TaskDef;
+use crate::core::model::{member, TaskDef};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -131,7 +131,7 @@ impl Rule for InvalidName {
             );
         }
         for (i, v) in td.volumes() {
-            let Some(name) = v.get("name").and_then(Value::as_str).filter(|n| !n.is_empty() && !is_ecs_name(n)) else {
+            let Some(name) = member(v, "name").and_then(Value::as_str).filter(|n| !n.is_empty() && !is_ecs_name(n)) else {
                 continue;
             };
             out.push(

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::{int, items};
+use super::util::int;
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -47,64 +47,83 @@ impl Rule for InvalidPortMapping {
         let td = &cx.td;
         let mode = td.network_mode();
         for c in &td.containers {
-            let label = c.label();
-            let aws = format!("(ECS: \"Invalid 'containerPort' setting for container '{label}'.\")");
-            for (i, pm) in items(c.get("portMappings")) {
+            let Some(list) = c.get("portMappings").and_then(Value::as_array) else { continue };
+            for (i, pm) in list.iter().enumerate() {
                 let Some(obj) = pm.as_object() else { continue };
-                let at = format!("{}/{i}", c.ptr("portMappings"));
-                let mut push = |pointer: String, message: String| {
-                    let advice = if pointer.ends_with("/name") {
-                        "Use lowercase letters, digits, `_` and `-` (at most 64, not starting with `-`)"
-                    } else if pointer.ends_with("/containerPortRange") {
-                        "Write the range as \"start-end\" (e.g. \"8000-8100\") with `bridge` or `awsvpc` networking"
-                    } else {
-                        "Set `containerPort` to the port the application listens on (1–65535)"
+                // One pass over the mapping's members.
+                let (mut container_port, mut host_port, mut range_v, mut name_v) = (None, None, None, None);
+                for (k, v) in obj {
+                    match k.as_str() {
+                        "containerPort" => container_port = Some(v),
+                        "hostPort" => host_port = Some(v),
+                        "containerPortRange" => range_v = Some(v),
+                        "name" => name_v = Some(v),
+                        _ => {}
+                    }
+                }
+                // Pointers, labels and messages are built only for what is reported.
+                let push = |out: &mut Vec<Finding>, suffix: &str, message: String| {
+                    let advice = match suffix {
+                        "/name" => "Use lowercase letters, digits, `_` and `-` (at most 64, not starting with `-`)",
+                        "/containerPortRange" => {
+                            "Write the range as \"start-end\" (e.g. \"8000-8100\") with `bridge` or `awsvpc` networking"
+                        }
+                        _ => "Set `containerPort` to the port the application listens on (1–65535)",
                     };
                     out.push(
-                        Finding::new(&META, pointer, format!("container `{label}`: {message}"))
-                            .in_container(c)
-                            .with_fix_from(cx, || Fix::advice(advice)),
+                        Finding::new(
+                            &META,
+                            format!("{}/{i}{suffix}", c.ptr("portMappings")),
+                            format!("container `{}`: {message}", c.label()),
+                        )
+                        .in_container(c)
+                        .with_fix_from(cx, || Fix::advice(advice)),
                     );
                 };
-                let range = obj.get("containerPortRange").and_then(Value::as_str);
-                match obj.get("containerPort") {
+                let aws = || format!("(ECS: \"Invalid 'containerPort' setting for container '{}'.\")", c.label());
+                let range = range_v.and_then(Value::as_str);
+                match container_port {
                     None if range.is_none() => {
-                        push(at.clone(), format!("portMappings[{i}] has no `containerPort` {aws}"));
+                        push(out, "", format!("portMappings[{i}] has no `containerPort` {}", aws()));
                     }
                     Some(v) => {
                         if let Some(p) = int(Some(v)).filter(|p| !(1..=65535).contains(p)) {
-                            push(format!("{at}/containerPort"), format!("containerPort {p} is outside 1–65535 {aws}"));
+                            push(out, "/containerPort", format!("containerPort {p} is outside 1–65535 {}", aws()));
                         }
                     }
                     None => {}
                 }
-                if let Some(p) = int(obj.get("hostPort")).filter(|p| !(0..=65535).contains(p)) {
-                    push(format!("{at}/hostPort"), format!("hostPort {p} is outside 0–65535"));
+                if let Some(p) = int(host_port).filter(|p| !(0..=65535).contains(p)) {
+                    push(out, "/hostPort", format!("hostPort {p} is outside 0–65535"));
                 }
                 if let Some(r) = range {
                     let ok = parse_range(r).is_some_and(|(a, b)| 1 <= a && a < b && b <= 65535);
                     if !ok {
                         push(
-                            format!("{at}/containerPortRange"),
+                            out,
+                            "/containerPortRange",
                             format!("containerPortRange `{r}` must be \"start-end\" with 1 ≤ start < end ≤ 65535"),
                         );
                     }
                     if mode != "bridge" && mode != "awsvpc" {
                         push(
-                            format!("{at}/containerPortRange"),
+                            out,
+                            "/containerPortRange",
                             format!("containerPortRange needs `bridge` or `awsvpc` networking, not `{mode}`"),
                         );
                     }
-                    if obj.contains_key("hostPort") {
+                    if host_port.is_some() {
                         push(
-                            format!("{at}/hostPort"),
+                            out,
+                            "/hostPort",
                             "do not set `hostPort` with `containerPortRange`; ECS assigns the host ports".into(),
                         );
                     }
                 }
-                if let Some(name) = obj.get("name").and_then(Value::as_str).filter(|n| !valid_port_name(n)) {
+                if let Some(name) = name_v.and_then(Value::as_str).filter(|n| !valid_port_name(n)) {
                     push(
-                        format!("{at}/name"),
+                        out,
+                        "/name",
                         format!(
                             "port-mapping name `{}` must be at most 64 lowercase letters, digits, `_` and `-`, not starting with `-`",
                             name.chars().take(80).collect::<String>()

@@ -1,6 +1,4 @@
-use serde_json::Value;
-
-use super::util::items;
+use super::util::{field, items, str_field};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -35,8 +33,10 @@ pub fn problem(v: &str) -> Option<&'static str> {
         return Some("is empty");
     }
     if let Some(rest) = v.strip_prefix("arn:") {
-        let parts: Vec<&str> = rest.splitn(5, ':').collect();
-        let [partition, service, region, account, resource] = parts[..] else {
+        let mut parts = rest.splitn(5, ':');
+        let (Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Some("is not a complete ARN (arn:<partition>:<service>:<region>:<account>:<resource>)");
         };
         if !partition.starts_with("aws") {
@@ -50,16 +50,24 @@ pub fn problem(v: &str) -> Option<&'static str> {
                 let Some(spec) = resource.strip_prefix("secret:") else {
                     return Some("is a Secrets Manager ARN whose resource does not start with `secret:`");
                 };
-                let fields: Vec<&str> = spec.split(':').collect();
+                // The first four `:`-separated parts and their count (no allocation).
+                let mut fields = [""; 4];
+                let mut count = 0;
+                for (i, f) in spec.split(':').enumerate() {
+                    if let Some(slot) = fields.get_mut(i) {
+                        *slot = f;
+                    }
+                    count += 1;
+                }
                 if fields[0].is_empty() {
                     return Some("is a Secrets Manager ARN without a secret name");
                 }
-                if fields.len() > 4 {
+                if count > 4 {
                     return Some(
                         "has too many parts after the secret name (at most :<json-key>:<version-stage>:<version-id>)",
                     );
                 }
-                if fields.len() == 4 && !fields[2].is_empty() && !fields[3].is_empty() {
+                if count == 4 && !fields[2].is_empty() && !fields[3].is_empty() {
                     return Some("sets both a version stage and a version id; use one of them");
                 }
                 None
@@ -92,12 +100,12 @@ impl Rule for InvalidSecretReference {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
-            let log_secrets = c.get("logConfiguration").and_then(|l| l.get("secretOptions"));
+            let log_secrets = c.get("logConfiguration").and_then(|l| field(l, "secretOptions"));
             for (list, in_log) in [(c.get("secrets"), false), (log_secrets, true)] {
                 for (i, s) in items(list) {
-                    let Some(v) = s.get("valueFrom").and_then(Value::as_str) else { continue };
+                    let Some(v) = str_field(s, "valueFrom") else { continue };
                     let Some(problem) = problem(v) else { continue };
-                    let name = s.get("name").and_then(Value::as_str).unwrap_or("?");
+                    let name = str_field(s, "name").unwrap_or("?");
                     let (base, what) = if in_log {
                         (format!("{}/secretOptions", c.ptr("logConfiguration")), "log secret option")
                     } else {

@@ -30,6 +30,10 @@ pub static META: RuleMeta = RuleMeta {
 
 /// `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` without a regex engine.
 pub fn valid_tag_text(s: &str) -> bool {
+    // ASCII fast path (the same classes, byte by byte).
+    if s.is_ascii() {
+        return s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ' || b"_.:/=+-@".contains(&b));
+    }
     s.chars().all(|c| {
         c.is_alphabetic() || c.is_numeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
     })
@@ -63,15 +67,25 @@ impl Rule for InvalidTags {
                 format!("{} tags; a task definition may have at most {MAX_TAGS}", list.len()),
             ));
         }
-        let mut seen: Vec<(String, usize)> = Vec::with_capacity(list.len());
+        let mut seen: Vec<(&str, usize)> = Vec::with_capacity(list.len());
         for (i, tag) in list.iter().enumerate() {
             let Some(obj) = tag.as_object() else { continue };
-            let at = format!("{pointer}/{i}");
-            let key = obj.get("key").and_then(Value::as_str);
+            // Pointers are built only for what is reported.
+            let at = || format!("{pointer}/{i}");
+            // One pass over the tag's members.
+            let (mut key_v, mut value_v) = (None, None);
+            for (k, v) in obj {
+                match k.as_str() {
+                    "key" => key_v = Some(v),
+                    "value" => value_v = Some(v),
+                    _ => {}
+                }
+            }
+            let key = key_v.and_then(Value::as_str);
             let short = |s: &str| s.chars().take(60).collect::<String>();
             match key {
-                None if obj.get("key").is_none() || obj.get("key") == Some(&Value::Null) => {
-                    out.push(Finding::new(&META, at.clone(), format!("tags[{i}] has no `key`")));
+                None if key_v.is_none() || key_v == Some(&Value::Null) => {
+                    out.push(Finding::new(&META, at(), format!("tags[{i}] has no `key`")));
                 }
                 None => {} // wrong type: VAL004
                 Some(k) => {
@@ -79,14 +93,14 @@ impl Rule for InvalidTags {
                     if len == 0 || len > 128 {
                         out.push(Finding::new(
                             &META,
-                            format!("{at}/key"),
+                            format!("{}/key", at()),
                             format!("tag key of {len} characters; keys are 1–128 characters"),
                         ));
                     }
                     if !valid_tag_text(k) {
                         out.push(Finding::new(
                             &META,
-                            format!("{at}/key"),
+                            format!("{}/key", at()),
                             format!(
                                 "tag key `{}` has characters other than letters, digits, spaces and `_ . : / = + - @`",
                                 short(k)
@@ -96,30 +110,30 @@ impl Rule for InvalidTags {
                     if k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
                         out.push(Finding::new(
                             &META,
-                            format!("{at}/key"),
+                            format!("{}/key", at()),
                             format!(
                                 "tag key `{}` uses the `aws:` prefix, which AWS reserves for its own tags",
                                 short(k)
                             ),
                         ));
                     }
-                    if let Some((_, first)) = seen.iter().find(|(s, _)| s == k) {
+                    if let Some((_, first)) = seen.iter().find(|(s, _)| *s == k) {
                         out.push(Finding::new(
                             &META,
-                            format!("{at}/key"),
+                            format!("{}/key", at()),
                             format!("tag key `{}` is already used by tags[{first}]; keys must be unique", short(k)),
                         ));
                     } else {
-                        seen.push((k.to_string(), i));
+                        seen.push((k, i));
                     }
                 }
             }
-            if let Some(v) = obj.get("value").and_then(Value::as_str) {
+            if let Some(v) = value_v.and_then(Value::as_str) {
                 let len = v.chars().count();
                 if len > 256 {
                     out.push(Finding::new(
                         &META,
-                        format!("{at}/value"),
+                        format!("{}/value", at()),
                         format!(
                             "the value of tag `{}` is {len} characters; values are at most 256",
                             short(key.unwrap_or(""))
@@ -129,7 +143,7 @@ impl Rule for InvalidTags {
                 if !valid_tag_text(v) {
                     out.push(Finding::new(
                         &META,
-                        format!("{at}/value"),
+                        format!("{}/value", at()),
                         format!(
                             "the value of tag `{}` has characters other than letters, digits, spaces and `_ . : / = + - @`",
                             short(key.unwrap_or(""))

@@ -3,6 +3,7 @@ use serde_json::Value;
 use super::schema::VOLUME_TYPE_FIELDS;
 use super::util::duplicates;
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -37,14 +38,23 @@ impl Rule for InvalidVolumeDefinition {
         let td = &cx.td;
         let mut at_launch = 0usize;
         for (i, v) in td.volumes() {
-            let kinds = || {
-                VOLUME_TYPE_FIELDS.iter().copied().filter(|k| match v.get(*k) {
-                    Some(Value::Bool(b)) => *b,
-                    Some(Value::Null) | None => false,
-                    Some(_) => *k != "configuredAtLaunch",
-                })
-            };
-            if v.get("configuredAtLaunch").and_then(Value::as_bool) == Some(true) {
+            // One pass over the volume's members: bit j is set when VOLUME_TYPE_FIELDS[j] gives
+            // the volume a type (`configuredAtLaunch` only when true; null sets nothing).
+            let mut kinds = 0u32;
+            for (k, val) in v {
+                let Some(j) = VOLUME_TYPE_FIELDS.iter().position(|f| f.len() == k.len() && *f == k) else { continue };
+                let set = match val {
+                    Value::Bool(b) => *b,
+                    Value::Null => false,
+                    _ => VOLUME_TYPE_FIELDS[j] != "configuredAtLaunch",
+                };
+                if set {
+                    kinds |= 1 << j;
+                }
+            }
+            let kinds_set = kinds;
+            let kinds = || VOLUME_TYPE_FIELDS.iter().enumerate().filter(move |(j, _)| kinds >> j & 1 == 1).map(|(_, k)| *k);
+            if member(v, "configuredAtLaunch").and_then(Value::as_bool) == Some(true) {
                 at_launch += 1;
                 if at_launch == 2 {
                     out.push(
@@ -57,7 +67,7 @@ impl Rule for InvalidVolumeDefinition {
                     );
                 }
             }
-            if kinds().count() > 1 {
+            if kinds_set.count_ones() > 1 {
                 let list: Vec<String> = kinds().map(|k| format!("`{k}`")).collect();
                 let second = kinds().nth(1).unwrap_or("host");
                 out.push(
@@ -70,7 +80,7 @@ impl Rule for InvalidVolumeDefinition {
                 );
             }
         }
-        let names = td.volumes().filter_map(|(i, v)| Some((i, v.get("name")?.as_str()?)));
+        let names = td.volumes().filter_map(|(i, v)| Some((i, member(v, "name")?.as_str()?)));
         for (first, dup, name) in duplicates(names) {
             let mut f = Finding::new(
                 &META,

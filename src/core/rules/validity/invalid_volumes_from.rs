@@ -1,4 +1,5 @@
 use super::schema::closest;
+use super::util::{items, str_field};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -29,11 +30,11 @@ impl Rule for InvalidVolumesFrom {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         for c in &td.containers {
-            for (i, src) in c.volumes_from() {
-                let pointer = format!("{}/{i}/sourceContainer", c.ptr("volumesFrom"));
+            for (i, src) in items(c.get("volumesFrom")).filter_map(|(i, v)| Some((i, str_field(v, "sourceContainer")?))) {
+                let pointer = || format!("{}/{i}/sourceContainer", c.ptr("volumesFrom"));
                 if c.name == Some(src) {
                     out.push(
-                        Finding::new(&META, pointer, format!("container `{}` takes volumes from itself", c.label()))
+                        Finding::new(&META, pointer(), format!("container `{}` takes volumes from itself", c.label()))
                             .in_container(c)
                             .with_fix_from(cx, || Fix::advice("Remove the entry or name another container")),
                     );
@@ -42,6 +43,7 @@ impl Rule for InvalidVolumesFrom {
                 if td.container(src).is_some() {
                     continue;
                 }
+                let pointer = pointer();
                 let others = td.containers.iter().filter(|o| o.index != c.index).filter_map(|o| o.name);
                 let suggestion = closest(src, others);
                 let fix = match suggestion {

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::items;
+use super::util::{field, items};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -33,14 +33,26 @@ impl Rule for ListLimitExceeded {
         let len = |v: Option<&Value>| v.and_then(Value::as_array).map_or(0, Vec::len);
         let n = len(td.get("placementConstraints"));
         if n > 10 {
-            out.push(excess(format!("{}/10", td.ptr("placementConstraints")), "`placementConstraints`".into(), n, 10));
+            out.push(excess(cx, format!("{}/10", td.ptr("placementConstraints")), "`placementConstraints`".into(), n, 10));
         }
         for c in &td.containers {
-            for (field, max) in [("environmentFiles", 10), ("credentialSpecs", 1)] {
-                let n = len(c.get(field));
+            // One pass over the container's members.
+            let (mut env_files, mut specs, mut restart, mut mappings) = (None, None, None, None);
+            for (k, v) in c.obj {
+                match k.as_str() {
+                    "environmentFiles" => env_files = Some(v),
+                    "credentialSpecs" => specs = Some(v),
+                    "restartPolicy" => restart = Some(v),
+                    "portMappings" => mappings = Some(v),
+                    _ => {}
+                }
+            }
+            for (field, value, max) in [("environmentFiles", env_files, 10), ("credentialSpecs", specs, 1)] {
+                let n = len(value);
                 if n > max {
                     out.push(
                         excess(
+                            cx,
                             format!("{}/{max}", c.ptr(field)),
                             format!("container `{}`: `{field}`", c.label()),
                             n,
@@ -50,10 +62,11 @@ impl Rule for ListLimitExceeded {
                     );
                 }
             }
-            let n = len(c.get("restartPolicy").and_then(|r| r.get("ignoredExitCodes")));
+            let n = len(restart.and_then(|r| field(r, "ignoredExitCodes")));
             if n > 50 {
                 out.push(
                     excess(
+                        cx,
                         format!("{}/ignoredExitCodes/50", c.ptr("restartPolicy")),
                         format!("container `{}`: `restartPolicy.ignoredExitCodes`", c.label()),
                         n,
@@ -62,11 +75,12 @@ impl Rule for ListLimitExceeded {
                     .in_container(c),
                 );
             }
-            let mut ranges = items(c.get("portMappings")).filter(|(_, pm)| pm.get("containerPortRange").is_some());
+            let mut ranges = items(mappings).filter(|(_, pm)| field(pm, "containerPortRange").is_some());
             if let Some((i, _)) = ranges.nth(100) {
                 let n = 101 + ranges.count();
                 out.push(
                     excess(
+                        cx,
                         format!("{}/{i}", c.ptr("portMappings")),
                         format!("container `{}`: `containerPortRange`", c.label()),
                         n,
@@ -79,9 +93,9 @@ impl Rule for ListLimitExceeded {
     }
 }
 
-fn excess(pointer: String, what: String, n: usize, max: usize) -> Finding {
+fn excess(cx: &Context<'_>, pointer: String, what: String, n: usize, max: usize) -> Finding {
     Finding::new(&META, pointer, format!("{what} has {n} entries; ECS allows at most {max}"))
-        .with_fix(Fix::advice(format!("Keep at most {max} entries")))
+        .with_fix_from(cx, || Fix::advice(format!("Keep at most {max} entries")))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
 use super::schema::{self, Issue};
-use super::util::{finding_at, items, where_prefix};
+use super::util::{finding_at, where_prefix};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::image_repository;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
@@ -85,15 +85,15 @@ impl Rule for MissingRequiredField {
         });
 
         // Present but blank.
-        if td.obj.get("family").and_then(Value::as_str).is_some_and(|f| f.trim().is_empty()) {
+        if td.family().is_some_and(|f| f.trim().is_empty()) {
             out.push(Finding::new(&META, td.ptr("family"), "`family` is empty (ECS: \"Family can not be blank.\")"));
         }
         for c in &td.containers {
-            for (field, text) in [
-                ("name", "Container.name should not be null or empty."),
-                ("image", "Container.image should not be null or empty."),
+            for (field, value, text) in [
+                ("name", c.name, "Container.name should not be null or empty."),
+                ("image", c.image(), "Container.image should not be null or empty."),
             ] {
-                if c.str(field).is_some_and(|s| s.trim().is_empty()) {
+                if value.is_some_and(|s| s.trim().is_empty()) {
                     out.push(
                         Finding::new(
                             &META,
@@ -107,20 +107,30 @@ impl Rule for MissingRequiredField {
         }
 
         // Volumes whose type requires a name.
-        for (i, v) in items(td.get("volumes")) {
-            let Some(obj) = v.as_object() else { continue };
-            if obj.contains_key("name") {
+        for (i, obj) in td.volumes() {
+            // One pass over the volume's members.
+            let (mut named, mut efs, mut s3files, mut at_launch) = (false, false, false, false);
+            for (k, v) in obj {
+                match k.as_str() {
+                    "name" => named = true,
+                    "efsVolumeConfiguration" => efs = true,
+                    "s3filesVolumeConfiguration" => s3files = true,
+                    "configuredAtLaunch" => at_launch = v.as_bool() == Some(true),
+                    _ => {}
+                }
+            }
+            if named {
                 continue;
             }
-            let needs = ["efsVolumeConfiguration", "s3filesVolumeConfiguration"]
-                .iter()
-                .find(|k| obj.contains_key(**k))
-                .copied()
-                .or(obj
-                    .get("configuredAtLaunch")
-                    .and_then(Value::as_bool)
-                    .filter(|b| *b)
-                    .map(|_| "configuredAtLaunch"));
+            let needs = if efs {
+                Some("efsVolumeConfiguration")
+            } else if s3files {
+                Some("s3filesVolumeConfiguration")
+            } else if at_launch {
+                Some("configuredAtLaunch")
+            } else {
+                None
+            };
             if let Some(kind) = needs {
                 out.push(Finding::new(
                     &META,

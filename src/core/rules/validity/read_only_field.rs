@@ -42,11 +42,28 @@ impl Rule for ReadOnlyField {
             return;
         }
         let td = &cx.td;
-        let mut present = READ_ONLY_FIELDS.iter().filter(|f| td.obj.contains_key(**f)).peekable();
-        let Some(first) = present.peek().copied() else { return };
-        let names: Vec<&str> = present.copied().collect();
-        let ops: Vec<Value> = names.iter().map(|f| json!({"op": "remove", "path": td.ptr(f)})).collect();
-        let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        // One pass over the members: bit i is set when READ_ONLY_FIELDS[i] is present.
+        let mut present = 0u32;
+        for k in td.obj.keys() {
+            if let Some(i) = READ_ONLY_FIELDS.iter().position(|f| f.len() == k.len() && *f == k) {
+                present |= 1 << i;
+            }
+        }
+        if present == 0 {
+            return;
+        }
+        let names: Vec<&str> =
+            READ_ONLY_FIELDS.iter().enumerate().filter(|(i, _)| present >> i & 1 == 1).map(|(_, f)| *f).collect();
+        let first = names[0];
+        let mut list = String::new();
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                list.push_str(", ");
+            }
+            list.push('`');
+            list.push_str(n);
+            list.push('`');
+        }
         let message = format!(
             "read-only field{} {list} from describe-task-definition output: RegisterTaskDefinition does not \
              accept {}; ecs-lens strips {} when it registers",
@@ -56,7 +73,10 @@ impl Rule for ReadOnlyField {
         );
         out.push(
             Finding::new(&META, td.ptr(first), message)
-                .with_fix_from(cx, || Fix::patch("Remove the read-only fields", Value::Array(ops))),
+                .with_fix_from(cx, || {
+                    let ops = names.iter().map(|f| json!({"op": "remove", "path": td.ptr(f)})).collect();
+                    Fix::patch("Remove the read-only fields", Value::Array(ops))
+                }),
         );
     }
 }

@@ -35,16 +35,24 @@ impl Rule for ReservationsExceedTaskMemory {
         let mut reservations = 0i64;
         let mut reserved = 0i64;
         for c in &td.containers {
-            let res = int(c.get("memoryReservation")).filter(|v| *v > 0);
+            // One pass over the container's members.
+            let (mut res, mut mem) = (None, None);
+            for (k, v) in c.obj {
+                match k.as_str() {
+                    "memoryReservation" => res = Some(v),
+                    "memory" => mem = Some(v),
+                    _ => {}
+                }
+            }
+            let res = int(res).filter(|v| *v > 0);
             reservations = reservations.saturating_add(res.unwrap_or(0));
-            reserved = reserved.saturating_add(res.or(int(c.get("memory")).filter(|v| *v > 0)).unwrap_or(0));
+            reserved = reserved.saturating_add(res.or(int(mem).filter(|v| *v > 0)).unwrap_or(0));
         }
-        let pointer = td.ptr("memory");
         if reservations > task {
             out.push(
                 Finding::new(
                     &META,
-                    pointer,
+                    td.ptr("memory"),
                     format!(
                         "the containers' memoryReservation values add up to {reservations} MiB, more than the task's \
                          {task} MiB (ECS: \"The sum of all container 'memoryReservation' values cannot be greater than \
@@ -56,7 +64,7 @@ impl Rule for ReservationsExceedTaskMemory {
         } else if reserved > task {
             let mut f = Finding::new(
                 &META,
-                pointer,
+                td.ptr("memory"),
                 format!(
                     "the containers reserve {reserved} MiB in total (memoryReservation, else memory), more than the \
                      task's {task} MiB"

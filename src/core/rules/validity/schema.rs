@@ -4,14 +4,19 @@
 //! and `subshapes.md`), plus a non-allocating walker that reports unknown members, wrong
 //! JSON types, missing required members and out-of-enum values with their pointers.
 //!
-//! Four rules (VAL001, VAL003, VAL004, VAL005) walk the document with it, each keeping
-//! the issues of its own kind.
+//! Four rules (VAL001, VAL003, VAL004, VAL005) walk the document with it, each asking
+//! only for the issues of its own kind. A walk is cheap enough to run four times: member
+//! names are matched through a per-shape perfect-hash table (one digest of the key, one
+//! comparison, no SipHash), subtrees that cannot hold a wanted issue are skipped, plain
+//! leaves of the right type are not visited, and the path is extended only when the walk
+//! descends or reports.
 
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
 use crate::core::document::{escape_token, Document, Shape as DocShape, READ_ONLY_FIELDS};
+use crate::core::model::member;
 
 /// The JSON type of a member.
 #[derive(Debug)]
@@ -38,6 +43,16 @@ impl Ty {
             Ty::List(_) => "an array",
             Ty::Map => "an object of string values",
             Ty::Obj(_) => "an object",
+        }
+    }
+
+    /// A string, integer or boolean type that `v` has: nothing below it to check.
+    #[inline]
+    fn is_plain_leaf_of(&self, v: &Value) -> bool {
+        match (self, v) {
+            (Ty::Str, Value::String(_)) | (Ty::Bool, Value::Bool(_)) => true,
+            (Ty::Int, Value::Number(n)) => n.is_i64() || n.is_u64(),
+            _ => false,
         }
     }
 
@@ -88,13 +103,109 @@ pub struct Shape {
 
 #[derive(Debug)]
 struct Index {
-    /// Indices of `fields` sorted by name (binary search on lookups).
-    sorted: Vec<u8>,
+    /// Perfect-hash table of the member names: slot → index in `fields` (`EMPTY` when
+    /// no member hashes there). A lookup is one hash of the key and one comparison.
+    slots: Box<[u8]>,
+    /// Multiplier and shift of [`slot`].
+    mult: u64,
+    shift: u32,
+    /// Per member (by index in `fields`): the issue kinds its value's subtree can hold
+    /// besides a wrong type (`CAN_UNKNOWN`, `CAN_MISSING`, `CAN_ENUM`).
+    kinds: Box<[u8]>,
     /// Indices of the required members.
-    required: Vec<u8>,
+    required: Box<[u8]>,
     /// This shape or a shape below it has a required member / an enum member.
     subtree_required: bool,
     subtree_enum: bool,
+}
+
+const EMPTY: u8 = u8::MAX;
+const CAN_UNKNOWN: u8 = 1;
+const CAN_MISSING: u8 = 2;
+const CAN_ENUM: u8 = 4;
+
+/// A cheap digest of a key from its length and its first and last (up to) eight bytes.
+/// Distinct for the members of each shape (a table is only built from distinct slots,
+/// and a test builds every shape's table); a lookup still compares the key itself.
+#[inline]
+fn digest(b: &[u8]) -> u64 {
+    let n = b.len();
+    if n >= 8 {
+        let head = u64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+        let tail = u64::from_le_bytes(b[n - 8..].try_into().unwrap_or_default());
+        head ^ tail.rotate_left(23) ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    } else if n >= 4 {
+        let head = u32::from_le_bytes(b[..4].try_into().unwrap_or_default()) as u64;
+        let tail = u32::from_le_bytes(b[n - 4..].try_into().unwrap_or_default()) as u64;
+        head | tail << 32 | (n as u64) << 61
+    } else {
+        let mut x = n as u64;
+        for &c in b {
+            x = x << 8 | c as u64;
+        }
+        x
+    }
+}
+
+/// `a == b` for short keys, without a call to `memcmp`.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default());
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or_default());
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if word(a, at) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
+#[inline]
+fn slot(digest: u64, mult: u64, shift: u32) -> usize {
+    (digest.wrapping_mul(mult) >> shift) as usize
+}
+
+/// The smallest collision-free table for `names` (a few hundred bytes at most).
+fn perfect_table(names: &[&str]) -> (Box<[u8]>, u64, u32) {
+    let digests: Vec<u64> = names.iter().map(|n| digest(n.as_bytes())).collect();
+    let min_bits = (usize::BITS - names.len().leading_zeros()).max(1);
+    for bits in min_bits + 1..=16 {
+        let shift = 64 - bits;
+        // splitmix64 candidates, forced odd.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..256 {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            let mult = (z ^ (z >> 31)) | 1;
+            let mut slots = vec![EMPTY; 1 << bits].into_boxed_slice();
+            let ok = digests.iter().enumerate().all(|(i, &d)| {
+                let s = &mut slots[slot(d, mult, shift)];
+                let free = *s == EMPTY;
+                *s = i as u8;
+                free
+            });
+            if ok {
+                return (slots, mult, shift);
+            }
+        }
+    }
+    // Unreachable for distinct digests; an empty table would make every key unknown, so
+    // fail loudly in tests instead.
+    unreachable!("no perfect hash for {names:?}")
 }
 
 /// The innermost shape of a member type (`List(Obj(s))` → `s`).
@@ -120,23 +231,44 @@ impl Shape {
         Shape { name, fields, index: OnceLock::new() }
     }
 
+    #[inline]
     fn index(&self) -> &Index {
+        match self.index.get() {
+            Some(i) => i,
+            None => self.build_index(),
+        }
+    }
+
+    #[cold]
+    fn build_index(&self) -> &Index {
         self.index.get_or_init(|| {
             let fields: &'static [Field] = self.fields;
-            let mut sorted: Vec<u8> = (0..fields.len() as u8).collect();
-            sorted.sort_unstable_by_key(|&i| fields[i as usize].name);
-            let required: Vec<u8> = (0..fields.len() as u8).filter(|&i| fields[i as usize].required).collect();
+            let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+            let (slots, mult, shift) = perfect_table(&names);
+            let required: Box<[u8]> = (0..fields.len() as u8).filter(|&i| fields[i as usize].required).collect();
             let mut subtree_required = !required.is_empty();
             let mut subtree_enum = false;
+            let mut kinds = Vec::with_capacity(fields.len());
             for f in fields {
-                subtree_enum |= is_enum(&f.ty);
+                let mut k = 0;
+                if is_enum(&f.ty) {
+                    k |= CAN_ENUM;
+                }
                 if let Some(s) = shape_of(&f.ty) {
                     let i = s.index();
-                    subtree_required |= i.subtree_required;
-                    subtree_enum |= i.subtree_enum;
+                    k |= CAN_UNKNOWN;
+                    if i.subtree_required {
+                        k |= CAN_MISSING;
+                    }
+                    if i.subtree_enum {
+                        k |= CAN_ENUM;
+                    }
                 }
+                subtree_required |= k & CAN_MISSING != 0;
+                subtree_enum |= k & CAN_ENUM != 0;
+                kinds.push(k);
             }
-            Index { sorted, required, subtree_required, subtree_enum }
+            Index { slots, mult, shift, kinds: kinds.into_boxed_slice(), required, subtree_required, subtree_enum }
         })
     }
 
@@ -146,14 +278,17 @@ impl Shape {
     }
 
     /// Index in `fields` of the member called `name`.
+    #[inline]
     fn position(&self, name: &str) -> Option<usize> {
-        let fields: &'static [Field] = self.fields;
-        if fields.len() <= 8 {
-            return fields.iter().position(|f| f.name == name);
-        }
-        let sorted = &self.index().sorted;
-        let pos = sorted.binary_search_by(|&i| fields[i as usize].name.cmp(name)).ok()?;
-        Some(sorted[pos] as usize)
+        Self::lookup(self.index(), self.fields, name)
+    }
+
+    #[inline]
+    fn lookup(index: &Index, fields: &'static [Field], name: &str) -> Option<usize> {
+        let b = name.as_bytes();
+        let i = *index.slots.get(slot(digest(b), index.mult, index.shift))?;
+        let f = fields.get(i as usize)?;
+        same_bytes(f.name.as_bytes(), b).then_some(i as usize)
     }
 
     /// Whether walking this shape can find issues of the wanted kinds.
@@ -735,7 +870,7 @@ impl Want {
 pub fn walk<'a, F: FnMut(&Path<'a>, Issue<'a>)>(doc: &'a Document, want: Want, mut f: F) {
     let base = doc.base();
     let root: &'a Value = match doc.shape() {
-        DocShape::DescribeWrapped => match doc.value().get("taskDefinition") {
+        DocShape::DescribeWrapped => match doc.value().as_object().and_then(|o| member(o, "taskDefinition")) {
             Some(v) => v,
             None => return,
         },
@@ -749,9 +884,9 @@ pub fn walk<'a, F: FnMut(&Path<'a>, Issue<'a>)>(doc: &'a Document, want: Want, m
         None => {}
     }
     if doc.shape() == DocShape::DescribeWrapped {
-        if let Some(tags) = doc.value().get("tags") {
+        if let Some(tags) = doc.value().as_object().and_then(|o| member(o, "tags")) {
             let mut path = Path::new("/tags");
-            w.visit(&TAGS, tags, &mut path);
+            w.visit(&TAGS, tags, &mut path, None);
         }
     }
 }
@@ -766,31 +901,36 @@ struct Walker<'f, F> {
 impl<'a, F: FnMut(&Path<'a>, Issue<'a>)> Walker<'_, F> {
     fn visit_obj(&mut self, shape: &'static Shape, obj: &'a Map<String, Value>, path: &mut Path<'a>, is_root: bool) {
         let fields: &'static [Field] = shape.fields;
+        let index = shape.index();
+        let want = self.want;
+        // The member kinds worth descending into when types are not checked.
+        let mask = (if want.unknown { CAN_UNKNOWN } else { 0 })
+            | (if want.missing { CAN_MISSING } else { 0 })
+            | (if want.enums { CAN_ENUM } else { 0 });
         // Members seen, by index (shapes have fewer than 64 members).
         let mut seen = 0u64;
         for (key, value) in obj {
             let key: &'a str = key.as_str();
-            match shape.position(key) {
+            match Shape::lookup(index, fields, key) {
                 Some(i) => {
                     seen |= 1 << i;
-                    if !path.push(Seg::Key(key)) {
-                        return;
+                    if !want.types && index.kinds[i] & mask == 0 {
+                        continue;
                     }
-                    self.visit(&fields[i].ty, value, path);
-                    path.pop();
+                    let ty = &fields[i].ty;
+                    if ty.is_plain_leaf_of(value) {
+                        continue;
+                    }
+                    self.visit(ty, value, path, Some(Seg::Key(key)));
                 }
-                None if self.want.unknown && !(is_root && READ_ONLY_FIELDS.contains(&key)) => {
-                    if !path.push(Seg::Key(key)) {
-                        return;
-                    }
-                    (self.f)(path, Issue::Unknown { shape, key, parent: obj });
-                    path.pop();
+                None if want.unknown && !(is_root && READ_ONLY_FIELDS.contains(&key)) => {
+                    self.report(path, Some(Seg::Key(key)), Issue::Unknown { shape, key, parent: obj });
                 }
                 None => {}
             }
         }
-        if self.want.missing {
-            for &i in &shape.index().required {
+        if want.missing {
+            for &i in index.required.iter() {
                 if seen & (1 << i) == 0 {
                     (self.f)(path, Issue::Missing { shape, field: &fields[i as usize], obj });
                 }
@@ -798,18 +938,20 @@ impl<'a, F: FnMut(&Path<'a>, Issue<'a>)> Walker<'_, F> {
         }
     }
 
-    fn visit(&mut self, ty: &'static Ty, value: &'a Value, path: &mut Path<'a>) {
+    /// Visit `value` of type `ty` at `path` + `seg` (`seg` is pushed only when an issue is
+    /// reported or the walk descends).
+    fn visit(&mut self, ty: &'static Ty, value: &'a Value, path: &mut Path<'a>, seg: Option<Seg<'a>>) {
         if !ty.accepts(value) {
             if self.want.types {
-                (self.f)(path, Issue::WrongType { ty, value });
+                self.report(path, seg, Issue::WrongType { ty, value });
             }
             return;
         }
         match ty {
             Ty::Enum(allowed) => {
                 if let (true, Some(s)) = (self.want.enums, value.as_str()) {
-                    if !allowed.contains(&s) {
-                        (self.f)(path, Issue::BadEnum { allowed, value: s });
+                    if !allowed.iter().any(|a| same_bytes(a.as_bytes(), s.as_bytes())) {
+                        self.report(path, seg, Issue::BadEnum { allowed, value: s });
                     }
                 }
             }
@@ -822,34 +964,72 @@ impl<'a, F: FnMut(&Path<'a>, Issue<'a>)> Walker<'_, F> {
                     return;
                 }
                 if let Some(items) = value.as_array() {
-                    for (i, item) in items.iter().enumerate() {
-                        if !path.push(Seg::Index(i)) {
-                            return;
-                        }
-                        self.visit(inner, item, path);
-                        path.pop();
+                    if items.iter().all(|item| inner.is_plain_leaf_of(item)) {
+                        return;
                     }
+                    if !Self::enter(path, seg) {
+                        return;
+                    }
+                    for (i, item) in items.iter().enumerate() {
+                        self.visit(inner, item, path, Some(Seg::Index(i)));
+                    }
+                    Self::leave(path, seg);
                 }
             }
             Ty::Map => {
                 if let (true, Some(map)) = (self.want.types, value.as_object()) {
+                    let mut entered = false;
                     for (k, v) in map {
                         if !v.is_string() {
-                            if !path.push(Seg::Key(k.as_str())) {
-                                return;
+                            if !entered {
+                                if !Self::enter(path, seg) {
+                                    return;
+                                }
+                                entered = true;
                             }
-                            (self.f)(path, Issue::WrongType { ty: &Ty::Str, value: v });
-                            path.pop();
+                            self.report(path, Some(Seg::Key(k.as_str())), Issue::WrongType { ty: &Ty::Str, value: v });
                         }
+                    }
+                    if entered {
+                        Self::leave(path, seg);
                     }
                 }
             }
             Ty::Obj(shape) => {
                 if let (true, Some(obj)) = (shape.relevant(self.want), value.as_object()) {
+                    if !Self::enter(path, seg) {
+                        return;
+                    }
                     self.visit_obj(shape, obj, path, false);
+                    Self::leave(path, seg);
                 }
             }
             Ty::Str | Ty::Int | Ty::Bool => {}
+        }
+    }
+
+    /// Push `seg` (if any); false when the path is full.
+    #[inline]
+    fn enter(path: &mut Path<'a>, seg: Option<Seg<'a>>) -> bool {
+        match seg {
+            Some(seg) => path.push(seg),
+            None => true,
+        }
+    }
+
+    #[inline]
+    fn leave(path: &mut Path<'a>, seg: Option<Seg<'a>>) {
+        if seg.is_some() {
+            path.pop();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn report(&mut self, path: &mut Path<'a>, seg: Option<Seg<'a>>, issue: Issue<'a>) {
+        if Self::enter(path, seg) {
+            (self.f)(path, issue);
+            Self::leave(path, seg);
         }
     }
 }
@@ -953,7 +1133,16 @@ mod tests {
         for s in shapes {
             for (i, f) in s.fields.iter().enumerate() {
                 assert!(s.fields[..i].iter().all(|g| g.name != f.name), "{}.{} twice", s.name, f.name);
+                // The perfect-hash lookup finds every member, and no near miss.
+                assert!(s.index().slots.len() <= 512, "{}: {} slots", s.name, s.index().slots.len());
+                assert_eq!(s.position(f.name), Some(i), "{}.{}", s.name, f.name);
+                let mut upper = f.name.to_string();
+                upper[..1].make_ascii_uppercase();
+                for miss in [&upper, &f.name[1..], &format!("{}x", f.name), &format!("x{}", f.name)] {
+                    assert_eq!(s.position(miss), None, "{}: {miss}", s.name);
+                }
             }
+            assert_eq!(s.position(""), None);
         }
     }
 

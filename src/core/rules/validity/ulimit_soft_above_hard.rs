@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::util::{int, items};
+use super::util::{field, int, items, str_field};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -31,11 +31,11 @@ impl Rule for UlimitSoftAboveHard {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
             for (i, u) in items(c.get("ulimits")) {
-                let (Some(soft), Some(hard)) = (int(u.get("softLimit")), int(u.get("hardLimit"))) else { continue };
+                let (Some(soft), Some(hard)) = (int(field(u, "softLimit")), int(field(u, "hardLimit"))) else { continue };
                 if soft <= hard {
                     continue;
                 }
-                let name = u.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+                let name = str_field(u, "name").unwrap_or("?");
                 let pointer = format!("{}/{i}/softLimit", c.ptr("ulimits"));
                 out.push(
                     Finding::new(

@@ -41,26 +41,25 @@ impl Rule for UnknownField {
         schema::walk(cx.doc, schema::Want::UNKNOWN, |path, issue| {
             let Issue::Unknown { shape, key, parent } = issue else { return };
             let suggestion = schema::closest(key, shape.fields.iter().map(|f| f.name));
-            let at = path.pointer();
             let where_ = where_prefix(td, path);
-            let (message, fix) = match suggestion {
-                Some(s) if !parent.contains_key(s) => (
-                    format!("{where_}unknown field `{key}` in {}; did you mean `{s}`?", shape.name),
-                    Fix::patch(
+            let message = match suggestion {
+                Some(s) if !parent.contains_key(s) => {
+                    format!("{where_}unknown field `{key}` in {}; did you mean `{s}`?", shape.name)
+                }
+                Some(s) => format!("{where_}unknown field `{key}` in {} (`{s}` is already set)", shape.name),
+                None => format!("{where_}unknown field `{key}` in {}; the ECS API rejects it", shape.name),
+            };
+            let fix = || {
+                let at = path.pointer();
+                match suggestion {
+                    Some(s) if !parent.contains_key(s) => Fix::patch(
                         format!("Rename `{key}` to `{s}`"),
                         json!([{"op": "move", "from": at, "path": format!("{}/{}", path.parent_pointer(), escape_token(s))}]),
                     ),
-                ),
-                Some(s) => (
-                    format!("{where_}unknown field `{key}` in {} (`{s}` is already set)", shape.name),
-                    Fix::patch(format!("Remove `{key}`"), json!([{"op": "remove", "path": at}])),
-                ),
-                None => (
-                    format!("{where_}unknown field `{key}` in {}; the ECS API rejects it", shape.name),
-                    Fix::patch(format!("Remove `{key}`"), json!([{"op": "remove", "path": at}])),
-                ),
+                    _ => Fix::patch(format!("Remove `{key}`"), json!([{"op": "remove", "path": at}])),
+                }
             };
-            out.push(finding_at(&META, td, path, message).with_fix_from(cx, || fix));
+            out.push(finding_at(&META, td, path, message).with_fix_from(cx, fix));
         });
     }
 }

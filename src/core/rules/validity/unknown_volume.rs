@@ -1,8 +1,9 @@
 use serde_json::{json, Value};
 
 use super::schema::closest;
-use super::util::items;
+use super::util::{items, str_field};
 use crate::core::finding::{Finding, Fix};
+use crate::core::model::member;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -30,10 +31,10 @@ impl Rule for UnknownVolume {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        let names = || td.volumes().filter_map(|(_, v)| v.get("name").and_then(Value::as_str));
+        let names = || td.volumes().filter_map(|(_, v)| member(v, "name").and_then(Value::as_str));
         for c in &td.containers {
             for (i, mp) in items(c.get("mountPoints")) {
-                let Some(src) = mp.get("sourceVolume").and_then(Value::as_str) else { continue };
+                let Some(src) = str_field(mp, "sourceVolume") else { continue };
                 if names().any(|n| n == src) {
                     continue;
                 }

@@ -4,12 +4,25 @@ use serde_json::Value;
 
 use super::schema::Path;
 use crate::core::finding::Finding;
-use crate::core::model::{Container, TaskDef};
+use crate::core::model::{member, Container, TaskDef};
 use crate::core::rules::RuleMeta;
 
 /// The elements of an array-valued member with their index (nothing if absent or not an array).
 pub fn items(v: Option<&Value>) -> impl Iterator<Item = (usize, &Value)> {
     v.and_then(Value::as_array).into_iter().flatten().enumerate()
+}
+
+/// A member of an object value, by a linear scan of its keys (`Value::get` hashes the
+/// key with SipHash, which costs more than scanning the few members of an ECS object).
+#[inline]
+pub fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    member(v.as_object()?, key)
+}
+
+/// A string member of an object value.
+#[inline]
+pub fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    field(v, key)?.as_str()
 }
 
 /// An integer member (`None` when absent or not an integer).

@@ -1,6 +1,6 @@
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::util::{int, items};
+use super::util::{field, int, items};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::Container;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
@@ -42,7 +42,7 @@ impl Rule for ValueOutOfRange {
         let td = &cx.td;
         // On Fargate the Fargate rules (FAR006, FAR007) check ephemeral storage and timeouts.
         let fargate = td.is_fargate();
-        if let (false, Some(v)) = (fargate, int(td.get("ephemeralStorage").and_then(|e| e.get("sizeInGiB")))) {
+        if let (false, Some(v)) = (fargate, int(td.get("ephemeralStorage").and_then(|e| field(e, "sizeInGiB")))) {
             if !(21..=200).contains(&v) {
                 out.push(clamp_finding(
                     format!("{}/sizeInGiB", td.ptr("ephemeralStorage")),
@@ -80,11 +80,19 @@ impl Rule for ValueOutOfRange {
                     _ => {}
                 }
             }
-            checks[0].1 = int(restart.and_then(|r| r.get("restartAttemptPeriod")));
-            if let Some(lp) = lp {
-                checks[6].1 = int(lp.get("swappiness"));
-                checks[7].1 = int(lp.get("maxSwap"));
-                checks[8].1 = int(lp.get("sharedMemorySize"));
+            checks[0].1 = int(restart.and_then(|r| field(r, "restartAttemptPeriod")));
+            let lp_obj = lp.and_then(Value::as_object);
+            let mut tmpfs = None;
+            if let Some(lp) = lp_obj {
+                for (k, v) in lp {
+                    match k.as_str() {
+                        "swappiness" => checks[6].1 = v.as_i64(),
+                        "maxSwap" => checks[7].1 = v.as_i64(),
+                        "sharedMemorySize" => checks[8].1 = v.as_i64(),
+                        "tmpfs" => tmpfs = Some(v),
+                        _ => {}
+                    }
+                }
             }
             for (field, v, min, max, unit) in checks {
                 if fargate && field.ends_with("Timeout") {
@@ -94,8 +102,8 @@ impl Rule for ValueOutOfRange {
                 let pointer = format!("{}/{}", c.pointer, field.replace('.', "/"));
                 out.push(out_of_range(c, pointer, field, v, min, max, unit));
             }
-            for (i, t) in items(lp.and_then(|l| l.get("tmpfs"))) {
-                if let Some(v) = int(t.get("size")).filter(|v| *v < 1) {
+            for (i, t) in items(tmpfs) {
+                if let Some(v) = int(field(t, "size")).filter(|v| *v < 1) {
                     let pointer = format!("{}/tmpfs/{i}/size", c.ptr("linuxParameters"));
                     out.push(out_of_range(c, pointer, "tmpfs size", v, 1, i64::MAX, " MiB"));
                 }

@@ -94,12 +94,14 @@ impl Rule for WrongJsonType {
                 let message = format!(
                     "{where_}`{what}` is null; the AWS CLI and SDKs reject null values (omit the field instead)"
                 );
-                let fix = if path.last_key().is_some() {
-                    Fix::patch(format!("Remove the null `{what}`"), json!([{"op": "remove", "path": at}]))
-                } else {
-                    Fix::advice(format!("Remove the null element `{what}` from its array"))
+                let fix = || {
+                    if path.last_key().is_some() {
+                        Fix::patch(format!("Remove the null `{what}`"), json!([{"op": "remove", "path": at}]))
+                    } else {
+                        Fix::advice(format!("Remove the null element `{what}` from its array"))
+                    }
                 };
-                out.push(finding_at(&META, td, path, message).with_fix_from(cx, || fix));
+                out.push(finding_at(&META, td, path, message).with_fix_from(cx, fix));
                 return;
             }
             let task_size = path.container_index().is_none() && path.segs().len() == 1;
@@ -110,11 +112,11 @@ impl Rule for WrongJsonType {
                 _ => "",
             };
             let message = format!("{where_}`{what}` must be {}, not {}{hint}", ty.describe(), kind_of(value));
-            let fix = match conversion(ty, value, path) {
+            let fix = || match conversion(ty, value, path) {
                 Some((desc, new)) => Fix::patch(desc, json!([{"op": "replace", "path": at, "value": new}])),
                 None => Fix::advice(format!("Write `{what}` as {}", ty.describe())),
             };
-            out.push(finding_at(&META, td, path, message).with_fix_from(cx, || fix));
+            out.push(finding_at(&META, td, path, message).with_fix_from(cx, fix));
         });
     }
 }
