@@ -17,4 +17,8 @@ step "cargo test (unit, property, integration, CLI, benches in test mode)"
 PROPTEST_CASES="${PROPTEST_CASES:-256}" cargo test --features ssr --all-targets
 
 step "end to end (Playwright + Chromium against the real server)"
+# A fresh embedded store for the run (seeded on first start), removed afterwards.
+ECS_LENS_DATA_DIR=$(mktemp -d)
+export ECS_LENS_DATA_DIR
+trap 'rm -rf "$ECS_LENS_DATA_DIR"' EXIT
 cargo leptos end-to-end

@@ -2,9 +2,17 @@
 //!
 //! Layers, lowest first (a lower layer never imports a higher one):
 //! - [`core`]: the pure analysis core (model, rules, graph, diff, reports). No I/O; builds for wasm32.
-//! - `cli` (feature `ssr`): the command line.
+//! - `store` (feature `ssr`): task-definition stores (embedded SQLite; Amazon ECS later).
+//! - `server` (feature `ssr`): application state and what the server functions run.
+//! - `cli` (feature `ssr`): the command line and the `serve` wiring.
 //! - `ui` (features `ssr`/`hydrate`): the Leptos dashboard.
 pub mod core;
+
+#[cfg(feature = "ssr")]
+pub mod store;
+
+#[cfg(feature = "ssr")]
+pub mod server;
 
 #[cfg(feature = "ssr")]
 pub mod cli;
@@ -17,4 +25,6 @@ pub mod ui;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(ui::App);
+    // A signal for people and tests that the page now reacts (clicks before this are lost).
+    let _ = js_sys::Reflect::set(&leptos::prelude::window(), &"__ecsLensHydrated".into(), &true.into());
 }

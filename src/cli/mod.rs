@@ -1,16 +1,19 @@
-//! The command line: `ecs-lens lint|graph|diff|rules|fix|serve`.
+//! The command line: `ecs-lens lint|graph|diff|rules|fix|import|serve`.
 //!
 //! Exit codes: 0 = nothing at or above the threshold, 1 = findings, 2 = usage error or
 //! an input that could not be read or parsed.
 
 use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::core::document::Document;
 use crate::core::report::{self, FileReport};
 use crate::core::{rules, LintOptions, Severity};
+use crate::store::{SqliteOptions, SqliteStore, StoreError, TaskDefStore};
 
 mod serve;
 
@@ -33,8 +36,37 @@ enum Command {
     Rules(RulesArgs),
     /// Apply the machine-applicable fixes and print the patched task definition.
     Fix(FixArgs),
+    /// Register task-definition files (either shape) in the embedded store as new revisions.
+    Import(ImportArgs),
     /// Run the dashboard (default 127.0.0.1:3000).
     Serve(serve::ServeArgs),
+}
+
+/// Where the embedded task-definition store lives; the same for every command that uses it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// Directory of the embedded task-definition store (`ecs-lens.db` inside; created, and
+    /// seeded with example task definitions, on first use).
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR, env = "ECS_LENS_DATA_DIR")]
+    pub data_dir: PathBuf,
+}
+
+/// `--data-dir`'s default.
+pub const DEFAULT_DATA_DIR: &str = "./data";
+
+impl Default for StoreArgs {
+    fn default() -> Self {
+        StoreArgs { data_dir: PathBuf::from(DEFAULT_DATA_DIR) }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct ImportArgs {
+    /// Task-definition files: register input or describe output (bare or wrapped); `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -144,6 +176,7 @@ pub fn main() -> ExitCode {
         Some(Command::Diff(args)) => diff(args),
         Some(Command::Rules(args)) => rules_cmd(args),
         Some(Command::Fix(args)) => fix(args),
+        Some(Command::Import(args)) => import(args),
     };
     match result {
         Ok(code) => code,
@@ -345,4 +378,80 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     }
     eprint!("{err}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Open the embedded store under `--data-dir` (creating, migrating and seeding it on first use).
+pub(crate) async fn open_store(args: &StoreArgs, read_only: bool) -> Result<Arc<dyn TaskDefStore>, String> {
+    let options = SqliteOptions { read_only, ..SqliteOptions::default() };
+    let store = SqliteStore::open_with(&args.data_dir, options).await.map_err(|e| e.to_string())?;
+    Ok(Arc::new(store))
+}
+
+/// `file:line:column: message` for a store error about a document, located in the document
+/// when the error names a place in it.
+fn store_error_at(path: &str, doc: &Document, e: &StoreError) -> String {
+    let path = display_path(path);
+    match e {
+        StoreError::Invalid { pointer, message } => {
+            // The pointer is relative to the register input; find it in the document's shape.
+            let full = if doc.shape() == crate::core::Shape::DescribeWrapped && pointer.starts_with("/tags") {
+                pointer.clone()
+            } else {
+                format!("{}{pointer}", doc.base())
+            };
+            let (region, _) = doc.locate(&full);
+            format!("{path}:{}:{}: ClientException: {message}", region.start_pos.line, region.start_pos.column)
+        }
+        _ => format!("{path}: {e}"),
+    }
+}
+
+fn import(args: ImportArgs) -> Result<ExitCode, String> {
+    // Read, parse and validate every file first: a malformed or invalid file registers nothing,
+    // and neither do the others (fix it and run the same command again, no duplicates).
+    let mut inputs = Vec::with_capacity(args.files.len());
+    let mut errors = Vec::new();
+    for path in &args.files {
+        match load(path) {
+            Ok(doc) => {
+                let input = doc.register_input();
+                match crate::store::validate_register_input(&input) {
+                    Ok(()) => inputs.push((path.as_str(), input)),
+                    Err(e) => errors.push(store_error_at(path, &doc, &e)),
+                }
+            }
+            Err(message) => errors.push(message),
+        }
+    }
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("ecs-lens: {e}");
+        }
+        return Err(format!(
+            "nothing imported: {} of {} file(s) cannot be registered",
+            errors.len(),
+            args.files.len()
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let store = open_store(&args.store, false).await?;
+        let by = crate::store::local_principal(crate::store::LOCAL_ACCOUNT);
+        let mut result = Ok(ExitCode::SUCCESS);
+        for (path, input) in &inputs {
+            match store.register(input, &by).await {
+                Ok(d) => print(&format!("{}\n", d.family_revision()))?,
+                Err(e) => {
+                    result = Err(format!("{}: {e}", display_path(path)));
+                    break;
+                }
+            }
+        }
+        // Checkpoint the write-ahead log into the database file before the process ends.
+        store.close().await;
+        result
+    })
 }

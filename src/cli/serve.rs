@@ -2,11 +2,14 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
+use crate::server::AppState;
+use crate::store::TaskDefStore;
 use crate::ui::{shell, App};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -14,11 +17,16 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
+    #[command(flatten)]
+    pub store: super::StoreArgs,
+    /// Show the task definitions but refuse to register or deregister any.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 impl Default for ServeArgs {
     fn default() -> Self {
-        ServeArgs { bind: SocketAddr::from(([127, 0, 0, 1], 3000)) }
+        ServeArgs { bind: SocketAddr::from(([127, 0, 0, 1], 3000)), store: super::StoreArgs::default(), read_only: false }
     }
 }
 
@@ -54,14 +62,33 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
 }
 
 async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
+    // The task definitions the dashboard shows.
+    let store: Arc<dyn TaskDefStore> = super::open_store(&args.store, args.read_only).await?;
+    eprintln!(
+        "ecs-lens: task definitions from {}{}",
+        store.source(),
+        if store.is_read_only() { " (read-only)" } else { "" }
+    );
     let options = leptos_options(args.bind);
     let addr = options.site_addr;
     let routes = generate_route_list(App);
+    let state = AppState::new(store.clone(), args.read_only);
+    let export_state = state.clone();
     let app = Router::new()
-        .leptos_routes(&options, routes, {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
+        // Pages and server functions both see the application state as context.
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(state.clone()),
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .route(
+            "/audit/{file}",
+            axum::routing::get(move |path| crate::server::export::export(export_state.clone(), path)),
+        )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -72,5 +99,6 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         })
         .await
         .map_err(|e| format!("server error: {e}"))?;
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }

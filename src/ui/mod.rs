@@ -1,11 +1,17 @@
-//! The Leptos dashboard. (A first page; the full dashboard builds on it.)
+//! The Leptos dashboard: shell, router, navigation; pages in `pages`, components beside.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
 
-use crate::core::rules::all_rules;
+pub mod api;
+pub mod findings;
+pub mod graph;
+pub mod json;
+pub mod pages;
+
+use pages::{AuditPage, ComparePage, FamiliesPage, FamilyPage, RevisionPage};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -20,7 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
-            <body class="bg-slate-50 text-slate-900 antialiased">
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
                 <App/>
             </body>
         </html>
@@ -34,36 +40,41 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/ecs-lens.css"/>
         <Title text="ecs-lens"/>
         <Router>
-            <Routes fallback=|| view! { <p class="p-8">"Page not found."</p> }.into_view()>
-                <Route path=StaticSegment("") view=Home/>
-            </Routes>
+            <Nav/>
+            <main class="mx-auto max-w-7xl px-6 py-8">
+                <Routes fallback=|| view! {
+                    <div class="rounded-lg border border-slate-200 bg-white p-8 text-center">
+                        <h1 class="text-xl font-semibold">"Page not found"</h1>
+                        <p class="mt-2 text-sm text-slate-500"><a class="text-sky-700 hover:underline" href="/">"Back to the task definitions"</a></p>
+                    </div>
+                }>
+                    <Route path=path!("/") view=FamiliesPage/>
+                    <Route path=path!("/families/:family") view=FamilyPage/>
+                    <Route path=path!("/families/:family/:revision") view=RevisionPage/>
+                    <Route path=path!("/compare/:family/:a/:b") view=ComparePage/>
+                    <Route path=path!("/audit") view=AuditPage/>
+                </Routes>
+            </main>
         </Router>
     }
 }
 
 #[component]
-fn Home() -> impl IntoView {
-    let rule_count = all_rules().count();
-    let (checked, set_checked) = signal(false);
+fn Nav() -> impl IntoView {
+    let link = "rounded-md px-3 py-1.5 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white";
     view! {
-        <header class="border-b border-slate-200 bg-white">
-            <div class="mx-auto max-w-6xl px-6 py-4 flex items-center gap-3">
-                <span class="text-xl font-bold tracking-tight">"ecs-lens"</span>
-                <span class="text-sm text-slate-500">"Amazon ECS task definitions, looked at closely"</span>
+        <header class="bg-slate-900">
+            <div class="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3">
+                <A href="/" attr:class="flex items-center gap-2 text-white">
+                    <img src="/favicon.svg" alt="" class="h-6 w-6"/>
+                    <span class="text-lg font-bold tracking-tight">"ecs-lens"</span>
+                </A>
+                <nav class="flex gap-1">
+                    <A href="/" exact=true attr:class=link>"Task definitions"</A>
+                    <A href="/audit" attr:class=link>"Audit"</A>
+                </nav>
+                <span class="ml-auto text-xs text-slate-400">"Amazon ECS task definitions, looked at closely"</span>
             </div>
         </header>
-        <main class="mx-auto max-w-6xl px-6 py-10">
-            <h1 class="text-2xl font-semibold">"Dashboard"</h1>
-            <p class="mt-2 text-slate-600" data-testid="rule-count">
-                {format!("{rule_count} rules loaded.")}
-            </p>
-            <button
-                class="mt-6 rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700"
-                data-testid="hydration-probe"
-                on:click=move |_| set_checked.set(true)
-            >
-                {move || if checked.get() { "Interactive" } else { "Check interactivity" }}
-            </button>
-        </main>
     }
 }

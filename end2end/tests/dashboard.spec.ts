@@ -1,0 +1,70 @@
+import { test, expect, Page } from "@playwright/test";
+
+// Clicks before hydration are lost: wait until the WASM app has taken over the page.
+async function hydrated(page: Page) {
+  await page.waitForFunction(() => (window as any).__ecsLensHydrated === true, null, { timeout: 15_000 });
+}
+
+test("families page lists every seeded family with findings", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto("/");
+  await expect(page).toHaveTitle(/Task definitions/);
+  const rows = page.locator("[data-testid=families] tbody tr");
+  await expect(rows).toHaveCount(6);
+  for (const fam of ["Datadog", "storefront-web", "orders-api", "legacy-worker", "billing-cron", "platform-api"]) {
+    await expect(page.locator(`tr[data-family="${fam}"]`)).toBeVisible();
+  }
+  await hydrated(page);
+  await page.getByTestId("family-filter").fill("data");
+  await expect(page.locator("[data-testid=families] tbody tr:visible")).toHaveCount(1);
+  expect(errors).toEqual([]);
+});
+
+test("the seed's revision page: graph of 4 nodes, dependsOn edges, secrets findings with a Secrets Manager fix", async ({ page }) => {
+  await page.goto("/families/Datadog");
+  const latest = await page.locator("[data-testid=revisions] tbody tr").first().getAttribute("data-revision");
+  await page.goto(`/families/Datadog/${latest}`);
+  const graph = page.getByTestId("dependency-graph");
+  await expect(graph.locator("[data-node]")).toHaveCount(4);
+  await expect(graph.locator('[data-kind="dependsOn"]')).toHaveCount(4);
+  await expect(graph.locator('[data-edge="my-app-repo->datadog-agent"]')).toContainText("HEALTHY");
+  await expect(graph.locator('[data-edge="my-app-repo->migration-runner"]')).toContainText("SUCCESS");
+  await expect(page.getByTestId("graph-legend")).toContainText("HEALTHY");
+  const secrets = page.locator('[data-testid=findings] [data-rule="SEC001"]');
+  await expect(secrets).toHaveCount(2);
+  const ddKey = page.locator('[data-testid=findings] [data-rule="SEC001"][data-container="datadog-agent"]');
+  await expect(ddKey).toContainText("DD_API_KEY");
+  await expect(ddKey.getByTestId("fix")).toContainText("arn:aws:secretsmanager:ap-northeast-1:xxx:secret:Datadog/datadog-agent/DD_API_KEY");
+  const mysql = page.locator('[data-testid=findings] [data-rule="SEC001"][data-container="migration-runner"]');
+  await expect(mysql).toContainText("MYSQL_PW");
+  await expect(mysql.getByTestId("fix")).toContainText("secretsmanager create-secret");
+  // The secret's value is masked in the raw JSON.
+  await expect(page.getByTestId("raw-json")).toContainText('"value": "********"');
+  await expect(page.getByTestId("raw-json")).toContainText('"family": "Datadog"');
+  // Clicking a node shows that container.
+  await hydrated(page);
+  await graph.locator('[data-node="datadog-agent"]').click();
+  await expect(page.getByTestId("node-details")).toContainText("Waited on by: my-app-repo");
+});
+
+test("compare shows a semantic diff, findings delta and graph delta", async ({ page }) => {
+  await page.goto("/compare/Datadog/2/3");
+  await expect(page.getByTestId("changes")).toContainText("cws-instrumentation-init");
+  await expect(page.getByTestId("graph-delta")).toContainText("cws-instrumentation-init");
+});
+
+test("audit lists every family and exports JSON, CSV and SARIF", async ({ page, request }) => {
+  await page.goto("/audit");
+  await expect(page.locator("[data-testid=audit] section[data-family]")).toHaveCount(6);
+  await hydrated(page);
+  await page.getByTestId("rule-filter").fill("SEC001");
+  await expect(page.locator('section[data-family="Datadog"] tr[data-rule="SEC001"]')).toHaveCount(2);
+  await expect(page.locator('section[data-family="Datadog"] tr[data-rule="HAR006"]')).toHaveCount(0);
+  const json = await (await request.get("/audit/export.json")).json();
+  expect(json.files.length).toBe(6);
+  const csv = await (await request.get("/audit/export.csv")).text();
+  expect(csv.split("\n")[0]).toBe("task_definition,rule,severity,category,container,pointer,line,column,message");
+  const sarif = await (await request.get("/audit/export.sarif")).json();
+  expect(sarif.version).toBe("2.1.0");
+});

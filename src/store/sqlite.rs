@@ -1,0 +1,583 @@
+//! The embedded task-definition store: one SQLite file, `<data-dir>/ecs-lens.db`, through sqlx
+//! (runtime queries only, so building needs no DATABASE_URL).
+//!
+//! - Created and migrated on first open (`migrations/` at the repository root, embedded with
+//!   `sqlx::migrate!()`); WAL journal, so the dashboard reads while something registers.
+//! - Seeded once, on first open of an empty database, with [`super::seed`].
+//! - Revision numbers come from a per-family counter (`families.last_revision`) bumped in the
+//!   same `BEGIN IMMEDIATE` transaction that inserts the revision: two concurrent registers of
+//!   one family can never get the same number, and a number is never handed out twice.
+//! - Each revision keeps its register input as JSON text, exactly as given (key order, unknown
+//!   fields, `tags` inside); the read-only describe fields are derived from the row.
+//!
+//! Timestamps: RFC 3339 text in UTC with milliseconds, made by SQLite itself
+//! (`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`) inside the writing statement. No `time`/`chrono`
+//! crate is needed: the store only writes "now" and hands the text through, and the fixed-width
+//! format sorts chronologically as text.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Sqlite, Transaction};
+
+use super::{
+    compatibilities, seed, task_definition_arn, validate_family, validate_register_input, DescribedTaskDefinition,
+    FamilySummary, RevisionSummary, StoreError, TaskDefStatus, TaskDefStore, LOCAL_ACCOUNT, LOCAL_REGION,
+};
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "ecs-lens.db";
+
+/// "Now" as the store writes it.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// How to open a [`SqliteStore`].
+#[derive(Clone, Debug)]
+pub struct SqliteOptions {
+    /// Refuse register/deregister (the database is still created, migrated and seeded on first
+    /// open, so a read-only dashboard shows the seed).
+    pub read_only: bool,
+    /// Seed an empty database on first open (see [`super::seed`]).
+    pub seed: bool,
+    /// Region in the task-definition ARNs (default `local`).
+    pub region: String,
+    /// Account in the ARNs and the seed's registeredBy (default `000000000000`).
+    pub account: String,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions { read_only: false, seed: true, region: LOCAL_REGION.into(), account: LOCAL_ACCOUNT.into() }
+    }
+}
+
+/// The embedded store. Cheap to clone (a pool handle).
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+    options: SqliteOptions,
+}
+
+/// A revision row: family, revision, status, input, registered_at, registered_by, deregistered_at.
+type Row = (String, i64, String, String, String, String, Option<String>);
+
+const ROW_COLUMNS: &str = "family, revision, status, input, registered_at, registered_by, deregistered_at";
+
+impl SqliteStore {
+    /// Open (creating, migrating and seeding on first use) `<data_dir>/ecs-lens.db` with the
+    /// default options.
+    pub async fn open(data_dir: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(data_dir, SqliteOptions::default()).await
+    }
+
+    /// Open `<data_dir>/ecs-lens.db`: the directory and the database are created if missing,
+    /// migrations run, and an empty database is seeded if `options.seed`.
+    pub async fn open_with(data_dir: impl AsRef<Path>, options: SqliteOptions) -> Result<SqliteStore, StoreError> {
+        let dir = data_dir.as_ref();
+        let path = dir.join(DB_FILE);
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::unavailable(format!(
+                "cannot create the data directory {}: {e} (choose another with --data-dir)",
+                dir.display()
+            ))
+        })?;
+        let connect = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            // Statements carry no values (everything is bound), but keep the logs quiet anyway.
+            .disable_statement_logging();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(connect)
+            .await
+            .map_err(|e| {
+                StoreError::unavailable(format!(
+                    "cannot open the task-definition database {}: {e} (check that the directory is writable, or choose another with --data-dir)",
+                    path.display()
+                ))
+            })?;
+        sqlx::migrate!().run(&pool).await.map_err(|e| {
+            let hint = match e {
+                sqlx::migrate::MigrateError::VersionMissing(_) => {
+                    " (the database was written by a newer ecs-lens; use that version or another --data-dir)"
+                }
+                _ => "",
+            };
+            StoreError::unavailable(format!("cannot migrate the task-definition database {}: {e}{hint}", path.display()))
+        })?;
+        let store = SqliteStore { pool, path, options };
+        if store.options.seed {
+            store.seed_if_empty().await?;
+        }
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn options(&self) -> &SqliteOptions {
+        &self.options
+    }
+
+    /// The sqlx pool, for tests and maintenance.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Seed an empty database once: the `seeded` marker and the seed go in in one transaction,
+    /// so a second open (or two opening at once) never seeds again. Returns whether it seeded.
+    pub async fn seed_if_empty(&self) -> Result<bool, StoreError> {
+        let revisions = seed::revisions().map_err(StoreError::unavailable)?;
+        let mut tx = self.begin_write().await?;
+        let marked = sqlx::query(&format!("INSERT INTO store_meta (key, value) VALUES ('seeded', {NOW}) ON CONFLICT (key) DO NOTHING"))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db_error("mark the database as seeded", e))?
+            .rows_affected()
+            == 1;
+        let empty: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM families")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| self.db_error("count families", e))?;
+        if !marked || empty != 0 {
+            // Seeded before, or already holds someone's task definitions: leave it alone
+            // (the marker, if just written, keeps it that way).
+            self.commit(tx).await?;
+            return Ok(false);
+        }
+        let by = format!("arn:aws:iam::{}:user/{}", self.options.account, seed::SEED_USER);
+        for r in &revisions {
+            let family = r.input.get("family").and_then(Value::as_str).unwrap_or_default();
+            self.insert_revision(&mut tx, family, &r.input, &by, Some(r.registered_at), r.deregistered_at).await?;
+        }
+        self.commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        // IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so no
+        // transaction has to upgrade a read lock and fail with SQLITE_BUSY halfway.
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error("start a write transaction", e))
+    }
+
+    async fn commit(&self, tx: Transaction<'static, Sqlite>) -> Result<(), StoreError> {
+        tx.commit().await.map_err(|e| self.db_error("commit", e))
+    }
+
+    fn db_error(&self, doing: &str, e: sqlx::Error) -> StoreError {
+        StoreError::unavailable(format!("task-definition database {}: cannot {doing}: {e}", self.path.display()))
+    }
+
+    fn refuse_if_read_only(&self) -> Result<(), StoreError> {
+        if self.options.read_only {
+            return Err(StoreError::ReadOnly {
+                message: format!(
+                    "the task-definition store {} is read-only (started with --read-only): nothing can be registered or deregistered",
+                    self.path.display()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Take the family's next revision number and insert the revision.
+    async fn insert_revision(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        family: &str,
+        input: &Value,
+        registered_by: &str,
+        registered_at: Option<&str>,
+        deregistered_at: Option<&str>,
+    ) -> Result<u32, StoreError> {
+        let text = serde_json::to_string_pretty(input)
+            .map_err(|e| StoreError::invalid("", format!("the task definition cannot be stored as JSON: {e}")))?;
+        let revision: i64 = sqlx::query_scalar(
+            "INSERT INTO families (family, last_revision) VALUES (?1, 1)
+             ON CONFLICT (family) DO UPDATE SET last_revision = last_revision + 1
+             RETURNING last_revision",
+        )
+        .bind(family)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| self.db_error("take the next revision number", e))?;
+        let status = if deregistered_at.is_some() { "INACTIVE" } else { "ACTIVE" };
+        sqlx::query(&format!(
+            "INSERT INTO task_definitions (family, revision, status, input, registered_at, registered_by, deregistered_at)
+             VALUES (?1, ?2, ?3, ?4, COALESCE(?5, {NOW}), ?6, ?7)"
+        ))
+        .bind(family)
+        .bind(revision)
+        .bind(status)
+        .bind(text)
+        .bind(registered_at)
+        .bind(registered_by)
+        .bind(deregistered_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| self.db_error("insert the revision", e))?;
+        u32::try_from(revision).map_err(|_| StoreError::conflict(format!("family `{family}` has run out of revision numbers")))
+    }
+
+    async fn fetch_row(&self, family: &str, revision: u32) -> Result<Option<Row>, StoreError> {
+        sqlx::query_as::<_, Row>(&format!("SELECT {ROW_COLUMNS} FROM task_definitions WHERE family = ?1 AND revision = ?2"))
+            .bind(family)
+            .bind(i64::from(revision))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db_error("read a revision", e))
+    }
+
+    /// The highest revision number ever handed out for `family` (None: unknown family).
+    async fn last_revision(&self, family: &str) -> Result<Option<u32>, StoreError> {
+        let last: Option<i64> = sqlx::query_scalar("SELECT last_revision FROM families WHERE family = ?1")
+            .bind(family)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db_error("read a family", e))?;
+        Ok(last.and_then(|l| u32::try_from(l).ok()))
+    }
+
+    fn described(&self, row: Row) -> Result<DescribedTaskDefinition, StoreError> {
+        let (family, revision, status, input, registered_at, registered_by, deregistered_at) = row;
+        let revision = to_u32(revision, &self.path)?;
+        let input: Value = serde_json::from_str(&input).map_err(|e| {
+            StoreError::unavailable(format!(
+                "task-definition database {}: revision {family}:{revision} is not valid JSON ({e}); the file was changed outside ecs-lens",
+                self.path.display()
+            ))
+        })?;
+        let Value::Object(input) = input else {
+            return Err(StoreError::unavailable(format!(
+                "task-definition database {}: revision {family}:{revision} is not a JSON object",
+                self.path.display()
+            )));
+        };
+        let compat = compatibilities(&Value::Object(input.clone()));
+        let mut td = Map::with_capacity(input.len() + 8);
+        td.insert(
+            "taskDefinitionArn".into(),
+            Value::String(task_definition_arn(&self.options.region, &self.options.account, &family, revision)),
+        );
+        let mut tags = Vec::new();
+        for (k, v) in input {
+            if k == "tags" {
+                if let Value::Array(list) = v {
+                    tags = list;
+                }
+            } else if !crate::core::document::READ_ONLY_FIELDS.contains(&k.as_str()) {
+                td.insert(k, v);
+            }
+        }
+        td.insert("revision".into(), Value::from(revision));
+        td.insert("status".into(), Value::String(status));
+        td.insert("requiresAttributes".into(), Value::Array(vec![]));
+        td.insert("compatibilities".into(), Value::Array(compat));
+        td.insert("registeredAt".into(), Value::String(registered_at));
+        td.insert("registeredBy".into(), Value::String(registered_by));
+        if let Some(at) = deregistered_at {
+            td.insert("deregisteredAt".into(), Value::String(at));
+        }
+        Ok(DescribedTaskDefinition { task_definition: Value::Object(td), tags })
+    }
+}
+
+fn to_u32(n: i64, path: &Path) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|_| {
+        StoreError::unavailable(format!("task-definition database {}: revision number {n} is out of range", path.display()))
+    })
+}
+
+fn status_of(s: &str, path: &Path) -> Result<TaskDefStatus, StoreError> {
+    TaskDefStatus::parse(s).ok_or_else(|| {
+        StoreError::unavailable(format!("task-definition database {}: unknown status `{}`", path.display(), super::shown(s)))
+    })
+}
+
+#[async_trait]
+impl TaskDefStore for SqliteStore {
+    fn source(&self) -> String {
+        format!("SQLite database {}", self.path.display())
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.options.read_only
+    }
+
+    async fn list_families(&self) -> Result<Vec<FamilySummary>, StoreError> {
+        let rows = sqlx::query_as::<_, (String, i64, i64, Option<i64>, Option<String>, Option<String>)>(
+            "SELECT f.family,
+                    (SELECT COUNT(*) FROM task_definitions t WHERE t.family = f.family),
+                    (SELECT MAX(revision) FROM task_definitions t WHERE t.family = f.family),
+                    a.revision, a.registered_at, a.registered_by
+             FROM families f
+             LEFT JOIN task_definitions a
+               ON a.family = f.family
+              AND a.revision = (SELECT MAX(revision) FROM task_definitions t
+                                WHERE t.family = f.family AND t.status = 'ACTIVE')
+             WHERE EXISTS (SELECT 1 FROM task_definitions t WHERE t.family = f.family)
+             ORDER BY f.family COLLATE NOCASE, f.family",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error("list families", e))?;
+        rows.into_iter()
+            .map(|(family, count, latest, active, registered_at, registered_by)| {
+                Ok(FamilySummary {
+                    status: if active.is_some() { TaskDefStatus::Active } else { TaskDefStatus::Inactive },
+                    latest_active_revision: active.map(|a| to_u32(a, &self.path)).transpose()?,
+                    registered_at,
+                    registered_by,
+                    revision_count: to_u32(count, &self.path)?,
+                    latest_revision: to_u32(latest, &self.path)?,
+                    family,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_revisions(&self, family: &str) -> Result<Vec<RevisionSummary>, StoreError> {
+        let rows = sqlx::query_as::<_, (i64, String, String, String, Option<String>)>(
+            "SELECT revision, status, registered_at, registered_by, deregistered_at
+             FROM task_definitions WHERE family = ?1 ORDER BY revision",
+        )
+        .bind(family)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error("list revisions", e))?;
+        if rows.is_empty() {
+            return Err(StoreError::family_not_found(family));
+        }
+        rows.into_iter()
+            .map(|(revision, status, registered_at, registered_by, deregistered_at)| {
+                Ok(RevisionSummary {
+                    family: family.to_string(),
+                    revision: to_u32(revision, &self.path)?,
+                    status: status_of(&status, &self.path)?,
+                    registered_at,
+                    registered_by,
+                    deregistered_at,
+                })
+            })
+            .collect()
+    }
+
+    async fn describe(&self, family: &str, revision: Option<u32>) -> Result<DescribedTaskDefinition, StoreError> {
+        let row = match revision {
+            Some(r) => self.fetch_row(family, r).await?,
+            None => sqlx::query_as::<_, Row>(&format!(
+                "SELECT {ROW_COLUMNS} FROM task_definitions
+                 WHERE family = ?1 AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1"
+            ))
+            .bind(family)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db_error("read the latest ACTIVE revision", e))?,
+        };
+        if let Some(row) = row {
+            return self.described(row);
+        }
+        Err(match (self.last_revision(family).await?, revision) {
+            (None, _) => StoreError::family_not_found(family),
+            (Some(last), Some(r)) => StoreError::revision_not_found(family, r, Some(last)),
+            (Some(last), None) => StoreError::no_active_revision(family, last),
+        })
+    }
+
+    async fn register(&self, input: &Value, registered_by: &str) -> Result<DescribedTaskDefinition, StoreError> {
+        self.refuse_if_read_only()?;
+        let input = crate::core::document::register_input(input);
+        validate_register_input(&input)?;
+        let family = input.get("family").and_then(Value::as_str).unwrap_or_default().to_string();
+        let mut tx = self.begin_write().await?;
+        let revision = self.insert_revision(&mut tx, &family, &input, registered_by, None, None).await?;
+        self.commit(tx).await?;
+        self.describe(&family, Some(revision)).await
+    }
+
+    async fn deregister(&self, family: &str, revision: u32) -> Result<DescribedTaskDefinition, StoreError> {
+        self.refuse_if_read_only()?;
+        validate_family(family)?;
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(&format!(
+            "UPDATE task_definitions SET status = 'INACTIVE', deregistered_at = {NOW}
+             WHERE family = ?1 AND revision = ?2 AND status = 'ACTIVE'"
+        ))
+        .bind(family)
+        .bind(i64::from(revision))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error("deregister", e))?
+        .rows_affected();
+        self.commit(tx).await?;
+        if updated == 1 {
+            return self.describe(family, Some(revision)).await;
+        }
+        match self.fetch_row(family, revision).await? {
+            Some(row) => Err(StoreError::conflict(format!(
+                "task definition `{}:{revision}` is already INACTIVE (deregistered at {}); only ACTIVE revisions can be deregistered",
+                super::shown(family),
+                row.6.as_deref().unwrap_or("an unknown time")
+            ))),
+            None => Err(match self.last_revision(family).await? {
+                None => StoreError::family_not_found(family),
+                Some(last) => StoreError::revision_not_found(family, revision, Some(last)),
+            }),
+        }
+    }
+
+    /// Close every connection (writes are committed already); the last one checkpoints the WAL.
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    async fn fresh(seed: bool) -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_with(dir.path(), SqliteOptions { seed, ..Default::default() }).await.unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn creates_a_wal_database_in_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("nested/data");
+        let store = SqliteStore::open(&data).await.unwrap();
+        assert_eq!(store.path(), data.join("ecs-lens.db"));
+        assert!(store.path().is_file());
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(mode, "wal");
+        assert!(store.source().contains("ecs-lens.db"));
+    }
+
+    #[tokio::test]
+    async fn seeds_once_and_only_an_empty_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let families = store.list_families().await.unwrap();
+        let names: Vec<_> = families.iter().map(|f| f.family.as_str()).collect();
+        assert_eq!(names, ["billing-cron", "Datadog", "legacy-worker", "orders-api", "platform-api", "storefront-web"]);
+        let datadog = families.iter().find(|f| f.family == "Datadog").unwrap();
+        assert_eq!((datadog.latest_active_revision, datadog.revision_count, datadog.latest_revision), (Some(3), 3, 3));
+        assert_eq!(datadog.registered_at.as_deref(), Some("2026-10-07T08:45:00.000Z"));
+        assert_eq!(datadog.registered_by.as_deref(), Some("arn:aws:iam::000000000000:user/seed"));
+        let revs = store.list_revisions("Datadog").await.unwrap();
+        assert_eq!(revs.iter().map(|r| (r.revision, r.status)).collect::<Vec<_>>(), [
+            (1, TaskDefStatus::Inactive),
+            (2, TaskDefStatus::Active),
+            (3, TaskDefStatus::Active)
+        ]);
+        let mut times: Vec<_> = revs.iter().map(|r| r.registered_at.clone()).collect();
+        times.dedup();
+        assert_eq!(times.len(), 3, "distinct registeredAt");
+        // Revision 3 is the seed, losslessly.
+        let seed: Value = serde_json::from_str(seed::DATADOG).unwrap();
+        let r3 = store.describe("Datadog", None).await.unwrap();
+        assert_eq!(r3.revision(), 3);
+        assert_eq!(serde_json::to_string(&r3.register_input()).unwrap(), serde_json::to_string(&seed).unwrap());
+        let r1 = store.describe("Datadog", Some(1)).await.unwrap();
+        assert!(!r1.to_value().to_string().contains("migration-runner"));
+        let r2 = store.describe("Datadog", Some(2)).await.unwrap();
+        assert!(r2.to_value().to_string().contains("migration-runner"));
+        assert!(!r2.to_value().to_string().contains("cws-instrumentation"));
+        // Tags on some.
+        assert_eq!(store.describe("storefront-web", None).await.unwrap().tags.len(), 2);
+        assert!(store.describe("billing-cron", None).await.unwrap().tags.len() == 1);
+        assert!(store.describe("legacy-worker", None).await.unwrap().tags.is_empty());
+        store.close().await;
+
+        // A second open does not seed again, even after the seed was changed.
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        store.deregister("orders-api", 1).await.unwrap();
+        store.close().await;
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        assert!(!store.seed_if_empty().await.unwrap());
+        assert_eq!(store.list_revisions("Datadog").await.unwrap().len(), 3);
+        assert_eq!(store.list_revisions("orders-api").await.unwrap().len(), 1);
+        assert_eq!(store.list_families().await.unwrap().len(), 6);
+    }
+
+    #[tokio::test]
+    async fn seeding_leaves_a_database_with_content_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_with(dir.path(), SqliteOptions { seed: false, ..Default::default() }).await.unwrap();
+        assert!(store.list_families().await.unwrap().is_empty());
+        store.register(&json!({"family": "mine", "containerDefinitions": [{"name": "a"}]}), "me").await.unwrap();
+        store.close().await;
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let names: Vec<_> = store.list_families().await.unwrap().into_iter().map(|f| f.family).collect();
+        assert_eq!(names, ["mine"]);
+    }
+
+    #[tokio::test]
+    async fn revision_numbers_survive_deleted_rows() {
+        let (_dir, store) = fresh(false).await;
+        let input = json!({"family": "gone", "containerDefinitions": [{"name": "a"}]});
+        store.register(&input, "me").await.unwrap();
+        store.register(&input, "me").await.unwrap();
+        // ECS DeleteTaskDefinitions (or someone with the sqlite3 shell) removes the rows.
+        sqlx::query("DELETE FROM task_definitions WHERE family = 'gone'").execute(store.pool()).await.unwrap();
+        assert!(store.list_families().await.unwrap().is_empty(), "a family without revisions is not listed");
+        assert_eq!(store.register(&input, "me").await.unwrap().revision(), 3);
+    }
+
+    #[tokio::test]
+    async fn read_only_refuses_writes_but_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_with(dir.path(), SqliteOptions { read_only: true, ..Default::default() }).await.unwrap();
+        assert!(store.is_read_only());
+        assert_eq!(store.list_families().await.unwrap().len(), 6, "seeded even when read-only");
+        let input = json!({"family": "x", "containerDefinitions": [{"name": "a"}]});
+        let err = store.register(&input, "me").await.unwrap_err();
+        assert!(matches!(err, StoreError::ReadOnly { .. }), "{err}");
+        assert!(err.to_string().contains("--read-only"));
+        assert!(matches!(store.deregister("Datadog", 3).await, Err(StoreError::ReadOnly { .. })));
+    }
+
+    #[tokio::test]
+    async fn configured_region_and_account_name_the_arns() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteOptions { region: "eu-west-1".into(), account: "123456789012".into(), ..Default::default() };
+        let store = SqliteStore::open_with(dir.path(), options).await.unwrap();
+        let d = store.describe("Datadog", Some(2)).await.unwrap();
+        assert_eq!(d.arn(), "arn:aws:ecs:eu-west-1:123456789012:task-definition/Datadog:2");
+        assert_eq!(d.task_definition["registeredBy"], "arn:aws:iam::123456789012:user/seed");
+    }
+
+    #[tokio::test]
+    async fn corrupt_rows_are_unavailable_not_panics() {
+        let (_dir, store) = fresh(false).await;
+        let input = json!({"family": "c", "containerDefinitions": [{"name": "a"}]});
+        store.register(&input, "me").await.unwrap();
+        sqlx::query("UPDATE task_definitions SET input = '{not json' WHERE family = 'c'").execute(store.pool()).await.unwrap();
+        let err = store.describe("c", None).await.unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
+        assert!(err.to_string().contains("c:1"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_unopenable_data_dir_is_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "x").unwrap();
+        let err = SqliteStore::open(&file).await.unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
+        assert!(err.to_string().contains("a-file"), "{err}");
+    }
+}

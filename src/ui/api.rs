@@ -1,0 +1,305 @@
+//! What the pages ask the server for: data shapes shared by server and browser, and the
+//! server functions. Their bodies run on the server only (feature `ssr`) and call
+//! `crate::server`; the browser gets a client stub that POSTs to `/api/...`.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::core::diff::Diff;
+use crate::core::finding::Finding;
+use crate::core::graph::Graph;
+
+/// A row of the families page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FamilyRow {
+    pub family: String,
+    pub status: String,
+    pub latest_active: Option<u32>,
+    pub registered_at: Option<String>,
+    pub registered_by: Option<String>,
+    pub revision_count: u32,
+    /// Findings of the latest ACTIVE revision per severity (critical first).
+    pub counts: [usize; 5],
+    pub blocking: usize,
+}
+
+/// A row of a family's revision list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RevisionRow {
+    pub revision: u32,
+    pub status: String,
+    pub registered_at: String,
+    pub registered_by: String,
+    pub deregistered_at: Option<String>,
+}
+
+/// The key facts of a task definition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub launch_types: Vec<String>,
+    pub cpu: Option<String>,
+    pub memory: Option<String>,
+    pub network_mode: String,
+    pub task_role: Option<String>,
+    pub execution_role: Option<String>,
+    pub platform: String,
+    pub arn: String,
+}
+
+/// A container's row on the revision page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContainerRow {
+    pub name: String,
+    pub image: String,
+    pub essential: bool,
+    pub health_check: bool,
+    pub ports: Vec<String>,
+    pub cpu: Option<i64>,
+    pub memory: Option<String>,
+    pub log_driver: Option<String>,
+    pub findings: usize,
+}
+
+/// Everything the revision page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RevisionData {
+    pub family: String,
+    pub revision: u32,
+    pub status: String,
+    pub registered_at: String,
+    pub registered_by: String,
+    pub summary: Summary,
+    pub graph: Graph,
+    pub findings: Vec<Finding>,
+    pub containers: Vec<ContainerRow>,
+    /// The describe output, pretty-printed, secret values masked.
+    pub json: String,
+    pub read_only: bool,
+}
+
+/// The compare page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompareData {
+    pub family: String,
+    pub a: u32,
+    pub b: u32,
+    pub diff: Diff,
+    pub a_json: String,
+    pub b_json: String,
+}
+
+/// One line of the audit view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub family: String,
+    pub revision: u32,
+    pub findings: Vec<Finding>,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::*;
+
+    use crate::server::AppState;
+    use crate::store::StoreError;
+
+    pub fn state() -> Result<AppState, ServerFnError> {
+        use_context::<AppState>().ok_or_else(|| ServerFnError::ServerError("server state missing".into()))
+    }
+
+    /// A store error as the server function's error, with the matching HTTP status.
+    pub fn store_error(e: StoreError) -> ServerFnError {
+        let status = match &e {
+            StoreError::NotFound { .. } => axum::http::StatusCode::NOT_FOUND,
+            StoreError::Invalid { .. } => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            StoreError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
+            StoreError::ReadOnly { .. } => axum::http::StatusCode::FORBIDDEN,
+            _ => axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        };
+        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+            r.set_status(status);
+        }
+        ServerFnError::ServerError(e.to_string())
+    }
+
+    /// Refuse a mutation in read-only mode: 403, whatever the page showed.
+    pub fn require_editor(state: &AppState) -> Result<(), ServerFnError> {
+        if state.read_only {
+            if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+                r.set_status(axum::http::StatusCode::FORBIDDEN);
+            }
+            return Err(ServerFnError::ServerError(
+                "ecs-lens runs read-only (--read-only): registering and deregistering are disabled".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[server(prefix = "/api", endpoint = "families")]
+pub async fn list_families() -> Result<Vec<FamilyRow>, ServerFnError> {
+    use crate::server::analyse;
+    let state = ssr::state()?;
+    let families = state.store.list_families().await.map_err(ssr::store_error)?;
+    let mut rows = Vec::with_capacity(families.len());
+    for f in families {
+        let (counts, blocking) = match f.latest_active_revision {
+            Some(rev) => {
+                let a = analyse(&state, &f.family, Some(rev)).await.map_err(ssr::store_error)?;
+                (crate::ui::findings::count_by_severity(&a.findings), a.findings.iter().filter(|x| x.blocks_registration).count())
+            }
+            None => ([0; 5], 0),
+        };
+        rows.push(FamilyRow {
+            family: f.family,
+            status: f.status.as_str().into(),
+            latest_active: f.latest_active_revision,
+            registered_at: f.registered_at,
+            registered_by: f.registered_by,
+            revision_count: f.revision_count,
+            counts,
+            blocking,
+        });
+    }
+    Ok(rows)
+}
+
+#[server(prefix = "/api", endpoint = "revisions")]
+pub async fn list_revisions(family: String) -> Result<Vec<RevisionRow>, ServerFnError> {
+    let state = ssr::state()?;
+    let revs = state.store.list_revisions(&family).await.map_err(ssr::store_error)?;
+    let mut rows: Vec<RevisionRow> = revs
+        .into_iter()
+        .map(|r| RevisionRow {
+            revision: r.revision,
+            status: r.status.as_str().into(),
+            registered_at: r.registered_at,
+            registered_by: r.registered_by,
+            deregistered_at: r.deregistered_at,
+        })
+        .collect();
+    rows.sort_by(|a, b| b.revision.cmp(&a.revision));
+    Ok(rows)
+}
+
+#[server(prefix = "/api", endpoint = "revision")]
+pub async fn get_revision(family: String, revision: u32) -> Result<RevisionData, ServerFnError> {
+    use crate::core::model::TaskDef;
+    let state = ssr::state()?;
+    let a = crate::server::analyse(&state, &family, Some(revision)).await.map_err(ssr::store_error)?;
+    let td = TaskDef::new(&a.doc);
+    let text = |f: &str| td.get(f).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+    let summary = Summary {
+        launch_types: td.requires_compatibilities().map(str::to_string).collect(),
+        cpu: text("cpu"),
+        memory: text("memory"),
+        network_mode: td.network_mode().to_string(),
+        task_role: td.str("taskRoleArn").map(str::to_string),
+        execution_role: td.str("executionRoleArn").map(str::to_string),
+        platform: format!(
+            "{} / {}",
+            td.os_family(),
+            td.get("runtimePlatform").and_then(|r| r.get("cpuArchitecture")).and_then(|v| v.as_str()).unwrap_or("X86_64")
+        ),
+        arn: a.described.arn().to_string(),
+    };
+    let containers = td
+        .containers
+        .iter()
+        .map(|c| {
+            let name = c.label();
+            ContainerRow {
+                findings: a.findings.iter().filter(|f| f.container.as_deref() == Some(name.as_str())).count(),
+                name,
+                image: c.image().unwrap_or("").to_string(),
+                essential: c.essential(),
+                health_check: c.has_health_check(),
+                ports: c
+                    .get("portMappings")
+                    .and_then(|p| p.as_array())
+                    .map(|ps| {
+                        ps.iter()
+                            .filter_map(|p| {
+                                let port = p.get("containerPort")?.as_i64()?;
+                                let proto = p.get("protocol").and_then(|v| v.as_str()).unwrap_or("tcp");
+                                Some(format!("{port}/{proto}"))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                cpu: c.get("cpu").and_then(|v| v.as_i64()),
+                memory: match (c.get("memory").and_then(|v| v.as_i64()), c.get("memoryReservation").and_then(|v| v.as_i64())) {
+                    (Some(m), Some(r)) => Some(format!("{r}–{m} MiB")),
+                    (Some(m), None) => Some(format!("{m} MiB")),
+                    (None, Some(r)) => Some(format!("{r} MiB reserved")),
+                    (None, None) => None,
+                },
+                log_driver: c.log_driver().map(str::to_string),
+            }
+        })
+        .collect();
+    let graph = a.graph();
+    Ok(RevisionData {
+        family: a.described.family().to_string(),
+        revision: a.described.revision(),
+        status: a.described.status().map(|s| s.as_str()).unwrap_or("ACTIVE").to_string(),
+        registered_at: a.described.task_definition.get("registeredAt").and_then(|v| v.as_str()).unwrap_or("").into(),
+        registered_by: a.described.task_definition.get("registeredBy").and_then(|v| v.as_str()).unwrap_or("").into(),
+        summary,
+        graph,
+        json: a.masked_json(),
+        findings: a.findings,
+        containers,
+        read_only: state.read_only,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "compare")]
+pub async fn compare_revisions(family: String, a: u32, b: u32) -> Result<CompareData, ServerFnError> {
+    let state = ssr::state()?;
+    let ra = crate::server::analyse(&state, &family, Some(a)).await.map_err(ssr::store_error)?;
+    let rb = crate::server::analyse(&state, &family, Some(b)).await.map_err(ssr::store_error)?;
+    let diff = crate::core::diff::diff(&ra.doc, &rb.doc);
+    Ok(CompareData { family, a, b, diff, a_json: ra.masked_json(), b_json: rb.masked_json() })
+}
+
+#[server(prefix = "/api", endpoint = "audit")]
+pub async fn audit_rows() -> Result<Vec<AuditRow>, ServerFnError> {
+    let state = ssr::state()?;
+    let analysed = crate::server::analyse_latest(&state).await.map_err(ssr::store_error)?;
+    Ok(analysed
+        .into_iter()
+        .map(|a| AuditRow { family: a.described.family().to_string(), revision: a.described.revision(), findings: a.findings })
+        .collect())
+}
+
+/// Deregister a revision (editors only; 403 in read-only mode).
+#[server(prefix = "/api", endpoint = "deregister")]
+pub async fn deregister_revision(family: String, revision: u32) -> Result<(), ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    state.store.deregister(&family, revision).await.map_err(ssr::store_error)?;
+    Ok(())
+}
+
+/// Register a new revision from edited JSON (editors only; 403 in read-only mode).
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register_revision(family: String, text: String) -> Result<u32, ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    let doc = match crate::core::document::Document::parse(text.as_str()) {
+        Ok(doc) => doc,
+        Err(e) => {
+            return Err(ServerFnError::ServerError(format!(
+                "the JSON is malformed at line {}, column {}: {}",
+                e.line, e.column, e.message
+            )))
+        }
+    };
+    let input = doc.register_input();
+    if input.get("family").and_then(|f| f.as_str()) != Some(family.as_str()) {
+        return Err(ServerFnError::ServerError(format!("the document's family is not `{family}`")));
+    }
+    let d = state.store.register(&input, "local-user").await.map_err(ssr::store_error)?;
+    Ok(d.revision())
+}

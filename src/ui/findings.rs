@@ -1,0 +1,149 @@
+//! Findings grouped by severity, each with its rule's documentation and its fix.
+
+use leptos::prelude::*;
+
+use crate::core::finding::{Finding, Severity};
+use crate::core::rules::rule;
+
+pub fn severity_classes(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "bg-fuchsia-100 text-fuchsia-800 ring-fuchsia-300",
+        Severity::High => "bg-red-100 text-red-800 ring-red-300",
+        Severity::Medium => "bg-amber-100 text-amber-800 ring-amber-300",
+        Severity::Low => "bg-sky-100 text-sky-800 ring-sky-300",
+        Severity::Info => "bg-slate-100 text-slate-700 ring-slate-300",
+    }
+}
+
+/// A rule message or fix text: `code spans` (the rules write them Markdown-style) are
+/// shown as code.
+#[component]
+pub fn Message(#[prop(into)] text: String) -> impl IntoView {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                view! { <code class="rounded bg-slate-100 px-1 font-mono text-[0.85em] text-slate-800">{part.to_string()}</code> }.into_any()
+            } else {
+                part.to_string().into_any()
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+pub fn SeverityPill(severity: Severity) -> impl IntoView {
+    view! {
+        <span class=format!("inline-flex shrink-0 items-center self-start rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset {}", severity_classes(severity))>
+            {severity.as_str()}
+        </span>
+    }
+}
+
+/// Counts per severity as small pills (critical first); nothing for zero.
+#[component]
+pub fn SeverityCounts(counts: [usize; 5]) -> impl IntoView {
+    let total: usize = counts.iter().sum();
+    view! {
+        <span class="inline-flex flex-wrap gap-1" data-total=total.to_string()>
+            {Severity::ALL.iter().filter(|s| counts[**s as usize] > 0).map(|s| {
+                let n = counts[*s as usize];
+                view! {
+                    <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset {}", severity_classes(*s))
+                        title=format!("{n} {}", s.as_str())>
+                        {format!("{n} {}", s.as_str())}
+                    </span>
+                }
+            }).collect_view()}
+            {(total == 0).then(|| view! { <span class="text-xs font-medium text-emerald-700">"clean"</span> })}
+        </span>
+    }
+}
+
+pub fn count_by_severity(findings: &[Finding]) -> [usize; 5] {
+    let mut c = [0; 5];
+    for f in findings {
+        c[f.severity as usize] += 1;
+    }
+    c
+}
+
+#[component]
+pub fn FindingsList(findings: Vec<Finding>) -> impl IntoView {
+    if findings.is_empty() {
+        return view! {
+            <p class="rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-800">
+                "No findings: this task definition passes every rule."
+            </p>
+        }
+        .into_any();
+    }
+    let groups = Severity::ALL
+        .iter()
+        .filter_map(|sev| {
+            let items: Vec<Finding> = findings.iter().filter(|f| f.severity == *sev).cloned().collect();
+            (!items.is_empty()).then(|| {
+                view! {
+                    <section data-severity=sev.as_str()>
+                        <h3 class="mb-2 mt-4 flex items-center gap-2 text-sm font-semibold text-slate-700">
+                            <SeverityPill severity=*sev/>
+                            {format!("{} finding(s)", items.len())}
+                        </h3>
+                        <ul class="space-y-2">
+                            {items.into_iter().map(|f| view! { <FindingItem finding=f/> }).collect_view()}
+                        </ul>
+                    </section>
+                }
+            })
+        })
+        .collect_view();
+    view! { <div data-testid="findings">{groups}</div> }.into_any()
+}
+
+#[component]
+pub fn FindingItem(finding: Finding) -> impl IntoView {
+    let meta = rule(&finding.rule).map(|r| r.meta());
+    let name = meta.map(|m| m.name).unwrap_or("");
+    view! {
+        <li class="rounded-lg border border-slate-200 bg-white p-3 text-sm" data-rule=finding.rule.clone()
+            data-container=finding.container.clone().unwrap_or_default()>
+            <div class="flex flex-wrap items-baseline gap-x-2">
+                <span class="font-mono text-xs font-semibold text-slate-500" title=name>{finding.rule.clone()}</span>
+                {finding.blocks_registration.then(|| view! {
+                    <span class="rounded bg-red-600 px-1.5 text-[10px] font-bold uppercase text-white" title="RegisterTaskDefinition rejects this">"AWS rejects"</span>
+                })}
+                <span class="text-slate-900"><Message text=finding.message.clone()/></span>
+            </div>
+            <div class="mt-1 font-mono text-xs text-slate-500">
+                {format!("line {}:{} · {}", finding.line, finding.column, if finding.pointer.is_empty() { "/" } else { &finding.pointer })}
+            </div>
+            {finding.fix.clone().map(|fix| view! {
+                <div class="mt-2 rounded-md bg-emerald-50 p-2 text-emerald-900" data-testid="fix">
+                    <div><span class="font-semibold">"Fix: "</span><Message text=fix.description.clone()/></div>
+                    {(!fix.commands.is_empty()).then(|| view! {
+                        <pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{fix.commands.join("\n")}</pre>
+                    })}
+                    {(!fix.notes.is_empty()).then(|| view! {
+                        <ul class="mt-1 list-disc pl-5 text-xs text-emerald-900">
+                            {fix.notes.iter().map(|n| view! { <li class="break-words"><Message text=n.clone()/></li> }).collect_view()}
+                        </ul>
+                    })}
+                </div>
+            })}
+            {meta.map(|m| view! {
+                <details class="mt-2 text-xs text-slate-600">
+                    <summary class="cursor-pointer select-none">{format!("About {} ({})", m.id, m.name)}</summary>
+                    <div class="mt-1 space-y-1">
+                        <p><span class="font-semibold">"What: "</span><Message text=m.what/></p>
+                        <p><span class="font-semibold">"Why: "</span><Message text=m.why/></p>
+                        <p><span class="font-semibold">"Fix: "</span><Message text=m.fix/></p>
+                        {(!m.references.is_empty()).then(|| view! {
+                            <p><span class="font-semibold">"Same check elsewhere: "</span>
+                                {m.references.iter().map(|r| format!("{} {}", r.tool, r.id)).collect::<Vec<_>>().join(", ")}</p>
+                        })}
+                    </div>
+                </details>
+            })}
+        </li>
+    }
+}

@@ -1,0 +1,232 @@
+//! The task-definition store against a real SQLite file: the store contract (the same suite an
+//! Amazon ECS store will run), and `ecs-lens import` end to end.
+
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use ecs_lens::store::{contract, SqliteOptions, SqliteStore, TaskDefStatus, TaskDefStore};
+use serde_json::Value;
+
+/// A fresh store in its own temporary directory (kept alive by the returned guard).
+async fn store(seed: bool) -> (tempfile::TempDir, Arc<dyn TaskDefStore>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open_with(dir.path(), SqliteOptions { seed, ..Default::default() }).await.expect("open store");
+    (dir, Arc::new(store))
+}
+
+// --- the contract, one check per test on an empty store, and all of them on a seeded one ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn contract_on_a_seeded_store() {
+    let (_dir, s) = store(true).await;
+    contract::run_all(s).await;
+}
+
+#[tokio::test]
+async fn contract_register_describe_list_deregister() {
+    let (_dir, s) = store(false).await;
+    contract::register_describe_list_deregister(s.as_ref()).await;
+}
+
+#[tokio::test]
+async fn contract_revisions_are_never_reused() {
+    let (_dir, s) = store(false).await;
+    contract::revisions_are_never_reused(s.as_ref()).await;
+}
+
+#[tokio::test]
+async fn contract_latest_active_skips_inactive() {
+    let (_dir, s) = store(false).await;
+    contract::latest_active_skips_inactive(s.as_ref()).await;
+}
+
+#[tokio::test]
+async fn contract_tags_round_trip() {
+    let (_dir, s) = store(false).await;
+    contract::tags_round_trip(s.as_ref()).await;
+}
+
+#[tokio::test]
+async fn contract_lossless_round_trip_of_every_fixture() {
+    let (_dir, s) = store(false).await;
+    contract::lossless_round_trip(s.as_ref()).await;
+}
+
+#[tokio::test]
+async fn contract_describe_shapes_are_accepted() {
+    let (_dir, s) = store(false).await;
+    contract::describe_shapes_are_accepted(s.as_ref()).await;
+}
+
+#[tokio::test]
+async fn contract_unknown_family_and_revision() {
+    let (_dir, s) = store(false).await;
+    contract::unknown_family_and_revision(s.as_ref()).await;
+}
+
+#[tokio::test]
+async fn contract_invalid_input_is_refused() {
+    let (_dir, s) = store(false).await;
+    contract::invalid_input_is_refused(s.as_ref()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn contract_concurrent_registers() {
+    let (_dir, s) = store(false).await;
+    contract::concurrent_registers(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_registers_through_two_opens_of_one_file() {
+    // Two stores (two pools, as two processes would have) on one database file.
+    let dir = tempfile::tempdir().unwrap();
+    let a: Arc<dyn TaskDefStore> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let b: Arc<dyn TaskDefStore> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let family = contract::fresh_family("two-pools");
+    let handles: Vec<_> = (0..10)
+        .map(|i| {
+            let s = if i % 2 == 0 { Arc::clone(&a) } else { Arc::clone(&b) };
+            let input = contract::minimal(&family);
+            tokio::spawn(async move { s.register(&input, contract::PRINCIPAL).await.map(|d| d.revision()) })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for h in handles {
+        numbers.push(h.await.unwrap().unwrap());
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=10).collect::<Vec<u32>>());
+    assert_eq!(a.list_families().await.unwrap().len(), 7, "seeded once: 6 seed families + this one");
+}
+
+#[tokio::test]
+async fn registered_by_is_kept() {
+    let (_dir, s) = store(false).await;
+    let d = s.register(&contract::minimal("who"), "arn:aws:iam::000000000000:user/alice").await.unwrap();
+    assert_eq!(d.task_definition["registeredBy"], "arn:aws:iam::000000000000:user/alice");
+    assert_eq!(d.arn(), "arn:aws:ecs:local:000000000000:task-definition/who:1");
+    assert_eq!(s.list_revisions("who").await.unwrap()[0].registered_by, "arn:aws:iam::000000000000:user/alice");
+}
+
+// --- `ecs-lens import` ---
+
+const SEED: &str = "tests/fixtures/seed/datadog-fastapi-taskdef.json";
+const WEB: &str = "tests/fixtures/corpus/web-nginx.json";
+const WRAPPED: &str = "tests/fixtures/corpus/describe-wrapped.json";
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecs-lens"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("USER", "importer")
+        .output()
+        .expect("run ecs-lens")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+async fn open(dir: &std::path::Path) -> SqliteStore {
+    SqliteStore::open(dir).await.unwrap()
+}
+
+#[tokio::test]
+async fn import_registers_each_file_as_a_new_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let o = run(&["import", SEED, WEB, WRAPPED, "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // The first use seeds the store (Datadog 1-3, one revision of the others) first.
+    assert_eq!(text(&o.stdout), "Datadog:4\nstorefront-web:2\nbilling-cron:2\n");
+    assert!(data.join("ecs-lens.db").is_file());
+
+    let store = open(&data).await;
+    let d = store.describe("Datadog", Some(4)).await.unwrap();
+    assert_eq!(d.status(), Some(TaskDefStatus::Active));
+    assert_eq!(d.task_definition["registeredBy"], "arn:aws:iam::000000000000:user/importer");
+    let seed: Value = serde_json::from_str(&std::fs::read_to_string(format!("{}/{SEED}", env!("CARGO_MANIFEST_DIR"))).unwrap()).unwrap();
+    assert_eq!(serde_json::to_string(&d.register_input()).unwrap(), serde_json::to_string(&seed).unwrap(), "lossless");
+    let billing = store.describe("billing-cron", None).await.unwrap();
+    assert_eq!(billing.revision(), 2, "the describe document's own revision (14) is not taken over");
+    assert_eq!(billing.tags.len(), 1);
+    store.close().await;
+
+    // Again: the next number.
+    let o = run(&["import", SEED, "--data-dir", data_s]);
+    assert_eq!(text(&o.stdout), "Datadog:5\n");
+}
+
+#[tokio::test]
+async fn import_of_a_malformed_file_is_located_and_registers_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\n  \"family\": \"web\",\n  \"containerDefinitions\": [],\n}\n").unwrap();
+    let bad_s = bad.to_str().unwrap();
+    let o = run(&["import", WEB, bad_s, "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("{bad_s}:3:")), "located: {err}");
+    assert!(err.contains("nothing imported"), "{err}");
+    assert!(o.stdout.is_empty());
+    assert!(!data.exists(), "no store is created for an import that fails");
+
+    // Valid JSON that ECS would refuse: located at the offending member.
+    std::fs::write(&bad, "{\n  \"family\": \"web\",\n  \"containerDefinitions\": []\n}\n").unwrap();
+    let o = run(&["import", bad_s, "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("{bad_s}:3:3: ClientException: Container list cannot be empty.")), "{err}");
+
+    std::fs::write(&bad, r#"{"taskDefinition": {"family": "bad family", "containerDefinitions": [{"name": "a"}]}}"#).unwrap();
+    let o = run(&["import", bad_s, "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("{bad_s}:1:21: ClientException: Family `bad family` is invalid")), "located inside taskDefinition: {err}");
+
+    let o = run(&["import", "tests/fixtures/does-not-exist.json", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot read tests/fixtures/does-not-exist.json"));
+
+    // Nothing from the failed imports was registered: storefront-web is still at the seed's 1.
+    let o = run(&["import", WEB, "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "storefront-web:2\n");
+    let store = open(&data).await;
+    assert!(store.list_revisions("web").await.is_err(), "the malformed file's family was never registered");
+}
+
+#[test]
+fn import_reads_standard_input_and_needs_a_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data_s = dir.path().to_str().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecs-lens"))
+        .args(["import", "-", "--data-dir", data_s])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(br#"{"family": "from-stdin", "containerDefinitions": [{"name": "a", "image": "x"}]}"#).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "from-stdin:1\n");
+
+    let o = run(&["import", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(2), "no FILE is a usage error");
+}
+
+#[test]
+fn serve_and_import_document_the_store_flags() {
+    let o = run(&["serve", "--help"]);
+    let help = text(&o.stdout);
+    assert!(help.contains("--data-dir") && help.contains("--read-only") && help.contains("./data"), "{help}");
+    let o = run(&["import", "--help"]);
+    assert!(text(&o.stdout).contains("--data-dir"));
+}
