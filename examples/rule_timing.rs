@@ -8,10 +8,8 @@ use ecs_lens::core::rules::{all_rules, Context};
 
 fn main() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus");
-    let texts: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-        .collect();
+    let texts: Vec<String> =
+        std::fs::read_dir(dir).unwrap().filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect();
     let docs: Vec<Document> = texts.iter().map(|t| Document::parse(t.as_str()).unwrap()).collect();
     let iters = 300;
     let t = Instant::now();

@@ -70,7 +70,9 @@ fn lint_json_has_the_documented_shape() {
         assert_eq!(f["category"], "secrets");
         // `add` of a secrets entry (or of a new `secrets` array holding it) whose valueFrom is a
         // Secrets Manager ARN in the task's region.
-        let is_sm_arn = |e: &Value| e["valueFrom"].as_str().is_some_and(|s| s.starts_with("arn:aws:secretsmanager:ap-northeast-1:xxx:secret:"));
+        let is_sm_arn = |e: &Value| {
+            e["valueFrom"].as_str().is_some_and(|s| s.starts_with("arn:aws:secretsmanager:ap-northeast-1:xxx:secret:"))
+        };
         assert!(f["fix"]["patch"].as_array().unwrap().iter().any(|op| op["op"] == "add"
             && (is_sm_arn(&op["value"]) || op["value"].as_array().is_some_and(|a| a.iter().any(is_sm_arn)))));
     }
@@ -87,7 +89,9 @@ fn sarif_is_valid_for_code_scanning() {
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert!(results.iter().any(|r| r["ruleId"] == "SEC001"));
-    assert!(results.iter().all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1));
+    assert!(results
+        .iter()
+        .all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1));
 }
 
 #[test]

@@ -14,8 +14,18 @@ fn any_json() -> impl Strategy<Value = Value> {
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
         "[a-zA-Z0-9_:/ .-]{0,12}".prop_map(Value::String),
         prop_oneof![
-            Just("FARGATE"), Just("awsvpc"), Just("HEALTHY"), Just("SUCCESS"), Just("app"), Just("sidecar"),
-            Just("256"), Just("512"), Just("0.25 vCPU"), Just("awslogs"), Just("xxx"), Just("true"),
+            Just("FARGATE"),
+            Just("awsvpc"),
+            Just("HEALTHY"),
+            Just("SUCCESS"),
+            Just("app"),
+            Just("sidecar"),
+            Just("256"),
+            Just("512"),
+            Just("0.25 vCPU"),
+            Just("awslogs"),
+            Just("xxx"),
+            Just("true"),
         ]
         .prop_map(|s| Value::String(s.into())),
     ];

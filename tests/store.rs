@@ -10,7 +10,8 @@ use serde_json::Value;
 /// A fresh store in its own temporary directory (kept alive by the returned guard).
 async fn store(seed: bool) -> (tempfile::TempDir, Arc<dyn TaskDefStore>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open_with(dir.path(), SqliteOptions { seed, ..Default::default() }).await.expect("open store");
+    let store =
+        SqliteStore::open_with(dir.path(), SqliteOptions { seed, ..Default::default() }).await.expect("open store");
     (dir, Arc::new(store))
 }
 
@@ -147,7 +148,9 @@ async fn import_registers_each_file_as_a_new_revision() {
     let d = store.describe("Datadog", Some(4)).await.unwrap();
     assert_eq!(d.status(), Some(TaskDefStatus::Active));
     assert_eq!(d.task_definition["registeredBy"], "arn:aws:iam::000000000000:user/importer");
-    let seed: Value = serde_json::from_str(&std::fs::read_to_string(format!("{}/{SEED}", env!("CARGO_MANIFEST_DIR"))).unwrap()).unwrap();
+    let seed: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{}/{SEED}", env!("CARGO_MANIFEST_DIR"))).unwrap())
+            .unwrap();
     assert_eq!(serde_json::to_string(&d.register_input()).unwrap(), serde_json::to_string(&seed).unwrap(), "lossless");
     let billing = store.describe("billing-cron", None).await.unwrap();
     assert_eq!(billing.revision(), 2, "the describe document's own revision (14) is not taken over");
@@ -170,7 +173,7 @@ async fn import_of_a_malformed_file_is_located_and_registers_nothing() {
     let o = run(&["import", WEB, bad_s, "--data-dir", data_s]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    assert!(err.contains(&format!("{bad_s}:3:")), "located: {err}");
+    assert!(err.contains(&format!("{bad_s}:4:1: invalid JSON: trailing comma")), "located: {err}");
     assert!(err.contains("nothing imported"), "{err}");
     assert!(o.stdout.is_empty());
     assert!(!data.exists(), "no store is created for an import that fails");
@@ -182,11 +185,15 @@ async fn import_of_a_malformed_file_is_located_and_registers_nothing() {
     let err = text(&o.stderr);
     assert!(err.contains(&format!("{bad_s}:3:3: ClientException: Container list cannot be empty.")), "{err}");
 
-    std::fs::write(&bad, r#"{"taskDefinition": {"family": "bad family", "containerDefinitions": [{"name": "a"}]}}"#).unwrap();
+    std::fs::write(&bad, r#"{"taskDefinition": {"family": "bad family", "containerDefinitions": [{"name": "a"}]}}"#)
+        .unwrap();
     let o = run(&["import", bad_s, "--data-dir", data_s]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    assert!(err.contains(&format!("{bad_s}:1:21: ClientException: Family `bad family` is invalid")), "located inside taskDefinition: {err}");
+    assert!(
+        err.contains(&format!("{bad_s}:1:21: ClientException: Family `bad family` is invalid")),
+        "located inside taskDefinition: {err}"
+    );
 
     let o = run(&["import", "tests/fixtures/does-not-exist.json", "--data-dir", data_s]);
     assert_eq!(o.status.code(), Some(2));
@@ -213,7 +220,12 @@ fn import_reads_standard_input_and_needs_a_file() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(br#"{"family": "from-stdin", "containerDefinitions": [{"name": "a", "image": "x"}]}"#).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"family": "from-stdin", "containerDefinitions": [{"name": "a", "image": "x"}]}"#)
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), "from-stdin:1\n");

@@ -342,8 +342,11 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         }
     }
     let doc = load(&args.file)?;
-    let outcome =
-        crate::core::fix::apply_fixes(&doc, &LintOptions { select: args.rules.clone(), ..Default::default() }, args.unsafe_fixes);
+    let outcome = crate::core::fix::apply_fixes(
+        &doc,
+        &LintOptions { select: args.rules.clone(), ..Default::default() },
+        args.unsafe_fixes,
+    );
     let text = serde_json::to_string_pretty(&outcome.value).map_err(|e| e.to_string())? + "\n";
     let target = if args.in_place { Some(args.file.clone()) } else { args.output.clone() };
     match &target {
@@ -353,7 +356,12 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     // What was done, and what is left for a person, goes to stderr.
     let mut err = String::new();
     for a in &outcome.applied {
-        err.push_str(&format!("fixed {} {}: {}\n", a.rule, a.container.as_deref().unwrap_or("(task)"), a.fix.description));
+        err.push_str(&format!(
+            "fixed {} {}: {}\n",
+            a.rule,
+            a.container.as_deref().unwrap_or("(task)"),
+            a.fix.description
+        ));
         for c in &a.fix.commands {
             err.push_str(&format!("  run: {c}\n"));
         }
@@ -427,11 +435,7 @@ fn import(args: ImportArgs) -> Result<ExitCode, String> {
         for e in &errors {
             eprintln!("ecs-lens: {e}");
         }
-        return Err(format!(
-            "nothing imported: {} of {} file(s) cannot be registered",
-            errors.len(),
-            args.files.len()
-        ));
+        return Err(format!("nothing imported: {} of {} file(s) cannot be registered", errors.len(), args.files.len()));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -26,7 +26,11 @@ pub struct ServeArgs {
 
 impl Default for ServeArgs {
     fn default() -> Self {
-        ServeArgs { bind: SocketAddr::from(([127, 0, 0, 1], 3000)), store: super::StoreArgs::default(), read_only: false }
+        ServeArgs {
+            bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            store: super::StoreArgs::default(),
+            read_only: false,
+        }
     }
 }
 
@@ -34,18 +38,14 @@ impl Default for ServeArgs {
 /// this repository's `[package.metadata.leptos]` uses (site in target/site).
 fn leptos_options(bind: SocketAddr) -> LeptosOptions {
     let from_env = std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
-    let mut options = if from_env {
-        get_configuration(None).map(|c| c.leptos_options).ok()
-    } else {
-        None
-    }
-    .unwrap_or_else(|| {
-        LeptosOptions::builder()
-            .output_name("ecs-lens")
-            .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
-            .site_pkg_dir("pkg")
-            .build()
-    });
+    let mut options = if from_env { get_configuration(None).map(|c| c.leptos_options).ok() } else { None }
+        .unwrap_or_else(|| {
+            LeptosOptions::builder()
+                .output_name("ecs-lens")
+                .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+                .site_pkg_dir("pkg")
+                .build()
+        });
     // An explicit --bind wins over cargo-leptos's site-addr unless it is the default.
     if !from_env || bind != ServeArgs::default().bind {
         options.site_addr = bind;
@@ -76,15 +76,10 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let export_state = state.clone();
     let app = Router::new()
         // Pages and server functions both see the application state as context.
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || provide_context(state.clone()),
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&options, routes, move || provide_context(state.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
         .route(
             "/audit/{file}",
             axum::routing::get(move |path| crate::server::export::export(export_state.clone(), path)),

@@ -1,14 +1,17 @@
 //! Parsing a task-definition document losslessly, with positions.
 //!
-//! The JSON text is parsed once by `jsonc-parser` (strict JSON: every JSON5/JSONC
-//! extension switched off) into two things built side by side:
-//! - a `serde_json::Value` with the user's key order (the source of truth that gets
-//!   edited, patched and registered), and
-//! - a span tree that mirrors it node for node, so that any RFC 6901 pointer can be
-//!   turned back into a byte range, and from there into line/column.
+//! Two well-kept pieces do the parsing:
+//! - `serde_json` (strict, `preserve_order`, `float_roundtrip`, recursion-limited) turns the
+//!   text into the `Value` that is the source of truth: edited, patched and registered
+//!   with the user's key order;
+//! - `jsonc-parser`'s scanner (every JSON5/JSONC extension off) gives each token's byte
+//!   range; one iterative pass over the tokens builds a span tree that mirrors the value
+//!   node for node, so that an RFC 6901 pointer turns into a byte range and from there
+//!   into line/column. The span tree is built on first use (locating a finding), so a
+//!   document that is only read costs exactly a `serde_json` parse.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// Nesting deeper than this is refused before parsing (the parser is recursive).
 pub const MAX_DEPTH: usize = 128;
@@ -87,11 +90,19 @@ struct SpanNode {
 pub struct Document {
     text: String,
     value: Value,
-    nodes: Vec<SpanNode>,
-    kids: Vec<u32>,
+    /// Built on first use by [`Document::spans`].
+    spans: std::sync::OnceLock<Spans>,
     /// Byte offsets of line starts, computed on the first [`Document::region`] call.
     line_starts: std::sync::OnceLock<Vec<usize>>,
     shape: Shape,
+}
+
+/// Byte ranges of every node of the value, in a tree mirroring it (children of a node in
+/// the value's order), and the object members whose key appeared twice.
+#[derive(Clone, Debug, Default)]
+struct Spans {
+    nodes: Vec<SpanNode>,
+    kids: Vec<u32>,
     duplicate_keys: Vec<String>,
 }
 
@@ -99,59 +110,22 @@ impl Document {
     /// Parse strict JSON text. Never panics; malformed input is a located [`ParseError`].
     pub fn parse(text: impl Into<String>) -> Result<Document, ParseError> {
         let text: String = text.into();
-        check_depth(&text)?;
-        let options = jsonc_parser::ParseOptions {
-            allow_comments: false,
-            allow_loose_object_property_names: false,
-            allow_trailing_commas: false,
-            allow_missing_commas: false,
-            allow_single_quoted_strings: false,
-            allow_hexadecimal_numbers: false,
-            allow_unary_plus_numbers: false,
-            allow_bare_decimal_point_numbers: false,
-            allow_non_finite_numbers: false,
-            allow_extended_string_escapes: false,
-        };
-        let (value, nodes, kids, duplicate_keys) = {
-            let parsed = jsonc_parser::parse_to_ast(&text, &Default::default(), &options)
-                .map_err(|e| {
-                    let offset = e.range().start.min(text.len());
-                    let pos = position_in(&text, &line_starts_of(&text), offset);
-                    ParseError {
-                        message: parse_error_message(e.kind()),
-                        line: pos.line,
-                        column: pos.column,
-                        offset,
-                    }
-                })?;
-            let Some(ast) = parsed.value else {
-                return Err(ParseError {
-                    message: "the document is empty: expected a JSON object".into(),
-                    line: 1,
-                    column: 1,
-                    offset: 0,
-                });
-            };
-            // About one node per 10 bytes of pretty-printed task definition.
-            let mut b = Builder {
-                nodes: Vec::with_capacity(text.len() / 10 + 8),
-                kids: Vec::with_capacity(text.len() / 10 + 8),
-                scratch: Vec::with_capacity(64),
-                duplicate_keys: Vec::new(),
-            };
-            let start = ast_range(&ast).start as u32;
-            let (value, _) = b.build(&ast, start, &mut Vec::new());
-            (value, b.nodes, b.kids, b.duplicate_keys)
-        };
+        let value: Value = serde_json::from_str(&text).map_err(|e| parse_error(&text, &e))?;
         let shape = detect_shape(&value);
-        Ok(Document { text, value, nodes, kids, line_starts: std::sync::OnceLock::new(), shape, duplicate_keys })
+        Ok(Document { text, value, spans: std::sync::OnceLock::new(), line_starts: std::sync::OnceLock::new(), shape })
     }
 
     /// Build a document from a value (no original text): positions come from its
     /// pretty-printed form, which is also what [`Document::text`] returns.
     pub fn from_value(value: &Value) -> Document {
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
-        Document::parse(text).expect("serde_json output is valid JSON")
+        Document {
+            text,
+            value: value.clone(),
+            spans: std::sync::OnceLock::new(),
+            line_starts: std::sync::OnceLock::new(),
+            shape: detect_shape(value),
+        }
     }
 
     pub fn text(&self) -> &str {
@@ -168,7 +142,11 @@ impl Document {
 
     /// Pointers of object members whose key appeared more than once (the last one wins).
     pub fn duplicate_keys(&self) -> &[String] {
-        &self.duplicate_keys
+        &self.spans().duplicate_keys
+    }
+
+    fn spans(&self) -> &Spans {
+        self.spans.get_or_init(|| build_spans(&self.text))
     }
 
     /// Pointer prefix of the task definition inside the document ("" or "/taskDefinition").
@@ -206,8 +184,9 @@ impl Document {
     /// not resolve, the deepest existing ancestor is returned with `exact == false`.
     pub fn locate(&self, pointer: &str) -> (Region, bool) {
         let (idx, exact) = self.resolve(pointer);
-        let n = self.nodes[idx];
-        let (start, end) = if exact { (n.key_start as usize, n.end as usize) } else { (n.start as usize, n.end as usize) };
+        let Some(&n) = self.spans().nodes.get(idx) else { return (self.region(0, 0), false) };
+        let (start, end) =
+            if exact { (n.key_start as usize, n.end as usize) } else { (n.start as usize, n.end as usize) };
         (self.region(start, end), exact)
     }
 
@@ -223,7 +202,8 @@ impl Document {
     }
 
     fn resolve(&self, pointer: &str) -> (usize, bool) {
-        if self.nodes.is_empty() {
+        let Spans { nodes, kids: all_kids, .. } = self.spans();
+        if nodes.is_empty() {
             return (0, false);
         }
         let mut node = 0usize;
@@ -233,17 +213,16 @@ impl Document {
         }
         for raw in pointer.split('/').skip(1) {
             let token = unescape_token(raw);
-            let n = self.nodes[node];
-            let kids = &self.kids[n.kids_start as usize..(n.kids_start + n.kids_len) as usize];
+            let n = nodes[node];
+            let kids = &all_kids[n.kids_start as usize..(n.kids_start + n.kids_len) as usize];
             let next = match value {
+                // Position and value in one pass over the members (no key hashing).
                 Value::Object(map) => map
-                    .keys()
-                    .position(|k| *k == token)
-                    .and_then(|i| Some((kids.get(i)?, map.get(token.as_ref())?))),
-                Value::Array(items) => token
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| Some((kids.get(i)?, items.get(i)?))),
+                    .iter()
+                    .enumerate()
+                    .find(|(_, (k, _))| **k == token)
+                    .and_then(|(i, (_, v))| Some((kids.get(i)?, v))),
+                Value::Array(items) => token.parse::<usize>().ok().and_then(|i| Some((kids.get(i)?, items.get(i)?))),
                 _ => None,
             };
             match next {
@@ -273,7 +252,9 @@ pub fn detect_shape(value: &Value) -> Shape {
 /// See [`Document::register_input`].
 pub fn register_input(value: &Value) -> Value {
     let (td, sibling_tags) = match detect_shape(value) {
-        Shape::DescribeWrapped => (value.get("taskDefinition").cloned().unwrap_or(Value::Null), value.get("tags").cloned()),
+        Shape::DescribeWrapped => {
+            (value.get("taskDefinition").cloned().unwrap_or(Value::Null), value.get("tags").cloned())
+        }
         _ => (value.clone(), None),
     };
     let Value::Object(mut map) = td else { return td };
@@ -309,178 +290,159 @@ pub fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-enum Seg<'a> {
-    Key(&'a str),
-    Index(usize),
+/// A located error from serde_json's message ("… at line L column C" without the tail).
+fn parse_error(text: &str, e: &serde_json::Error) -> ParseError {
+    let full = e.to_string();
+    let what = full.split(" at line ").next().unwrap_or(&full);
+    let message = if what.contains("recursion limit exceeded") {
+        "invalid JSON: nested deeper than 128 levels".to_string()
+    } else if text.trim().is_empty() {
+        "the document is empty: expected a JSON object".to_string()
+    } else {
+        format!("invalid JSON: {what}")
+    };
+    let line = e.line().max(1);
+    let lines = line_starts_of(text);
+    // serde_json counts the column in bytes; report it in UTF-16 units like every position.
+    let offset = lines.get(line - 1).map_or(text.len(), |s| (s + e.column().saturating_sub(1)).min(text.len()));
+    let pos = position_in(text, &lines, offset);
+    ParseError { message, line: pos.line, column: pos.column.max(1), offset }
 }
 
-fn pointer_of(path: &[Seg<'_>]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        out.push('/');
-        match seg {
-            Seg::Key(k) => out.push_str(&escape_token(k)),
-            Seg::Index(i) => out.push_str(&i.to_string()),
-        }
-    }
-    out
+/// One object or array being walked, with where its children's span indices collect.
+struct Frame<'a> {
+    node: usize,
+    /// Start of this frame's children in `scratch`.
+    mark: usize,
+    object: bool,
+    expect_key: bool,
+    /// This frame's segment in its parent (for duplicate-key pointers).
+    seg: Option<std::borrow::Cow<'a, str>>,
+    /// Keys seen so far (objects), in order.
+    keys: Vec<std::borrow::Cow<'a, str>>,
+    /// Set once an object has many keys, so that duplicate detection stays linear.
+    key_set: Option<std::collections::HashSet<std::borrow::Cow<'a, str>>>,
+    count: usize,
 }
 
-#[derive(Default)]
-struct Builder {
-    nodes: Vec<SpanNode>,
-    kids: Vec<u32>,
-    scratch: Vec<u32>,
-    duplicate_keys: Vec<String>,
-}
-
-impl Builder {
-    fn push(&mut self, key_start: u32, start: u32, end: u32) -> usize {
-        self.nodes.push(SpanNode { key_start, start, end, kids_start: 0, kids_len: 0 });
-        self.nodes.len() - 1
-    }
-
-    fn build<'b>(&mut self, ast: &'b jsonc_parser::ast::Value<'_>, key_start: u32, path: &mut Vec<Seg<'b>>) -> (Value, u32) {
-        use jsonc_parser::ast::Value as A;
-        let r = ast_range(ast);
-        let idx = self.push(key_start, r.start as u32, r.end as u32);
-        let value = match ast {
-            A::StringLit(s) => Value::String(s.value.to_string()),
-            A::NumberLit(n) => Value::Number(parse_number(n.value)),
-            A::BooleanLit(b) => Value::Bool(b.value),
-            A::NullKeyword(_) => Value::Null,
-            A::Array(arr) => {
-                let mark = self.scratch.len();
-                let mut items = Vec::with_capacity(arr.elements.len());
-                for (i, el) in arr.elements.iter().enumerate() {
-                    let s = ast_range(el).start as u32;
-                    path.push(Seg::Index(i));
-                    let (v, k) = self.build(el, s, path);
-                    path.pop();
-                    items.push(v);
-                    self.scratch.push(k);
-                }
-                self.finish_kids(idx, mark);
-                Value::Array(items)
-            }
-            A::Object(obj) => {
-                let mark = self.scratch.len();
-                let mut map = Map::with_capacity(obj.properties.len());
-                for prop in &obj.properties {
-                    let key: &str = match &prop.name {
-                        jsonc_parser::ast::ObjectPropName::String(s) => &s.value,
-                        jsonc_parser::ast::ObjectPropName::Word(w) => w.value,
-                    };
-                    path.push(Seg::Key(key));
-                    let (v, k) = self.build(&prop.value, prop.range.start as u32, path);
-                    if map.insert(key.to_string(), v).is_some() {
-                        // Duplicate key: the last value wins, at the first key's place.
-                        let pos = map.keys().position(|k| k == key).expect("just inserted");
-                        self.duplicate_keys.push(pointer_of(path));
-                        self.scratch[mark + pos] = k;
-                    } else {
-                        self.scratch.push(k);
-                    }
-                    path.pop();
-                }
-                self.finish_kids(idx, mark);
-                Value::Object(map)
-            }
+/// The span tree of a text serde_json accepted: one pass over jsonc-parser's tokens with
+/// an explicit stack (no recursion). Duplicate keys follow serde_json's map: the last
+/// value wins, at the first key's place.
+fn build_spans(text: &str) -> Spans {
+    use jsonc_parser::tokens::Token;
+    let options = jsonc_parser::ScannerOptions {
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    let mut scanner = jsonc_parser::Scanner::new(text, &options);
+    let mut spans = Spans {
+        nodes: Vec::with_capacity(text.len() / 10 + 8),
+        kids: Vec::with_capacity(text.len() / 10 + 8),
+        duplicate_keys: Vec::new(),
+    };
+    let mut scratch: Vec<u32> = Vec::with_capacity(64);
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut pending_key: Option<(u32, std::borrow::Cow<'_, str>)> = None;
+    loop {
+        let token = match scanner.scan() {
+            Ok(Some(t)) => t,
+            Ok(None) => break,
+            // serde_json accepted the text, so the scanner should too; if not, the
+            // document is located as a whole rather than not at all.
+            Err(_) => break,
         };
-        (value, idx as u32)
-    }
-
-    fn finish_kids(&mut self, idx: usize, mark: usize) {
-        let start = self.kids.len() as u32;
-        self.kids.extend_from_slice(&self.scratch[mark..]);
-        self.scratch.truncate(mark);
-        self.nodes[idx].kids_start = start;
-        self.nodes[idx].kids_len = self.kids.len() as u32 - start;
-    }
-}
-
-fn ast_range(v: &jsonc_parser::ast::Value<'_>) -> jsonc_parser::common::Range {
-    use jsonc_parser::ast::Value as A;
-    match v {
-        A::StringLit(s) => s.range,
-        A::NumberLit(n) => n.range,
-        A::BooleanLit(b) => b.range,
-        A::NullKeyword(n) => n.range,
-        A::Array(a) => a.range,
-        A::Object(o) => o.range,
-    }
-}
-
-fn parse_number(s: &str) -> Number {
-    // Integers (nearly every number in a task definition) without serde_json's machinery.
-    if let Ok(n) = s.parse::<u64>() {
-        return n.into();
-    }
-    if let Ok(n) = s.parse::<i64>() {
-        return n.into();
-    }
-    if let Ok(n) = s.parse::<Number>() {
-        return n;
-    }
-    // Out of f64 range: serde_json's own parser refuses these too; keep the sign.
-    Number::from_f64(if s.starts_with('-') { f64::MIN } else { f64::MAX }).expect("finite")
-}
-
-fn parse_error_message(kind: &jsonc_parser::errors::ParseErrorKind) -> String {
-    let text = kind.to_string();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => format!("invalid JSON: {}{}", c.to_lowercase(), chars.as_str()),
-        None => "invalid JSON".into(),
-    }
-}
-
-/// Refuse nesting deeper than [`MAX_DEPTH`] before parsing, so the recursive parser
-/// cannot overflow the stack. Most documents have fewer brackets than the limit in all,
-/// which a vectorised count shows at once; only the others are scanned properly.
-fn check_depth(text: &str) -> Result<(), ParseError> {
-    let bytes = text.as_bytes();
-    let openers = bytes.iter().filter(|&&b| b == b'[' || b == b'{').count();
-    if openers <= MAX_DEPTH {
-        return Ok(());
-    }
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+        let (start, end) = (scanner.token_start() as u32, scanner.token_end() as u32);
+        match token {
+            Token::String(s) if stack.last().is_some_and(|f| f.object && f.expect_key) => {
+                if let Some(f) = stack.last_mut() {
+                    f.expect_key = false;
+                }
+                pending_key = Some((start, s));
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    let pos = position_in(text, &line_starts_of(text), i);
-                    return Err(ParseError {
-                        message: format!("invalid JSON: nested deeper than {MAX_DEPTH} levels"),
-                        line: pos.line,
-                        column: pos.column,
-                        offset: i,
+            Token::Comma => {
+                if let Some(f) = stack.last_mut() {
+                    f.expect_key = f.object;
+                }
+            }
+            Token::Colon | Token::CommentLine(_) | Token::CommentBlock(_) | Token::Word(_) => {}
+            Token::CloseBrace | Token::CloseBracket => {
+                if let Some(f) = stack.pop() {
+                    let kids_start = spans.kids.len() as u32;
+                    spans.kids.extend_from_slice(&scratch[f.mark..]);
+                    scratch.truncate(f.mark);
+                    let n = &mut spans.nodes[f.node];
+                    n.end = end;
+                    n.kids_start = kids_start;
+                    n.kids_len = spans.kids.len() as u32 - kids_start;
+                }
+            }
+            token => {
+                let container = matches!(token, Token::OpenBrace | Token::OpenBracket);
+                let key = pending_key.take();
+                let key_start = key.as_ref().map_or(start, |k| k.0);
+                let idx = spans.nodes.len();
+                spans.nodes.push(SpanNode { key_start, start, end, kids_start: 0, kids_len: 0 });
+                let mut seg = None;
+                if let Some(parent) = stack.last_mut() {
+                    if parent.object {
+                        let key = key.map(|k| k.1).unwrap_or_default();
+                        let dup = match &parent.key_set {
+                            Some(set) => set.contains(&key),
+                            None => parent.keys.contains(&key),
+                        };
+                        if dup {
+                            let pos = parent.keys.iter().position(|k| *k == key).unwrap_or(0);
+                            scratch[parent.mark + pos] = idx as u32;
+                            let mut p = String::new();
+                            for f in stack.iter().skip(1) {
+                                p.push('/');
+                                p.push_str(&escape_token(f.seg.as_deref().unwrap_or("")));
+                            }
+                            p.push('/');
+                            p.push_str(&escape_token(&key));
+                            spans.duplicate_keys.push(p);
+                        } else {
+                            if let Some(set) = &mut parent.key_set {
+                                set.insert(key.clone());
+                            } else if parent.keys.len() >= 32 {
+                                parent.key_set = Some(parent.keys.iter().cloned().chain([key.clone()]).collect());
+                            }
+                            parent.keys.push(key.clone());
+                            scratch.push(idx as u32);
+                        }
+                        seg = Some(key);
+                    } else {
+                        if container {
+                            seg = Some(parent.count.to_string().into());
+                        }
+                        parent.count += 1;
+                        scratch.push(idx as u32);
+                    }
+                }
+                if container {
+                    stack.push(Frame {
+                        node: idx,
+                        mark: scratch.len(),
+                        object: matches!(token, Token::OpenBrace),
+                        expect_key: true,
+                        seg,
+                        keys: Vec::new(),
+                        key_set: None,
+                        count: 0,
                     });
                 }
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
         }
     }
-    Ok(())
+    spans
 }
 
 fn line_starts_of(text: &str) -> Vec<usize> {
-    std::iter::once(0).chain(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1)).collect()
+    std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect()
 }
 
 fn position_in(text: &str, line_starts: &[usize], offset: usize) -> Position {
@@ -516,7 +478,8 @@ mod tests {
 
     #[test]
     fn locates_pointers_at_line_and_column() {
-        let text = "{\n  \"family\": \"x\",\n  \"containerDefinitions\": [\n    {\"name\": \"a/b~c\", \"é\": 1}\n  ]\n}";
+        let text =
+            "{\n  \"family\": \"x\",\n  \"containerDefinitions\": [\n    {\"name\": \"a/b~c\", \"é\": 1}\n  ]\n}";
         let doc = Document::parse(text).unwrap();
         let (r, exact) = doc.locate("/family");
         assert!(exact);
@@ -543,10 +506,11 @@ mod tests {
     #[test]
     fn malformed_json_is_located() {
         let err = Document::parse("{\n  \"family\": \"x\",\n  \"cpu\": 256,\n}").unwrap_err();
-        assert_eq!(err.line, 3, "a trailing comma is reported where it stands");
-        assert!(err.message.contains("invalid JSON"), "{}", err.message);
+        assert_eq!((err.line, err.column), (4, 1), "reported at the brace that follows the trailing comma");
+        assert_eq!(err.message, "invalid JSON: trailing comma");
         let err = Document::parse("{\"a\": 1 \"b\": 2}").unwrap_err();
-        assert_eq!((err.line, err.column), (1, 8), "reported right after the value that lacks a comma");
+        assert_eq!((err.line, err.column), (1, 9), "reported at the key that lacks a comma before it");
+        assert!(err.message.contains("expected `,` or `}`"), "{}", err.message);
         assert!(Document::parse("// comment\n{}").is_err());
         assert!(Document::parse("{'a': 1}").is_err());
         assert!(Document::parse("").is_err());
@@ -583,7 +547,8 @@ mod tests {
             wrapped.register_input(),
             serde_json::json!({"family": "f", "containerDefinitions": [], "tags": [{"key": "team", "value": "x"}]})
         );
-        let bare = Document::parse(r#"{"family": "f", "revision": 3, "containerDefinitions": [], "tags": []}"#).unwrap();
+        let bare =
+            Document::parse(r#"{"family": "f", "revision": 3, "containerDefinitions": [], "tags": []}"#).unwrap();
         assert_eq!(bare.shape(), Shape::Described);
         assert_eq!(bare.register_input(), serde_json::json!({"family": "f", "containerDefinitions": []}));
         let input = Document::parse(r#"{"family": "f", "containerDefinitions": []}"#).unwrap();

@@ -84,7 +84,8 @@ mod tests {
     #[test]
     fn applies_a_patch_and_reports_stale_ones() {
         let mut v = json!({"a": [1, 2]});
-        let fix = Fix::patch("x", json!([{"op": "test", "path": "/a/0", "value": 1}, {"op": "remove", "path": "/a/0"}]));
+        let fix =
+            Fix::patch("x", json!([{"op": "test", "path": "/a/0", "value": 1}, {"op": "remove", "path": "/a/0"}]));
         apply_patch(&mut v, &fix).unwrap();
         assert_eq!(v, json!({"a": [2]}));
         let err = apply_patch(&mut v, &fix).unwrap_err();
@@ -107,8 +108,14 @@ mod tests {
         let seed = Document::parse(crate::core::rules::testing::SEED).unwrap();
         let out = apply_fixes(&seed, &LintOptions::default(), false);
         assert!(out.applied.iter().any(|a| a.rule == "SEC001"));
-        assert!(out.applied.iter().all(|a| crate::core::rules::rule(&a.rule).is_some_and(|r| is_safe(r.meta().category))));
+        assert!(out
+            .applied
+            .iter()
+            .all(|a| crate::core::rules::rule(&a.rule).is_some_and(|r| is_safe(r.meta().category))));
         let all = apply_fixes(&seed, &LintOptions::default(), true);
-        assert!(all.applied.len() > out.applied.len(), "unsafe fixes exist for the seed (e.g. read-only root filesystem)");
+        assert!(
+            all.applied.len() > out.applied.len(),
+            "unsafe fixes exist for the seed (e.g. read-only root filesystem)"
+        );
     }
 }

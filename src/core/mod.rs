@@ -4,9 +4,9 @@
 pub mod diff;
 pub mod document;
 pub mod finding;
+pub mod fix;
 pub mod graph;
 pub mod model;
-pub mod fix;
 pub mod report;
 pub mod rules;
 

@@ -73,11 +73,7 @@ impl<'a> TaskDef<'a> {
     }
 
     pub fn requires_compatibilities(&self) -> impl Iterator<Item = &'a str> {
-        self.get("requiresCompatibilities")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
+        self.get("requiresCompatibilities").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
     }
 
     /// True when the task definition asks for Fargate validation.

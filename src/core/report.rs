@@ -243,7 +243,11 @@ mod tests {
 
     fn reports() -> Vec<FileReport> {
         vec![
-            FileReport::lint_text("a.json", r#"{"family": "x", "containerDefinitions": [{"name": "a", "image": "i", "essential": false}]}"#, &LintOptions::default()),
+            FileReport::lint_text(
+                "a.json",
+                r#"{"family": "x", "containerDefinitions": [{"name": "a", "image": "i", "essential": false}]}"#,
+                &LintOptions::default(),
+            ),
             FileReport::lint_text("bad.json", "{\n  \"family\": ,\n}", &LintOptions::default()),
         ]
     }

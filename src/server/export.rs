@@ -58,7 +58,10 @@ pub async fn export(state: AppState, Path(file): Path<String>) -> Response {
         "export.sarif" => {
             (serde_json::to_string_pretty(&report::sarif(&files)).unwrap_or_default(), "application/sarif+json")
         }
-        _ => return (StatusCode::NOT_FOUND, "unknown export: use export.json, export.csv or export.sarif").into_response(),
+        _ => {
+            return (StatusCode::NOT_FOUND, "unknown export: use export.json, export.csv or export.sarif")
+                .into_response()
+        }
     };
     let disposition = format!("attachment; filename=\"ecs-lens-audit.{}\"", file.trim_start_matches("export."));
     ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
@@ -78,7 +81,10 @@ mod tests {
         )];
         let out = csv(&files);
         let mut lines = out.lines();
-        assert_eq!(lines.next().unwrap(), "task_definition,rule,severity,category,container,pointer,line,column,message");
+        assert_eq!(
+            lines.next().unwrap(),
+            "task_definition,rule,severity,category,container,pointer,line,column,message"
+        );
         assert!(out.contains("fam:1,VAL012,high,validity,"));
         assert!(out.lines().skip(1).all(|l| l.starts_with("fam:1,")));
     }

@@ -90,10 +90,10 @@ pub async fn register_describe_list_deregister(store: &dyn TaskDefStore) {
     assert!(sorted.windows(2).all(|w| w[0] <= w[1]), "families are sorted by name: {sorted:?}");
 
     let revs = store.list_revisions(&family).await.expect("list revisions");
-    assert_eq!(revs.iter().map(|r| (r.revision, r.status)).collect::<Vec<_>>(), [
-        (1, TaskDefStatus::Active),
-        (2, TaskDefStatus::Active)
-    ]);
+    assert_eq!(
+        revs.iter().map(|r| (r.revision, r.status)).collect::<Vec<_>>(),
+        [(1, TaskDefStatus::Active), (2, TaskDefStatus::Active)]
+    );
     assert!(revs.iter().all(|r| r.family == family && r.deregistered_at.is_none() && !r.registered_by.is_empty()));
     assert_eq!(Some(revs[0].registered_at.as_str()), d.task_definition["registeredAt"].as_str());
 
@@ -154,10 +154,11 @@ fn check_timestamp(t: &str) {
 pub async fn revisions_are_never_reused(store: &dyn TaskDefStore) {
     let family = fresh_family("numbers");
     let input = minimal(&family);
-    let numbers: Vec<u32> = [register(store, &input).await, register(store, &input).await, register(store, &input).await]
-        .iter()
-        .map(DescribedTaskDefinition::revision)
-        .collect();
+    let numbers: Vec<u32> =
+        [register(store, &input).await, register(store, &input).await, register(store, &input).await]
+            .iter()
+            .map(DescribedTaskDefinition::revision)
+            .collect();
     assert_eq!(numbers, [1, 2, 3]);
     store.deregister(&family, 3).await.expect("deregister the latest");
     assert_eq!(register(store, &input).await.revision(), 4, "3 is not handed out again");
@@ -206,7 +207,8 @@ pub async fn latest_active_skips_inactive(store: &dyn TaskDefStore) {
 pub async fn tags_round_trip(store: &dyn TaskDefStore) {
     let family = fresh_family("tags");
     let mut input = minimal(&family);
-    let tags = json!([{"key": "team", "value": "payments"}, {"key": "env", "value": "prod"}, {"key": "empty", "value": ""}]);
+    let tags =
+        json!([{"key": "team", "value": "payments"}, {"key": "env", "value": "prod"}, {"key": "empty", "value": ""}]);
     input["tags"] = tags.clone();
     let d = register(store, &input).await;
     assert_eq!(Value::Array(d.tags.clone()), tags);
@@ -305,7 +307,11 @@ pub async fn describe_shapes_are_accepted(store: &dyn TaskDefStore) {
 /// Unknown families and revisions are NotFound with the family (and revision) named.
 pub async fn unknown_family_and_revision(store: &dyn TaskDefStore) {
     let missing = fresh_family("missing");
-    for result in [store.describe(&missing, None).await, store.describe(&missing, Some(1)).await, store.deregister(&missing, 1).await] {
+    for result in [
+        store.describe(&missing, None).await,
+        store.describe(&missing, Some(1)).await,
+        store.deregister(&missing, 1).await,
+    ] {
         match result {
             Err(StoreError::NotFound { family, message, .. }) => {
                 assert_eq!(family, missing);
@@ -341,9 +347,17 @@ pub async fn invalid_input_is_refused(store: &dyn TaskDefStore) {
         (json!({"family": "has spaces!", "containerDefinitions": [{"name": "a"}]}), "/family", "has spaces!"),
         (json!({"family": "x".repeat(256), "containerDefinitions": [{"name": "a"}]}), "/family", "255"),
         (json!({"family": family}), "", "containerDefinitions"),
-        (json!({"family": family, "containerDefinitions": []}), "/containerDefinitions", "Container list cannot be empty"),
+        (
+            json!({"family": family, "containerDefinitions": []}),
+            "/containerDefinitions",
+            "Container list cannot be empty",
+        ),
         (json!({"family": family, "containerDefinitions": "app"}), "/containerDefinitions", "list"),
-        (json!({"family": family, "containerDefinitions": [{"name": "a"}], "tags": [{"value": "v"}]}), "/tags/0", "key"),
+        (
+            json!({"family": family, "containerDefinitions": [{"name": "a"}], "tags": [{"value": "v"}]}),
+            "/tags/0",
+            "key",
+        ),
     ];
     for (input, pointer, needle) in cases {
         match store.register(&input, PRINCIPAL).await {
@@ -384,7 +398,9 @@ pub async fn concurrent_registers(store: Arc<dyn TaskDefStore>) {
     let mut values = BTreeSet::new();
     for r in &revs {
         let d = store.describe(&family, Some(r.revision)).await.unwrap();
-        values.insert(d.task_definition["containerDefinitions"][0]["environment"][0]["value"].as_str().unwrap().to_string());
+        values.insert(
+            d.task_definition["containerDefinitions"][0]["environment"][0]["value"].as_str().unwrap().to_string(),
+        );
     }
     assert_eq!(values.len(), 10, "ten different inputs stored");
 }

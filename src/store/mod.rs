@@ -179,7 +179,10 @@ impl StoreError {
         StoreError::NotFound {
             family: family.to_string(),
             revision: None,
-            message: format!("task definition family `{}` not found: nothing was ever registered under that name", shown(family)),
+            message: format!(
+                "task definition family `{}` not found: nothing was ever registered under that name",
+                shown(family)
+            ),
         }
     }
 
@@ -351,7 +354,10 @@ fn validate_tags(tags: &Value) -> Result<(), StoreError> {
     let Value::Array(list) = tags else {
         return Err(StoreError::invalid(
             "/tags",
-            format!("Invalid type for parameter tags: expected a list of {{\"key\", \"value\"}} objects, found {}", type_name(tags)),
+            format!(
+                "Invalid type for parameter tags: expected a list of {{\"key\", \"value\"}} objects, found {}",
+                type_name(tags)
+            ),
         ));
     };
     if list.len() > MAX_TAGS {
@@ -366,7 +372,10 @@ fn validate_tags(tags: &Value) -> Result<(), StoreError> {
         let Some(obj) = tag.as_object() else {
             return Err(StoreError::invalid(
                 pointer,
-                format!("Invalid type for parameter tags[{i}]: expected a {{\"key\", \"value\"}} object, found {}", type_name(tag)),
+                format!(
+                    "Invalid type for parameter tags[{i}]: expected a {{\"key\", \"value\"}} object, found {}",
+                    type_name(tag)
+                ),
             ));
         };
         if let Some(unknown) = obj.keys().find(|k| *k != "key" && *k != "value") {
@@ -383,10 +392,15 @@ fn validate_tags(tags: &Value) -> Result<(), StoreError> {
                     format!("Invalid type for parameter tags[{i}].key: expected a string, found {}", type_name(other)),
                 ))
             }
-            None => return Err(StoreError::invalid(pointer, format!("Missing required parameter in tags[{i}]: \"key\""))),
+            None => {
+                return Err(StoreError::invalid(pointer, format!("Missing required parameter in tags[{i}]: \"key\"")))
+            }
         };
         if key.is_empty() || key.chars().count() > 128 {
-            return Err(StoreError::invalid(format!("{pointer}/key"), format!("Tag key of tags[{i}] must have 1 to 128 characters")));
+            return Err(StoreError::invalid(
+                format!("{pointer}/key"),
+                format!("Tag key of tags[{i}] must have 1 to 128 characters"),
+            ));
         }
         if key.to_ascii_lowercase().starts_with("aws:") {
             return Err(StoreError::invalid(
@@ -406,7 +420,10 @@ fn validate_tags(tags: &Value) -> Result<(), StoreError> {
             Some(other) => {
                 return Err(StoreError::invalid(
                     format!("{pointer}/value"),
-                    format!("Invalid type for parameter tags[{i}].value: expected a string, found {}", type_name(other)),
+                    format!(
+                        "Invalid type for parameter tags[{i}].value: expected a string, found {}",
+                        type_name(other)
+                    ),
                 ))
             }
         }
@@ -445,14 +462,27 @@ pub fn parse_task_def_ref(s: &str) -> Result<(String, Option<u32>), StoreError> 
     let s = s.trim();
     let name = match s.strip_prefix("arn:") {
         Some(_) => s.split_once(":task-definition/").map(|(_, rest)| rest).ok_or_else(|| {
-            StoreError::invalid("", format!("`{}` is not a task-definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION)", shown(s)))
+            StoreError::invalid(
+                "",
+                format!(
+                    "`{}` is not a task-definition ARN (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION)",
+                    shown(s)
+                ),
+            )
         })?,
         None => s,
     };
     let (family, revision) = match name.rsplit_once(':') {
         Some((family, rev)) => {
             let revision = rev.parse::<u32>().ok().filter(|r| *r >= 1).ok_or_else(|| {
-                StoreError::invalid("", format!("`{}` is not a revision number in `{}` (expected FAMILY:REVISION, e.g. web:3)", shown(rev), shown(s)))
+                StoreError::invalid(
+                    "",
+                    format!(
+                        "`{}` is not a revision number in `{}` (expected FAMILY:REVISION, e.g. web:3)",
+                        shown(rev),
+                        shown(s)
+                    ),
+                )
             })?;
             (family, Some(revision))
         }
@@ -522,7 +552,10 @@ mod tests {
             (json!({"family": "a", "containerDefinitions": [{}], "tags": [{"key": ""}]}), "/tags/0/key"),
             (json!({"family": "a", "containerDefinitions": [{}], "tags": [{"key": "aws:x"}]}), "/tags/0/key"),
             (json!({"family": "a", "containerDefinitions": [{}], "tags": [{"key": "k", "value": 1}]}), "/tags/0/value"),
-            (json!({"family": "a", "containerDefinitions": [{}], "tags": [{"key": "k", "Value": "v"}]}), "/tags/0/Value"),
+            (
+                json!({"family": "a", "containerDefinitions": [{}], "tags": [{"key": "k", "Value": "v"}]}),
+                "/tags/0/Value",
+            ),
             (json!({"family": "a", "containerDefinitions": [{}], "tags": [{"key": "k"}, {"key": "k"}]}), "/tags/1/key"),
         ];
         for (input, pointer) in cases {
@@ -541,7 +574,10 @@ mod tests {
     #[test]
     fn compatibilities_follow_requires_compatibilities() {
         assert_eq!(compatibilities(&json!({})), vec![json!("EC2")]);
-        assert_eq!(compatibilities(&json!({"requiresCompatibilities": ["FARGATE"]})), vec![json!("EC2"), json!("FARGATE")]);
+        assert_eq!(
+            compatibilities(&json!({"requiresCompatibilities": ["FARGATE"]})),
+            vec![json!("EC2"), json!("FARGATE")]
+        );
         assert_eq!(compatibilities(&json!({"requiresCompatibilities": ["EC2"]})), vec![json!("EC2")]);
     }
 

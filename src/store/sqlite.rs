@@ -112,7 +112,10 @@ impl SqliteStore {
                 }
                 _ => "",
             };
-            StoreError::unavailable(format!("cannot migrate the task-definition database {}: {e}{hint}", path.display()))
+            StoreError::unavailable(format!(
+                "cannot migrate the task-definition database {}: {e}{hint}",
+                path.display()
+            ))
         })?;
         let store = SqliteStore { pool, path, options };
         if store.options.seed {
@@ -140,11 +143,13 @@ impl SqliteStore {
     pub async fn seed_if_empty(&self) -> Result<bool, StoreError> {
         let revisions = seed::revisions().map_err(StoreError::unavailable)?;
         let mut tx = self.begin_write().await?;
-        let marked = sqlx::query(&format!("INSERT INTO store_meta (key, value) VALUES ('seeded', {NOW}) ON CONFLICT (key) DO NOTHING"))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| self.db_error("mark the database as seeded", e))?
-            .rows_affected()
+        let marked = sqlx::query(&format!(
+            "INSERT INTO store_meta (key, value) VALUES ('seeded', {NOW}) ON CONFLICT (key) DO NOTHING"
+        ))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error("mark the database as seeded", e))?
+        .rows_affected()
             == 1;
         let empty: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM families")
             .fetch_one(&mut *tx)
@@ -227,16 +232,19 @@ impl SqliteStore {
         .execute(&mut **tx)
         .await
         .map_err(|e| self.db_error("insert the revision", e))?;
-        u32::try_from(revision).map_err(|_| StoreError::conflict(format!("family `{family}` has run out of revision numbers")))
+        u32::try_from(revision)
+            .map_err(|_| StoreError::conflict(format!("family `{family}` has run out of revision numbers")))
     }
 
     async fn fetch_row(&self, family: &str, revision: u32) -> Result<Option<Row>, StoreError> {
-        sqlx::query_as::<_, Row>(&format!("SELECT {ROW_COLUMNS} FROM task_definitions WHERE family = ?1 AND revision = ?2"))
-            .bind(family)
-            .bind(i64::from(revision))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| self.db_error("read a revision", e))
+        sqlx::query_as::<_, Row>(&format!(
+            "SELECT {ROW_COLUMNS} FROM task_definitions WHERE family = ?1 AND revision = ?2"
+        ))
+        .bind(family)
+        .bind(i64::from(revision))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.db_error("read a revision", e))
     }
 
     /// The highest revision number ever handed out for `family` (None: unknown family).
@@ -295,13 +303,20 @@ impl SqliteStore {
 
 fn to_u32(n: i64, path: &Path) -> Result<u32, StoreError> {
     u32::try_from(n).map_err(|_| {
-        StoreError::unavailable(format!("task-definition database {}: revision number {n} is out of range", path.display()))
+        StoreError::unavailable(format!(
+            "task-definition database {}: revision number {n} is out of range",
+            path.display()
+        ))
     })
 }
 
 fn status_of(s: &str, path: &Path) -> Result<TaskDefStatus, StoreError> {
     TaskDefStatus::parse(s).ok_or_else(|| {
-        StoreError::unavailable(format!("task-definition database {}: unknown status `{}`", path.display(), super::shown(s)))
+        StoreError::unavailable(format!(
+            "task-definition database {}: unknown status `{}`",
+            path.display(),
+            super::shown(s)
+        ))
     })
 }
 
@@ -478,11 +493,10 @@ mod tests {
         assert_eq!(datadog.registered_at.as_deref(), Some("2026-10-07T08:45:00.000Z"));
         assert_eq!(datadog.registered_by.as_deref(), Some("arn:aws:iam::000000000000:user/seed"));
         let revs = store.list_revisions("Datadog").await.unwrap();
-        assert_eq!(revs.iter().map(|r| (r.revision, r.status)).collect::<Vec<_>>(), [
-            (1, TaskDefStatus::Inactive),
-            (2, TaskDefStatus::Active),
-            (3, TaskDefStatus::Active)
-        ]);
+        assert_eq!(
+            revs.iter().map(|r| (r.revision, r.status)).collect::<Vec<_>>(),
+            [(1, TaskDefStatus::Inactive), (2, TaskDefStatus::Active), (3, TaskDefStatus::Active)]
+        );
         let mut times: Vec<_> = revs.iter().map(|r| r.registered_at.clone()).collect();
         times.dedup();
         assert_eq!(times.len(), 3, "distinct registeredAt");
@@ -516,7 +530,8 @@ mod tests {
     #[tokio::test]
     async fn seeding_leaves_a_database_with_content_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open_with(dir.path(), SqliteOptions { seed: false, ..Default::default() }).await.unwrap();
+        let store =
+            SqliteStore::open_with(dir.path(), SqliteOptions { seed: false, ..Default::default() }).await.unwrap();
         assert!(store.list_families().await.unwrap().is_empty());
         store.register(&json!({"family": "mine", "containerDefinitions": [{"name": "a"}]}), "me").await.unwrap();
         store.close().await;
@@ -540,7 +555,8 @@ mod tests {
     #[tokio::test]
     async fn read_only_refuses_writes_but_reads() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open_with(dir.path(), SqliteOptions { read_only: true, ..Default::default() }).await.unwrap();
+        let store =
+            SqliteStore::open_with(dir.path(), SqliteOptions { read_only: true, ..Default::default() }).await.unwrap();
         assert!(store.is_read_only());
         assert_eq!(store.list_families().await.unwrap().len(), 6, "seeded even when read-only");
         let input = json!({"family": "x", "containerDefinitions": [{"name": "a"}]});
@@ -553,7 +569,8 @@ mod tests {
     #[tokio::test]
     async fn configured_region_and_account_name_the_arns() {
         let dir = tempfile::tempdir().unwrap();
-        let options = SqliteOptions { region: "eu-west-1".into(), account: "123456789012".into(), ..Default::default() };
+        let options =
+            SqliteOptions { region: "eu-west-1".into(), account: "123456789012".into(), ..Default::default() };
         let store = SqliteStore::open_with(dir.path(), options).await.unwrap();
         let d = store.describe("Datadog", Some(2)).await.unwrap();
         assert_eq!(d.arn(), "arn:aws:ecs:eu-west-1:123456789012:task-definition/Datadog:2");
@@ -565,7 +582,10 @@ mod tests {
         let (_dir, store) = fresh(false).await;
         let input = json!({"family": "c", "containerDefinitions": [{"name": "a"}]});
         store.register(&input, "me").await.unwrap();
-        sqlx::query("UPDATE task_definitions SET input = '{not json' WHERE family = 'c'").execute(store.pool()).await.unwrap();
+        sqlx::query("UPDATE task_definitions SET input = '{not json' WHERE family = 'c'")
+            .execute(store.pool())
+            .await
+            .unwrap();
         let err = store.describe("c", None).await.unwrap_err();
         assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
         assert!(err.to_string().contains("c:1"), "{err}");

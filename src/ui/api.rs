@@ -146,7 +146,10 @@ pub async fn list_families() -> Result<Vec<FamilyRow>, ServerFnError> {
         let (counts, blocking) = match f.latest_active_revision {
             Some(rev) => {
                 let a = analyse(&state, &f.family, Some(rev)).await.map_err(ssr::store_error)?;
-                (crate::ui::findings::count_by_severity(&a.findings), a.findings.iter().filter(|x| x.blocks_registration).count())
+                (
+                    crate::ui::findings::count_by_severity(&a.findings),
+                    a.findings.iter().filter(|x| x.blocks_registration).count(),
+                )
             }
             None => ([0; 5], 0),
         };
@@ -178,7 +181,7 @@ pub async fn list_revisions(family: String) -> Result<Vec<RevisionRow>, ServerFn
             deregistered_at: r.deregistered_at,
         })
         .collect();
-    rows.sort_by(|a, b| b.revision.cmp(&a.revision));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.revision));
     Ok(rows)
 }
 
@@ -199,7 +202,10 @@ pub async fn get_revision(family: String, revision: u32) -> Result<RevisionData,
         platform: format!(
             "{} / {}",
             td.os_family(),
-            td.get("runtimePlatform").and_then(|r| r.get("cpuArchitecture")).and_then(|v| v.as_str()).unwrap_or("X86_64")
+            td.get("runtimePlatform")
+                .and_then(|r| r.get("cpuArchitecture"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("X86_64")
         ),
         arn: a.described.arn().to_string(),
     };
@@ -228,7 +234,10 @@ pub async fn get_revision(family: String, revision: u32) -> Result<RevisionData,
                     })
                     .unwrap_or_default(),
                 cpu: c.get("cpu").and_then(|v| v.as_i64()),
-                memory: match (c.get("memory").and_then(|v| v.as_i64()), c.get("memoryReservation").and_then(|v| v.as_i64())) {
+                memory: match (
+                    c.get("memory").and_then(|v| v.as_i64()),
+                    c.get("memoryReservation").and_then(|v| v.as_i64()),
+                ) {
                     (Some(m), Some(r)) => Some(format!("{r}–{m} MiB")),
                     (Some(m), None) => Some(format!("{m} MiB")),
                     (None, Some(r)) => Some(format!("{r} MiB reserved")),
@@ -269,7 +278,11 @@ pub async fn audit_rows() -> Result<Vec<AuditRow>, ServerFnError> {
     let analysed = crate::server::analyse_latest(&state).await.map_err(ssr::store_error)?;
     Ok(analysed
         .into_iter()
-        .map(|a| AuditRow { family: a.described.family().to_string(), revision: a.described.revision(), findings: a.findings })
+        .map(|a| AuditRow {
+            family: a.described.family().to_string(),
+            revision: a.described.revision(),
+            findings: a.findings,
+        })
         .collect())
 }
 

@@ -384,7 +384,7 @@ fn CompareView(data: CompareData) -> impl IntoView {
                 <ul class="space-y-2">
                     {d.changes.iter().map(|c| {
                         let (mark, style) = kind_style(&c.kind);
-                        let kind = serde_json::to_value(&c.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                        let kind = serde_json::to_value(c.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
                         let kind_attr = kind.clone();
                         view! {
                             <li class=format!("rounded-lg border p-3 text-sm {style}") data-kind=kind_attr>

@@ -123,7 +123,8 @@ pub(super) fn layout(nodes: &[Node], edges: &[Edge]) -> Layout {
     };
     for sweep in 0..4 {
         let forward = sweep % 2 == 0;
-        let order: Vec<usize> = if forward { (1..layers).collect() } else { (0..layers.saturating_sub(1)).rev().collect() };
+        let order: Vec<usize> =
+            if forward { (1..layers).collect() } else { (0..layers.saturating_sub(1)).rev().collect() };
         let toward = if forward { -1 } else { 1 };
         for layer in order {
             let keyed: Vec<(f64, usize, Slot)> = columns[layer]
@@ -139,9 +140,8 @@ pub(super) fn layout(nodes: &[Node], edges: &[Edge]) -> Layout {
 
     // Coordinates.
     let slot_h = |s: &Slot| if matches!(s, Slot::Node(_)) { NODE_H } else { 12.0 };
-    let col_height = |c: &Vec<Slot>| -> f64 {
-        c.iter().map(slot_h).sum::<f64>() + V_GAP * (c.len().saturating_sub(1)) as f64
-    };
+    let col_height =
+        |c: &Vec<Slot>| -> f64 { c.iter().map(slot_h).sum::<f64>() + V_GAP * (c.len().saturating_sub(1)) as f64 };
     let max_h = columns.iter().map(col_height).fold(0.0, f64::max);
     let col_x: Vec<f64> = (0..layers).map(|l| PAD + 24.0 + l as f64 * (NODE_W + H_GAP)).collect();
     let mut node_pos: Vec<(f64, f64)> = vec![(0.0, 0.0); nodes.len()];
@@ -193,7 +193,13 @@ pub(super) fn layout(nodes: &[Node], edges: &[Edge]) -> Layout {
             points.push(Point { x: gx, y: by + NODE_H / 2.0 + 10.0 });
             points.push(Point { x: bx, y: by + NODE_H / 2.0 + 10.0 });
         }
-        ledges.push(LayoutEdge { from: e.from.clone(), to: e.to.clone(), kind: e.kind, condition: e.condition.clone(), points });
+        ledges.push(LayoutEdge {
+            from: e.from.clone(),
+            to: e.to.clone(),
+            kind: e.kind,
+            condition: e.condition.clone(),
+            points,
+        });
     }
 
     Layout {
@@ -207,12 +213,8 @@ pub(super) fn layout(nodes: &[Node], edges: &[Edge]) -> Layout {
 
 /// Number of pairwise crossings between edge segments (for tests and tuning).
 pub fn crossings(layout: &Layout) -> usize {
-    let segs: Vec<(usize, Point, Point)> = layout
-        .edges
-        .iter()
-        .enumerate()
-        .flat_map(|(i, e)| e.points.windows(2).map(move |w| (i, w[0], w[1])))
-        .collect();
+    let segs: Vec<(usize, Point, Point)> =
+        layout.edges.iter().enumerate().flat_map(|(i, e)| e.points.windows(2).map(move |w| (i, w[0], w[1]))).collect();
     let mut count = 0;
     for i in 0..segs.len() {
         for j in i + 1..segs.len() {
@@ -273,7 +275,9 @@ mod tests {
 
     #[test]
     fn seed_layout_is_clean() {
-        let l = check(serde_json::from_str(include_str!("../../../tests/fixtures/seed/datadog-fastapi-taskdef.json")).unwrap());
+        let l = check(
+            serde_json::from_str(include_str!("../../../tests/fixtures/seed/datadog-fastapi-taskdef.json")).unwrap(),
+        );
         assert_eq!(l.nodes.len(), 4);
         assert_eq!(l.edges.len(), 4);
         assert_eq!(crossings(&l), 0);

@@ -110,7 +110,13 @@ pub fn build_from(td: &TaskDef<'_>) -> Graph {
     for c in &td.containers {
         let Some(from) = c.name else { continue };
         let mut push = |to: &str, kind: EdgeKind, condition: Option<&str>, pointer: String| {
-            let e = Edge { from: from.to_string(), to: to.to_string(), kind, condition: condition.map(str::to_string), pointer };
+            let e = Edge {
+                from: from.to_string(),
+                to: to.to_string(),
+                kind,
+                condition: condition.map(str::to_string),
+                pointer,
+            };
             if idx(to).is_some() {
                 edges.push(e);
             } else {
@@ -118,7 +124,12 @@ pub fn build_from(td: &TaskDef<'_>) -> Graph {
             }
         };
         for d in c.depends_on() {
-            push(d.container_name, EdgeKind::DependsOn, Some(d.condition), format!("{}/{}", c.ptr("dependsOn"), d.index));
+            push(
+                d.container_name,
+                EdgeKind::DependsOn,
+                Some(d.condition),
+                format!("{}/{}", c.ptr("dependsOn"), d.index),
+            );
         }
         for (i, to) in c.links() {
             push(to, EdgeKind::Link, None, format!("{}/{}", c.ptr("links"), i));

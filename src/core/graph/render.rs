@@ -55,13 +55,22 @@ fn escape_mermaid(s: &str) -> String {
 pub fn dot(g: &Graph) -> String {
     let mut out = String::from("digraph taskdef {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\"];\n");
     for (p, phase) in g.phases.iter().enumerate() {
-        let _ = writeln!(out, "  subgraph cluster_phase{p} {{\n    label=\"phase {}\"; style=dashed; color=\"#cbd5e1\";", p + 1);
+        let _ = writeln!(
+            out,
+            "  subgraph cluster_phase{p} {{\n    label=\"phase {}\"; style=dashed; color=\"#cbd5e1\";",
+            p + 1
+        );
         for name in phase {
             let n = g.nodes.iter().find(|n| &n.name == name).expect("phase names are nodes");
             let style = if n.essential { "rounded,filled,bold" } else { "rounded,filled,dashed" };
             let hc = if n.has_health_check { "\\n♥ health check" } else { "" };
             let image = n.image.as_deref().map(|i| format!("\\n{}", escape_dot(i))).unwrap_or_default();
-            let _ = writeln!(out, "    \"{}\" [style=\"{style}\", label=\"{}{image}{hc}\"];", escape_dot(name), escape_dot(name));
+            let _ = writeln!(
+                out,
+                "    \"{}\" [style=\"{style}\", label=\"{}{image}{hc}\"];",
+                escape_dot(name),
+                escape_dot(name)
+            );
         }
         out.push_str("  }\n");
     }

@@ -152,7 +152,9 @@ mod tests {
         assert_eq!(f[0].severity, Severity::High);
         assert_eq!(f[0].pointer, "/containerDefinitions/1");
         let fix = f[0].fix.as_ref().unwrap();
-        assert!(fix.description.contains("arn:aws:secretsmanager:us-east-1:123456789012:secret:web/datadog-agent/DD_API_KEY"));
+        assert!(fix
+            .description
+            .contains("arn:aws:secretsmanager:us-east-1:123456789012:secret:web/datadog-agent/DD_API_KEY"));
         // The same create-secret recipe as the secrets rules: the value goes through a file.
         assert!(fix.commands.iter().any(|c| c.contains("create-secret") && c.contains("--secret-string file://")));
         assert!(fix.commands.iter().all(|c| !c.contains("$DD_API_KEY")));

@@ -52,10 +52,12 @@ impl Rule for FirelensRouterNotEssential {
                     ),
                 )
                 .in_container(router)
-                .with_fix_from(cx, || Fix::patch(
-                    "Mark the log router essential",
-                    json!([{"op": "replace", "path": router.ptr("essential"), "value": true}]),
-                )),
+                .with_fix_from(cx, || {
+                    Fix::patch(
+                        "Mark the log router essential",
+                        json!([{"op": "replace", "path": router.ptr("essential"), "value": true}]),
+                    )
+                }),
             );
         }
     }

@@ -41,7 +41,9 @@ impl Rule for ContainerCount {
                     td.ptr("containerDefinitions"),
                     "`containerDefinitions` is empty (ECS: \"Container list cannot be empty.\")",
                 )
-                .with_fix_from(cx, || Fix::advice("Add at least one container definition with a `name` and an `image`")),
+                .with_fix_from(cx, || {
+                    Fix::advice("Add at least one container definition with a `name` and an `image`")
+                }),
             );
         } else if list.len() > MAX_CONTAINERS {
             out.push(

@@ -52,7 +52,9 @@ impl Rule for ContainerMemoryRequired {
                     ),
                 )
                 .in_container(c)
-                .with_fix_from(cx, || Fix::advice("Add `memoryReservation` (MiB) to the container, or a task-level `memory`")),
+                .with_fix_from(cx, || {
+                    Fix::advice("Add `memoryReservation` (MiB) to the container, or a task-level `memory`")
+                }),
             );
         }
     }

@@ -78,7 +78,9 @@ impl Rule for DuplicateHostPort {
                     ),
                 )
                 .in_container(c)
-                .with_fix_from(cx, || Fix::advice("Use a different port for one of the two mappings, or remove the duplicate")),
+                .with_fix_from(cx, || {
+                    Fix::advice("Use a different port for one of the two mappings, or remove the duplicate")
+                }),
             );
         }
     }

@@ -42,7 +42,9 @@ impl Rule for DuplicateJsonKey {
                      one is silently ignored"
                 ),
             )
-            .with_fix_from(cx, || Fix::advice(format!("Keep a single `{key}` member (merge the two if both are wanted)")));
+            .with_fix_from(cx, || {
+                Fix::advice(format!("Keep a single `{key}` member (merge the two if both are wanted)"))
+            });
             if let Some(c) = container {
                 f = f.in_container(c);
             }

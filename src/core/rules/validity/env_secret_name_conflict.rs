@@ -54,10 +54,12 @@ impl Rule for EnvSecretNameConflict {
                             ),
                         )
                         .in_container(c)
-                        .with_fix_from(cx, || Fix::patch(
-                            format!("Remove the plaintext `{}` from `environment`; the secret provides it", e.name),
-                            json!([{"op": "remove", "path": pointer}]),
-                        )),
+                        .with_fix_from(cx, || {
+                            Fix::patch(
+                                format!("Remove the plaintext `{}` from `environment`; the secret provides it", e.name),
+                                json!([{"op": "remove", "path": pointer}]),
+                            )
+                        }),
                     );
                 }
             }

@@ -42,9 +42,11 @@ impl Rule for HealthCheckCommand {
                 out.push(
                     Finding::new(&META, pointer, format!("container `{}`: `healthCheck.command` is empty", c.label()))
                         .in_container(c)
-                        .with_fix_from(cx, || Fix::advice(
-                            "Write the check, e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]",
-                        )),
+                        .with_fix_from(cx, || {
+                            Fix::advice(
+                                "Write the check, e.g. [\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]",
+                            )
+                        }),
                 );
                 continue;
             };

@@ -56,10 +56,12 @@ impl Rule for HealthCheckOutOfRange {
                         ),
                     )
                     .in_container(c)
-                    .with_fix_from(cx, || Fix::patch(
-                        format!("Set `healthCheck.{field}` to {clamped}"),
-                        json!([{"op": "replace", "path": pointer, "value": clamped}]),
-                    )),
+                    .with_fix_from(cx, || {
+                        Fix::patch(
+                            format!("Set `healthCheck.{field}` to {clamped}"),
+                            json!([{"op": "replace", "path": pointer, "value": clamped}]),
+                        )
+                    }),
                 );
             }
         }

@@ -39,7 +39,8 @@ impl Rule for HostPortMismatch {
         }
         for c in &td.containers {
             for (i, pm) in items(c.get("portMappings")) {
-                let (Some(container), Some(host)) = (int(field(pm, "containerPort")), int(field(pm, "hostPort"))) else {
+                let (Some(container), Some(host)) = (int(field(pm, "containerPort")), int(field(pm, "hostPort")))
+                else {
                     continue;
                 };
                 if host == container || host == 0 {
@@ -57,10 +58,12 @@ impl Rule for HostPortMismatch {
                         ),
                     )
                     .in_container(c)
-                    .with_fix_from(cx, || Fix::patch(
-                        format!("Set hostPort to {container}"),
-                        json!([{"op": "replace", "path": pointer, "value": container}]),
-                    )),
+                    .with_fix_from(cx, || {
+                        Fix::patch(
+                            format!("Set hostPort to {container}"),
+                            json!([{"op": "replace", "path": pointer, "value": container}]),
+                        )
+                    }),
                 );
             }
         }

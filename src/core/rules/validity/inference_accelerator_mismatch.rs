@@ -64,7 +64,9 @@ impl Rule for InferenceAcceleratorMismatch {
                         format!("{}/{i}/deviceName", td.ptr("inferenceAccelerators")),
                         format!("inference accelerator `{d}` is declared but no container requires it"),
                     )
-                    .with_fix_from(cx, || Fix::advice("Reference it from a container's `resourceRequirements`, or remove it")),
+                    .with_fix_from(cx, || {
+                        Fix::advice("Reference it from a container's `resourceRequirements`, or remove it")
+                    }),
                 );
             }
         }

@@ -69,7 +69,9 @@ impl Rule for InvalidAwslogsOptions {
                 out.push(
                     Finding::new(&META, at, format!("container `{}`: the awslogs driver requires {list}", c.label()))
                         .in_container(c)
-                        .with_fix_from(cx, || Fix::advice("Add the log group name and its Region to `logConfiguration.options`")),
+                        .with_fix_from(cx, || {
+                            Fix::advice("Add the log group name and its Region to `logConfiguration.options`")
+                        }),
                 );
             }
             let Some(opts) = opts else { continue };
@@ -115,14 +117,17 @@ impl Rule for InvalidAwslogsOptions {
                         pointer.clone(),
                         format!("container `{label}`: log `mode` must be `blocking` or `non-blocking`"),
                     )
-                    .with_fix_from(cx, || Fix::patch(
-                        "Use `non-blocking`",
-                        json!([{"op": "replace", "path": pointer, "value": "non-blocking"}]),
-                    ))
+                    .with_fix_from(cx, || {
+                        Fix::patch(
+                            "Use `non-blocking`",
+                            json!([{"op": "replace", "path": pointer, "value": "non-blocking"}]),
+                        )
+                    })
                 };
                 out.push(finding.in_container(c));
             }
-            if member(opts, "awslogs-datetime-format").is_some() && member(opts, "awslogs-multiline-pattern").is_some() {
+            if member(opts, "awslogs-datetime-format").is_some() && member(opts, "awslogs-multiline-pattern").is_some()
+            {
                 let mut f = Finding::new(
                     &META,
                     format!("{}/options/awslogs-multiline-pattern", lc()),

@@ -34,7 +34,8 @@ impl Rule for InvalidEfsVolume {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        let root_ok = |cfg: &serde_json::Map<String, Value>| match member(cfg, "rootDirectory").and_then(Value::as_str) {
+        let root_ok = |cfg: &serde_json::Map<String, Value>| match member(cfg, "rootDirectory").and_then(Value::as_str)
+        {
             None => true,
             Some(r) => r.is_empty() || r == "/",
         };
@@ -60,10 +61,12 @@ impl Rule for InvalidEfsVolume {
                                 volume_name(v, i)
                             ),
                         )
-                        .with_fix_from(cx, || Fix::patch(
-                            "Enable transit encryption",
-                            json!([{"op": op, "path": pointer, "value": "ENABLED"}]),
-                        )),
+                        .with_fix_from(cx, || {
+                            Fix::patch(
+                                "Enable transit encryption",
+                                json!([{"op": op, "path": pointer, "value": "ENABLED"}]),
+                            )
+                        }),
                     );
                 }
                 if access_point && !root_ok(efs) {
@@ -77,7 +80,9 @@ impl Rule for InvalidEfsVolume {
                                 volume_name(v, i)
                             ),
                         )
-                        .with_fix_from(cx, || Fix::patch("Remove `rootDirectory`", json!([{"op": "remove", "path": pointer}]))),
+                        .with_fix_from(cx, || {
+                            Fix::patch("Remove `rootDirectory`", json!([{"op": "remove", "path": pointer}]))
+                        }),
                     );
                 }
             }
@@ -94,7 +99,9 @@ impl Rule for InvalidEfsVolume {
                                 volume_name(v, i)
                             ),
                         )
-                        .with_fix_from(cx, || Fix::patch("Remove `rootDirectory`", json!([{"op": "remove", "path": pointer}]))),
+                        .with_fix_from(cx, || {
+                            Fix::patch("Remove `rootDirectory`", json!([{"op": "remove", "path": pointer}]))
+                        }),
                     );
                 }
             }

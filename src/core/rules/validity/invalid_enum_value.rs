@@ -136,7 +136,9 @@ impl Rule for InvalidEnumValue {
                         ),
                     )
                     .in_container(c)
-                    .with_fix_from(cx, || Fix::advice("Use a documented tmpfs mount option (`rw`, `noexec`, `nosuid`, `size`… )"))
+                    .with_fix_from(cx, || {
+                        Fix::advice("Use a documented tmpfs mount option (`rw`, `noexec`, `nosuid`, `size`… )")
+                    })
                     .with_severity(Severity::Low);
                     f.blocks_registration = false;
                     out.push(f);

@@ -76,9 +76,11 @@ impl Rule for InvalidImageReference {
                 out.push(
                     Finding::new(&META, c.ptr("image"), format!("container `{}`: image {problem}", c.label()))
                         .in_container(c)
-                        .with_fix_from(cx, || Fix::advice(
-                            "Write the image as `registry/repository:tag` or `registry/repository@sha256:<digest>`",
-                        )),
+                        .with_fix_from(cx, || {
+                            Fix::advice(
+                                "Write the image as `registry/repository:tag` or `registry/repository@sha256:<digest>`",
+                            )
+                        }),
                 );
             }
         }

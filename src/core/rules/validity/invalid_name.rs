@@ -98,10 +98,12 @@ impl Rule for InvalidName {
                         problem(family)
                     ),
                 )
-                .with_fix_from(cx, || Fix::patch(
-                    format!("Use `{fixed}`"),
-                    json!([{"op": "replace", "path": td.ptr("family"), "value": fixed}]),
-                )),
+                .with_fix_from(cx, || {
+                    Fix::patch(
+                        format!("Use `{fixed}`"),
+                        json!([{"op": "replace", "path": td.ptr("family"), "value": fixed}]),
+                    )
+                }),
             );
         }
         for c in &td.containers {
@@ -131,7 +133,8 @@ impl Rule for InvalidName {
             );
         }
         for (i, v) in td.volumes() {
-            let Some(name) = member(v, "name").and_then(Value::as_str).filter(|n| !n.is_empty() && !is_ecs_name(n)) else {
+            let Some(name) = member(v, "name").and_then(Value::as_str).filter(|n| !n.is_empty() && !is_ecs_name(n))
+            else {
                 continue;
             };
             out.push(

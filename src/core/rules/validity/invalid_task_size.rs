@@ -55,7 +55,9 @@ impl Rule for InvalidTaskSize {
                         td.ptr("cpu"),
                         format!("task cpu {p} (ECS: \"Invalid 'cpu' setting for task.\")"),
                     )
-                    .with_fix_from(cx, || Fix::advice("Use CPU units such as \"256\" or \"1024\", or vCPUs such as \"1 vCPU\"")),
+                    .with_fix_from(cx, || {
+                        Fix::advice("Use CPU units such as \"256\" or \"1024\", or vCPUs such as \"1 vCPU\"")
+                    }),
                 );
             }
         }

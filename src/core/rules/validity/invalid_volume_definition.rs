@@ -53,7 +53,8 @@ impl Rule for InvalidVolumeDefinition {
                 }
             }
             let kinds_set = kinds;
-            let kinds = || VOLUME_TYPE_FIELDS.iter().enumerate().filter(move |(j, _)| kinds >> j & 1 == 1).map(|(_, k)| *k);
+            let kinds =
+                || VOLUME_TYPE_FIELDS.iter().enumerate().filter(move |(j, _)| kinds >> j & 1 == 1).map(|(_, k)| *k);
             if member(v, "configuredAtLaunch").and_then(Value::as_bool) == Some(true) {
                 at_launch += 1;
                 if at_launch == 2 {
@@ -76,7 +77,9 @@ impl Rule for InvalidVolumeDefinition {
                         format!("{}/{i}/{second}", td.ptr("volumes")),
                         format!("volumes[{i}] combines {}; a volume has exactly one type", list.join(" and ")),
                     )
-                    .with_fix_from(cx, || Fix::advice("Keep one configuration, or split the volume into two named volumes")),
+                    .with_fix_from(cx, || {
+                        Fix::advice("Keep one configuration, or split the volume into two named volumes")
+                    }),
                 );
             }
         }

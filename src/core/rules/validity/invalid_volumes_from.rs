@@ -30,7 +30,8 @@ impl Rule for InvalidVolumesFrom {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         for c in &td.containers {
-            for (i, src) in items(c.get("volumesFrom")).filter_map(|(i, v)| Some((i, str_field(v, "sourceContainer")?))) {
+            for (i, src) in items(c.get("volumesFrom")).filter_map(|(i, v)| Some((i, str_field(v, "sourceContainer")?)))
+            {
                 let pointer = || format!("{}/{i}/sourceContainer", c.ptr("volumesFrom"));
                 if c.name == Some(src) {
                     out.push(

@@ -33,7 +33,13 @@ impl Rule for ListLimitExceeded {
         let len = |v: Option<&Value>| v.and_then(Value::as_array).map_or(0, Vec::len);
         let n = len(td.get("placementConstraints"));
         if n > 10 {
-            out.push(excess(cx, format!("{}/10", td.ptr("placementConstraints")), "`placementConstraints`".into(), n, 10));
+            out.push(excess(
+                cx,
+                format!("{}/10", td.ptr("placementConstraints")),
+                "`placementConstraints`".into(),
+                n,
+                10,
+            ));
         }
         for c in &td.containers {
             // One pass over the container's members.

@@ -75,10 +75,12 @@ impl Rule for MissingRequiredField {
             if shape.name == "ContainerDefinition" && field.name == "name" {
                 let image = obj.get("image").and_then(Value::as_str).and_then(name_from_image);
                 if let Some(name) = image.filter(|n| td.container(n).is_none()) {
-                    finding = finding.with_fix_from(cx, || Fix::patch(
-                        format!("Name the container `{name}` after its image"),
-                        json!([{"op": "add", "path": format!("{}/name", path.pointer()), "value": name}]),
-                    ));
+                    finding = finding.with_fix_from(cx, || {
+                        Fix::patch(
+                            format!("Name the container `{name}` after its image"),
+                            json!([{"op": "add", "path": format!("{}/name", path.pointer()), "value": name}]),
+                        )
+                    });
                 }
             }
             out.push(finding);

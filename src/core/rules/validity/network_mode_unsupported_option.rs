@@ -44,10 +44,9 @@ impl Rule for NetworkModeUnsupportedOption {
                 _ => false,
             };
             let mut report = |field: &str, message: String| {
-                out.push(Finding::new(&META, c.ptr(field), message).in_container(c).with_fix_from(cx, || Fix::patch(
-                    format!("Remove `{field}`"),
-                    json!([{"op": "remove", "path": c.ptr(field)}]),
-                )));
+                out.push(Finding::new(&META, c.ptr(field), message).in_container(c).with_fix_from(cx, || {
+                    Fix::patch(format!("Remove `{field}`"), json!([{"op": "remove", "path": c.ptr(field)}]))
+                }));
             };
             if non_empty(c.get("links")) {
                 let aws =

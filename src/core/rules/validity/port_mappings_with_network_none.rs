@@ -41,10 +41,9 @@ impl Rule for PortMappingsWithNetworkNone {
                         format!("container `{}` has port mappings but the task's networkMode is `none`", c.label()),
                     )
                     .in_container(c)
-                    .with_fix_from(cx, || Fix::patch(
-                        "Remove the port mappings",
-                        json!([{"op": "remove", "path": c.ptr("portMappings")}]),
-                    )),
+                    .with_fix_from(cx, || {
+                        Fix::patch("Remove the port mappings", json!([{"op": "remove", "path": c.ptr("portMappings")}]))
+                    }),
                 );
             }
         }

@@ -71,13 +71,10 @@ impl Rule for ReadOnlyField {
             if names.len() > 1 { "them" } else { "it" },
             if names.len() > 1 { "them" } else { "it" },
         );
-        out.push(
-            Finding::new(&META, td.ptr(first), message)
-                .with_fix_from(cx, || {
-                    let ops = names.iter().map(|f| json!({"op": "remove", "path": td.ptr(f)})).collect();
-                    Fix::patch("Remove the read-only fields", Value::Array(ops))
-                }),
-        );
+        out.push(Finding::new(&META, td.ptr(first), message).with_fix_from(cx, || {
+            let ops = names.iter().map(|f| json!({"op": "remove", "path": td.ptr(f)})).collect();
+            Fix::patch("Remove the read-only fields", Value::Array(ops))
+        }));
     }
 }
 

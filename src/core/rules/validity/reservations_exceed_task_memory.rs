@@ -70,7 +70,9 @@ impl Rule for ReservationsExceedTaskMemory {
                      task's {task} MiB"
                 ),
             )
-            .with_fix_from(cx, || Fix::advice("Give the containers reservations that fit in the task, or raise the task memory"))
+            .with_fix_from(cx, || {
+                Fix::advice("Give the containers reservations that fit in the task, or raise the task memory")
+            })
             .with_severity(Severity::Medium);
             f.blocks_registration = false;
             out.push(f);

@@ -31,7 +31,9 @@ impl Rule for UlimitSoftAboveHard {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for c in &cx.td.containers {
             for (i, u) in items(c.get("ulimits")) {
-                let (Some(soft), Some(hard)) = (int(field(u, "softLimit")), int(field(u, "hardLimit"))) else { continue };
+                let (Some(soft), Some(hard)) = (int(field(u, "softLimit")), int(field(u, "hardLimit"))) else {
+                    continue;
+                };
                 if soft <= hard {
                     continue;
                 }
