@@ -7,7 +7,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use ecs_lens::core::{graph, lint, lint_with, Document, LintOptions};
 
 fn corpus() -> Vec<(String, String)> {
@@ -57,6 +57,32 @@ fn bench(c: &mut Criterion) {
                 std::hint::black_box(lint_with(&doc, &findings_only));
             }
         })
+    });
+    // The lint alone on freshly parsed documents (parsing untimed): rules, the span index
+    // that positions need (built lazily on first use), locating and sorting.
+    group.bench_function(BenchmarkId::new("lint_only_findings_only", files.len()), |b| {
+        b.iter_batched(
+            || files.iter().map(|(_, t)| Document::parse(t.as_str()).unwrap()).collect::<Vec<_>>(),
+            |docs| {
+                for d in &docs {
+                    std::hint::black_box(lint_with(d, &findings_only));
+                }
+                docs
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function(BenchmarkId::new("lint_only_with_fixes", files.len()), |b| {
+        b.iter_batched(
+            || files.iter().map(|(_, t)| Document::parse(t.as_str()).unwrap()).collect::<Vec<_>>(),
+            |docs| {
+                for d in &docs {
+                    std::hint::black_box(lint(d));
+                }
+                docs
+            },
+            BatchSize::SmallInput,
+        )
     });
     group.bench_function(BenchmarkId::new("parse_only", files.len()), |b| {
         b.iter(|| {

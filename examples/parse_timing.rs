@@ -2,6 +2,9 @@
 //! `cargo run --release --example parse_timing`
 use std::time::Instant;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use ecs_lens::core::document::Document;
 use ecs_lens::core::model::TaskDef;
 use ecs_lens::core::rules::{all_rules, locate_all, Context};
@@ -27,6 +30,12 @@ fn main() {
     time("Document::parse", &|| {
         for t in &texts {
             std::hint::black_box(Document::parse(t.as_str()).unwrap());
+        }
+    });
+    time("Document::parse + span index (first locate)", &|| {
+        for t in &texts {
+            let d = Document::parse(t.as_str()).unwrap();
+            std::hint::black_box(d.locate("/family"));
         }
     });
     time("TaskDef::new", &|| {

@@ -2,6 +2,9 @@
 //! `cargo run --release --example rule_timing`
 use std::time::Instant;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use ecs_lens::core::document::Document;
 use ecs_lens::core::model::TaskDef;
 use ecs_lens::core::rules::{all_rules, Context};

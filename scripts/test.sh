@@ -13,8 +13,11 @@ step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
 step "core builds for wasm32-unknown-unknown"
 cargo check --lib --target wasm32-unknown-unknown --quiet
 
-step "cargo test (unit, property, integration, CLI, benches in test mode)"
-PROPTEST_CASES="${PROPTEST_CASES:-256}" cargo test --features ssr --all-targets
+step "examples build (the timing tools of README's Performance section)"
+cargo check --features ssr --examples --quiet
+
+step "cargo test (unit, property, integration, CLI, store, benches in test mode)"
+PROPTEST_CASES="${PROPTEST_CASES:-256}" cargo test --features ssr --lib --bins --tests --benches
 
 step "end to end (Playwright + Chromium against the real server)"
 # A fresh embedded store for the run (seeded on first start), removed afterwards.
