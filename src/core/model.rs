@@ -114,15 +114,19 @@ impl<'a> TaskDef<'a> {
     }
 
     /// The AWS account and region this task definition lives in, as far as its own
-    /// fields tell (role ARNs, ECR image hosts, awslogs region). Used to build ARNs in fixes.
-    pub fn account_and_region(&self) -> (Option<String>, Option<String>) {
+    /// fields tell: the account from the first role ARN that has one, then the first ECR
+    /// image host's account and region, else the first `awslogs-region` option. Used to
+    /// build ARNs in fixes; borrowed, so it costs no allocation.
+    pub fn account_and_region(&self) -> (Option<&'a str>, Option<&'a str>) {
         let mut account = None;
         let mut region = None;
         for field in ["executionRoleArn", "taskRoleArn"] {
             if let Some(arn) = self.str(field) {
-                let parts: Vec<&str> = arn.split(':').collect();
-                if parts.len() >= 6 && parts[0] == "arn" && !parts[4].is_empty() && account.is_none() {
-                    account = Some(parts[4].to_string());
+                let mut parts = arn.split(':');
+                let (first, fifth) = (parts.next(), parts.nth(3));
+                let six_parts = parts.next().is_some();
+                if six_parts && first == Some("arn") && account.is_none() {
+                    account = fifth.filter(|a| !a.is_empty());
                 }
             }
         }
@@ -132,7 +136,10 @@ impl<'a> TaskDef<'a> {
                 region.get_or_insert(reg);
             }
             if let Some(r) = c.log_option("awslogs-region") {
-                region.get_or_insert_with(|| r.to_string());
+                region.get_or_insert(r);
+            }
+            if account.is_some() && region.is_some() {
+                break; // later containers cannot change either
             }
         }
         (account, region)
@@ -358,15 +365,14 @@ pub fn image_repository(image: &str) -> String {
 }
 
 /// `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/...` → (account, region).
-pub fn parse_ecr_host(image: &str) -> Option<(String, String)> {
+pub fn parse_ecr_host(image: &str) -> Option<(&str, &str)> {
     let host = image.split('/').next()?;
     let mut it = host.split('.');
     let account = it.next()?;
     if it.next()? != "dkr" || it.next()? != "ecr" {
         return None;
     }
-    let region = it.next()?;
-    Some((account.to_string(), region.to_string()))
+    Some((account, it.next()?))
 }
 
 /// Task cpu: "1024", 1024, "1 vCPU", "0.25 vcpu" → CPU units.
@@ -429,7 +435,7 @@ mod tests {
         assert_eq!(image_repository("localhost:5000/x/y@sha256:abc"), "x/y");
         assert_eq!(
             parse_ecr_host("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1"),
-            Some(("123456789012".into(), "ap-northeast-1".into()))
+            Some(("123456789012", "ap-northeast-1"))
         );
         assert_eq!(parse_ecr_host("datadog/agent"), None);
     }
@@ -448,6 +454,6 @@ mod tests {
         assert_eq!(mig.ptr("environment"), "/containerDefinitions/3/environment");
         let app = td.container("my-app-repo").unwrap();
         assert_eq!(app.depends_on().count(), 3);
-        assert_eq!(td.account_and_region(), (Some("xxx".into()), Some("ap-northeast-1".into())));
+        assert_eq!(td.account_and_region(), (Some("xxx"), Some("ap-northeast-1")));
     }
 }

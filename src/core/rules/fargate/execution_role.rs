@@ -155,7 +155,7 @@ impl Rule for FargateExecutionRole {
 
 fn role_fix(td: &TaskDef<'_>, first: &[Option<usize>; 6]) -> Fix {
     let (account, region) = td.account_and_region();
-    let partition = match region.as_deref() {
+    let partition = match region {
         Some(r) if r.starts_with("cn-") => "aws-cn",
         Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
         _ => "aws",

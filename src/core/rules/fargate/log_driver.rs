@@ -44,7 +44,7 @@ impl Rule for FargateLogDriver {
         if !is_fargate(td) {
             return;
         }
-        let mut region: Option<Option<String>> = None;
+        let mut region: Option<Option<&str>> = None;
         for c in &td.containers {
             let Some(driver) = c.log_driver() else { continue };
             if ALLOWED.contains(&driver) {

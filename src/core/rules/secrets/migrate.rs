@@ -26,7 +26,7 @@ pub struct Target<'a> {
 
 impl<'a> Target<'a> {
     pub fn new(td: &TaskDef<'a>) -> Target<'a> {
-        let (account, region) = account_and_region(td);
+        let (account, region) = td.account_and_region();
         let exec = td.str("executionRoleArn").filter(|s| !s.trim().is_empty());
         let role_partition = exec
             .or_else(|| td.str("taskRoleArn"))
@@ -199,49 +199,6 @@ impl<'a> Target<'a> {
     }
 }
 
-/// [`TaskDef::account_and_region`] without allocating (it runs once per rule and task
-/// definition that needs a fix): the account from the first role ARN that has one, then the
-/// first ECR image host's account and region, else the first `awslogs-region` option.
-/// `account_and_region_matches_the_model` keeps the two in step.
-fn account_and_region<'a>(td: &TaskDef<'a>) -> (Option<&'a str>, Option<&'a str>) {
-    let mut account = None;
-    let mut region = None;
-    for field in ["executionRoleArn", "taskRoleArn"] {
-        if let Some(arn) = td.str(field) {
-            let mut parts = arn.split(':');
-            let (first, fifth) = (parts.next(), parts.nth(3));
-            let six_parts = parts.next().is_some();
-            if six_parts && first == Some("arn") && account.is_none() {
-                account = fifth.filter(|a| !a.is_empty());
-            }
-        }
-    }
-    for c in &td.containers {
-        if let Some((acct, reg)) = c.image().and_then(ecr_host) {
-            account.get_or_insert(acct);
-            region.get_or_insert(reg);
-        }
-        if let Some(r) = c.log_option("awslogs-region") {
-            region.get_or_insert(r);
-        }
-        if account.is_some() && region.is_some() {
-            break; // later containers cannot change either
-        }
-    }
-    (account, region)
-}
-
-/// [`crate::core::model::parse_ecr_host`], borrowed.
-fn ecr_host(image: &str) -> Option<(&str, &str)> {
-    let host = image.split('/').next()?;
-    let mut it = host.split('.');
-    let account = it.next()?;
-    if it.next()? != "dkr" || it.next()? != "ecr" {
-        return None;
-    }
-    Some((account, it.next()?))
-}
-
 /// `s` as the content of a JSON string, escaped exactly as serde_json escapes it.
 fn json_str_content(s: &str) -> Cow<'_, str> {
     if s.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\') {
@@ -296,43 +253,28 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn account_and_region_matches_the_model() {
+    fn account_and_region_come_from_roles_then_ecr_then_awslogs() {
         let ecr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1";
         let awslogs = json!({"logDriver": "awslogs", "options": {"awslogs-region": "ap-south-1"}});
-        let mut docs = vec![Document::parse(SEED).unwrap()];
-        for (exec, task, images, logs) in [
-            (None, None, vec!["nginx"], false),
-            (Some("arn:aws:iam::111122223333:role/exec"), None, vec!["nginx", ecr], true),
-            (Some("arn:aws:iam:::role/exec"), Some("arn:aws:iam::444455556666:role/task"), vec![ecr], false),
-            (Some("not-an-arn"), Some("arn:aws:iam::444455556666"), vec!["nginx"], true),
-            (None, Some("arn:aws-cn:iam::777788889999:role/t"), vec!["nginx", "nginx"], true),
-            (Some(" "), None, vec!["1.dkr.ecr.x", "2.dkr.ecr.us-east-2.amazonaws.com/b"], true),
-        ] {
-            let mut td = base();
-            if let Some(e) = exec {
-                td["executionRoleArn"] = json!(e);
-            }
-            if let Some(t) = task {
-                td["taskRoleArn"] = json!(t);
-            }
-            let c = td["containerDefinitions"][0].clone();
-            td["containerDefinitions"] = images
-                .iter()
-                .map(|i| {
-                    let mut c = c.clone();
-                    c["image"] = json!(i);
-                    if logs {
-                        c["logConfiguration"] = awslogs.clone();
-                    }
-                    c
-                })
-                .collect();
-            docs.push(Document::from_value(&td));
-        }
-        for doc in &docs {
-            let td = TaskDef::new(doc);
-            let (account, region) = account_and_region(&td);
-            assert_eq!((account.map(str::to_string), region.map(str::to_string)), td.account_and_region());
-        }
+        let seed = Document::parse(SEED).unwrap();
+        assert_eq!(TaskDef::new(&seed).account_and_region(), (Some("xxx"), Some("ap-northeast-1")));
+        // Role ARN first for the account; the first container's awslogs region before a later ECR host.
+        let mut td = base();
+        td["executionRoleArn"] = json!("arn:aws:iam::111122223333:role/exec");
+        td["containerDefinitions"] = json!([
+            {"name": "a", "image": "nginx", "logConfiguration": awslogs},
+            {"name": "b", "image": ecr}
+        ]);
+        let doc = Document::from_value(&td);
+        assert_eq!(TaskDef::new(&doc).account_and_region(), (Some("111122223333"), Some("ap-south-1")));
+        // An execution role without an account: the task role's, and the ECR host's region.
+        td["executionRoleArn"] = json!("arn:aws:iam:::role/exec");
+        td["taskRoleArn"] = json!("arn:aws:iam::444455556666:role/task");
+        td["containerDefinitions"] = json!([{"name": "b", "image": ecr}]);
+        let doc = Document::from_value(&td);
+        assert_eq!(TaskDef::new(&doc).account_and_region(), (Some("444455556666"), Some("eu-west-1")));
+        // Nothing to go by.
+        let doc = Document::from_value(&json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "nginx"}]}));
+        assert_eq!(TaskDef::new(&doc).account_and_region(), (None, None));
     }
 }

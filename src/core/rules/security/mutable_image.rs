@@ -49,20 +49,9 @@ fn classify(image: &str) -> Option<Pin<'_>> {
     })
 }
 
-/// [`crate::core::model::parse_ecr_host`], borrowed: (account, region).
-fn ecr_host(image: &str) -> Option<(&str, &str)> {
-    let host = image.split('/').next()?;
-    let mut it = host.split('.');
-    let account = it.next()?;
-    if it.next()? != "dkr" || it.next()? != "ecr" {
-        return None;
-    }
-    Some((account, it.next()?))
-}
-
 /// A command that prints the digest the image currently resolves to.
 fn digest_command(image: &str, tag: &str) -> String {
-    if let Some((account, region)) = ecr_host(image) {
+    if let Some((account, region)) = crate::core::model::parse_ecr_host(image) {
         let path = image.split_once('/').map(|(_, p)| p).unwrap_or("");
         let repo = path.rsplit_once(':').map(|(r, _)| r).unwrap_or(path);
         cat(&[

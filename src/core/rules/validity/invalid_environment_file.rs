@@ -68,7 +68,7 @@ impl Rule for InvalidEnvironmentFile {
                     }
                     None => {
                         let pointer = pointer();
-                        let partition = *partition.get_or_insert_with(|| match td.account_and_region().1.as_deref() {
+                        let partition = *partition.get_or_insert_with(|| match td.account_and_region().1 {
                             Some(r) if r.starts_with("cn-") => "aws-cn",
                             Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
                             _ => "aws",
