@@ -1442,8 +1442,11 @@ where
                     pending = Some(Pending::UserPass);
                     continue;
                 }
+                // redis-server's `--requirepass`/`--masterauth` take the password itself.
                 if (flag == "p" && elements_mention(elements.clone(), "sshpass"))
                     || (flag == "a" && elements_mention(elements.clone(), "redis-cli"))
+                    || flag.eq_ignore_ascii_case("-requirepass")
+                    || flag.eq_ignore_ascii_case("-masterauth")
                 {
                     pending = Some(Pending::Password);
                     continue;

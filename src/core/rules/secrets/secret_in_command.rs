@@ -128,6 +128,8 @@ mod tests {
             (json!(["curl", "-H", "Authorization: Bearer Zm9vYmFyMTIzNDU2Nzg5MA", "https://x"]), 2),
             (json!(["GITHUB_TOKEN=ghp_0123456789abcdefABCDEF0123456789abcd ./sync"]), 0),
             (json!(["sshpass", "-p", "hunter2", "ssh", "host"]), 2),
+            (json!(["redis-server", "--requirepass", "hunter2hunter2"]), 2),
+            (json!(["redis-server --masterauth hunter2hunter2 --port 6380"]), 0),
         ] {
             let f = flagged(cmd.clone());
             assert_eq!(f.len(), 1, "{cmd}");
