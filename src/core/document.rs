@@ -536,6 +536,20 @@ mod tests {
     }
 
     #[test]
+    fn nested_duplicates_and_positions_after_them() {
+        let doc = Document::parse("{\"a\": [{\"x\": 1, \"y\": {}, \"x\": [2]}], \"b\": 3}").unwrap();
+        assert_eq!(doc.duplicate_keys(), ["/a/0/x"]);
+        let (r, exact) = doc.locate("/a/0/x/0");
+        assert!(exact);
+        assert_eq!(&doc.text()[r.start..r.end], "2");
+        let (r, _) = doc.locate("/b");
+        assert_eq!(&doc.text()[r.start..r.end], "\"b\": 3");
+        let clean = Document::parse("{\"a\": [{\"x\": 1}], \"b\": 3}").unwrap();
+        assert!(clean.duplicate_keys().is_empty());
+        assert_eq!(&clean.text()[clean.locate("/a/0/x").0.start..clean.locate("/a/0/x").0.end], "\"x\": 1");
+    }
+
+    #[test]
     fn shapes_and_register_input() {
         let wrapped = Document::parse(
             r#"{"taskDefinition": {"family": "f", "revision": 3, "status": "ACTIVE", "containerDefinitions": []}, "tags": [{"key": "team", "value": "x"}]}"#,
