@@ -61,14 +61,20 @@ if [ -f package-lock.json ]; then
   fi
 fi
 
+# 5. The editor bundle (CodeMirror 6 + the glue in editor/), served from public/.
+if [ ! -f public/editor.js ] || [ -n "$(find editor package-lock.json -newer public/editor.js 2>/dev/null | head -1)" ]; then
+  log "bundling the editor (esbuild)"
+  npx --no-install esbuild editor/index.js --bundle --format=iife --minify --log-level=warning --outfile=public/editor.js
+fi
+
 if [ "$WANT_TEST" = 1 ]; then
-  # 5. Chromium from Debian (Playwright's own browser download cannot work here)
+  # 6. Chromium from Debian (Playwright's own browser download cannot work here)
   if ! command -v chromium >/dev/null 2>&1; then
     log "installing Debian chromium"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q && apt-get install -y -q chromium chromium-driver
   fi
-  # 6. Playwright (driving /usr/bin/chromium; never `npx playwright install`)
+  # 7. Playwright (driving /usr/bin/chromium; never `npx playwright install`)
   if [ -f end2end/package-lock.json ]; then
     if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
       log "npm ci (end2end)"; (cd end2end && npm ci --no-audit --no-fund)

@@ -169,7 +169,12 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => serve::run(serve::ServeArgs::default()),
+        // No subcommand (how cargo-leptos starts the server) means `serve` with its defaults,
+        // parsed by clap so that environment settings such as ECS_LENS_DATA_DIR apply.
+        None => match Cli::parse_from(["ecs-lens", "serve"]).command {
+            Some(Command::Serve(args)) => serve::run(args),
+            _ => serve::run(serve::ServeArgs::default()),
+        },
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Lint(args)) => lint(args),
         Some(Command::Graph(args)) => graph(args),

@@ -316,3 +316,23 @@ pub async fn register_revision(family: String, text: String) -> Result<u32, Serv
     let d = state.store.register(&input, "local-user").await.map_err(ssr::store_error)?;
     Ok(d.revision())
 }
+
+/// What the editor starts from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditData {
+    pub family: String,
+    pub revision: u32,
+    /// The revision's RegisterTaskDefinition input, pretty-printed, values unmasked
+    /// (editors edit them).
+    pub text: String,
+}
+
+/// The source of a revision for editing (editors only; 403 in read-only mode).
+#[server(prefix = "/api", endpoint = "edit-source")]
+pub async fn edit_source(family: String, revision: u32) -> Result<EditData, ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    let d = state.store.describe(&family, Some(revision)).await.map_err(ssr::store_error)?;
+    let text = serde_json::to_string_pretty(&d.register_input()).unwrap_or_default();
+    Ok(EditData { family: d.family().to_string(), revision: d.revision(), text })
+}

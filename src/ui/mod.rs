@@ -6,6 +6,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 pub mod api;
+pub mod editor;
 pub mod findings;
 pub mod graph;
 pub mod json;
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=FamiliesPage/>
                     <Route path=path!("/families/:family") view=FamilyPage/>
                     <Route path=path!("/families/:family/:revision") view=RevisionPage/>
+                    <Route path=path!("/families/:family/:revision/edit") view=editor::EditPage/>
                     <Route path=path!("/compare/:family/:a/:b") view=ComparePage/>
                     <Route path=path!("/audit") view=AuditPage/>
                 </Routes>

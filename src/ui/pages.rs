@@ -269,6 +269,9 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
         <PageHeader title=format!("{}:{}", data.family, data.revision)
             subtitle=format!("{} · registered {} by {}", data.status, data.registered_at, data.registered_by)>
             <A href=format!("/families/{fam}") attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">"All revisions"</A>
+            {(!data.read_only).then(|| view! {
+                <A href=format!("/families/{fam}/{rev}/edit") attr:class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700">"Edit"</A>
+            })}
             {(rev > 1).then(|| view! {
                 <A href=format!("/compare/{fam}/{}/{rev}", rev - 1) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">{format!("Compare with {}", rev - 1)}</A>
             })}

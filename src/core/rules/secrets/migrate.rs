@@ -274,7 +274,8 @@ mod tests {
         let doc = Document::from_value(&td);
         assert_eq!(TaskDef::new(&doc).account_and_region(), (Some("444455556666"), Some("eu-west-1")));
         // Nothing to go by.
-        let doc = Document::from_value(&json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "nginx"}]}));
+        let doc =
+            Document::from_value(&json!({"family": "f", "containerDefinitions": [{"name": "a", "image": "nginx"}]}));
         assert_eq!(TaskDef::new(&doc).account_and_region(), (None, None));
     }
 }

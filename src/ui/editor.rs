@@ -1,0 +1,338 @@
+//! The editor page: CodeMirror (public/editor.js) with the core's linter running in the
+//! browser on every change, quick fixes from the rules' patches, a review of the semantic
+//! diff against the base revision, and Register revision N+1. The draft is kept in the
+//! browser's localStorage until it is registered, so a failed register or a reload loses
+//! nothing.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::{Script, Title};
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde::{Deserialize, Serialize};
+
+use super::api::{edit_source, EditData, RegisterRevision};
+use super::findings::{Message, SeverityPill};
+use super::pages::{ErrorBox, PageHeader};
+use crate::core::document::{Document, ParseError};
+use crate::core::finding::Finding;
+use crate::core::rules::{lint_with, LintOptions};
+
+/// The linter's answer for one text: a located parse error, or the findings (no fixes;
+/// a fix is built when the user asks for it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LintResult {
+    pub error: Option<ParseError>,
+    pub findings: Vec<Finding>,
+}
+
+pub fn lint_text(text: &str) -> LintResult {
+    match Document::parse(text) {
+        Err(e) => LintResult { error: Some(e), findings: vec![] },
+        Ok(doc) => LintResult {
+            error: None,
+            findings: lint_with(&doc, &LintOptions { skip_fixes: true, ..Default::default() }),
+        },
+    }
+}
+
+/// Apply the fix of `finding` to `text`: the patched, pretty-printed text and the fix's
+/// commands and notes, or why not.
+pub fn quick_fix(text: &str, finding: &Finding) -> Result<(String, Vec<String>), String> {
+    let doc = Document::parse(text).map_err(|e| e.to_string())?;
+    let fix = crate::core::rules::fix_for(&doc, finding).ok_or("this finding has no fix any more")?;
+    let mut value = doc.value().clone();
+    crate::core::fix::apply_patch(&mut value, &fix)?;
+    let mut notes = fix.commands.clone();
+    notes.extend(fix.notes.iter().cloned());
+    Ok((serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?, notes))
+}
+
+#[component]
+pub fn EditPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || {
+        let p = params.read();
+        (p.get("family").unwrap_or_default(), p.get("revision").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0))
+    };
+    let source = Resource::new(key, |(f, r)| edit_source(f, r));
+    view! {
+        <Title text=move || { let (f, r) = key(); format!("Edit {f}:{r} · ecs-lens") }/>
+        <Script src="/editor.js"/>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match source.await {
+                    Err(e) => Either::Left(view! { <ErrorBox message=match e { ServerFnError::ServerError(m) => m, o => o.to_string() }/> }),
+                    Ok(s) => Either::Right(view! { <Editor source=s/> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Editor(source: EditData) -> impl IntoView {
+    let family = source.family.clone();
+    let base_rev = source.revision;
+    let storage_key = format!("ecs-lens-draft:{}:{}", source.family, source.revision);
+    let base_text = source.text.clone();
+    let (draft, set_draft) = signal(source.text.clone());
+    let (result, set_result) = signal(lint_text(&source.text));
+    let (fix_notes, set_fix_notes) = signal(Vec::<String>::new());
+    let (override_blocking, set_override) = signal(false);
+    let container = NodeRef::<leptos::html::Div>::new();
+    let register = ServerAction::<RegisterRevision>::new();
+    let navigate = use_navigate();
+
+    // Mount CodeMirror once the bundle has loaded (browser only).
+    {
+        let storage_key = storage_key.clone();
+        Effect::new(move |_| {
+            if let Some(el) = container.get() {
+                let saved = local_draft(&storage_key);
+                if let Some(t) = &saved {
+                    set_draft.set(t.clone());
+                    set_result.set(lint_text(t));
+                }
+                let text = saved.unwrap_or_else(|| draft.get_untracked());
+                mount_when_ready(el, text, storage_key.clone(), set_draft, set_result);
+            }
+        });
+    }
+
+    // After a successful register, forget the draft and show the new revision.
+    {
+        let storage_key = storage_key.clone();
+        let family = family.clone();
+        Effect::new(move |_| {
+            if let Some(Ok(rev)) = register.value().get() {
+                clear_local_draft(&storage_key);
+                navigate(&format!("/families/{family}/{rev}"), Default::default());
+            }
+        });
+    }
+
+    let blocking = move || result.with(|r| r.findings.iter().filter(|f| f.blocks_registration).count());
+    let can_register = move || {
+        result.with(|r| r.error.is_none()) && (blocking() == 0 || override_blocking.get()) && !register.pending().get()
+    };
+    let diff = {
+        let base = Document::parse(base_text.as_str()).ok();
+        Memo::new(move |_| {
+            let text = draft.get();
+            let (Some(base), Ok(doc)) = (base.as_ref(), Document::parse(text.as_str())) else { return None };
+            Some(crate::core::diff::diff(base, &doc))
+        })
+    };
+    let fam_register = family.clone();
+    let do_register = move |_| {
+        register.dispatch(RegisterRevision { family: fam_register.clone(), text: draft.get_untracked() });
+    };
+    let apply = move |f: Finding| match quick_fix(&draft.get_untracked(), &f) {
+        Ok((text, notes)) => {
+            set_fix_notes.set(notes);
+            set_editor_text(&text);
+            set_draft.set(text.clone());
+            set_result.set(lint_text(&text));
+        }
+        Err(e) => set_fix_notes.set(vec![format!("The fix could not be applied: {e}")]),
+    };
+
+    view! {
+        <PageHeader title=format!("Edit {}:{}", source.family, source.revision)
+            subtitle="The linter runs in your browser on every change. Register creates the next revision.".into()>
+            <A href=format!("/families/{}/{}", source.family, source.revision) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">"Cancel"</A>
+            <button class="rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-500 disabled:cursor-not-allowed disabled:opacity-40"
+                data-testid="register" disabled=move || !can_register() on:click=do_register>
+                "Register new revision"
+            </button>
+        </PageHeader>
+        <div class="grid gap-6 lg:grid-cols-5">
+            <div class="lg:col-span-3">
+                {move || result.with(|r| r.error.clone()).map(|e| view! {
+                    <div class="mb-3 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800" role="alert" data-testid="parse-error">
+                        {format!("Line {}, column {}: {}", e.line, e.column, e.message)}
+                    </div>
+                })}
+                {move || register.value().get().and_then(|r| r.err()).map(|e| view! {
+                    <div class="mb-3 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800" role="alert" data-testid="register-error">
+                        <span class="font-semibold">"Not registered: "</span>{match e { ServerFnError::ServerError(m) => m, o => o.to_string() }}
+                        " Your draft is kept."
+                    </div>
+                })}
+                <div node_ref=container class="overflow-hidden rounded-lg border border-slate-300 bg-white" data-testid="editor"></div>
+                <noscript><p class="text-sm text-slate-500">"The editor needs JavaScript."</p></noscript>
+                {move || (!fix_notes.get().is_empty()).then(|| view! {
+                    <div class="mt-3 rounded-md bg-emerald-50 p-3 text-xs text-emerald-900" data-testid="fix-notes">
+                        <div class="mb-1 font-semibold">"Fix applied. Still to do outside the task definition:"</div>
+                        <ul class="list-disc space-y-1 pl-5">{fix_notes.get().into_iter().map(|n| view! { <li class="break-all"><Message text=n/></li> }).collect_view()}</ul>
+                    </div>
+                })}
+            </div>
+            <div class="lg:col-span-2 space-y-6">
+                <section>
+                    <h2 class="mb-2 flex items-center gap-2 text-lg font-semibold">"Findings"
+                        <span class="text-sm font-normal text-slate-500" data-testid="finding-count">{move || result.with(|r| r.findings.len()).to_string()}</span>
+                    </h2>
+                    {move || (blocking() > 0).then(|| view! {
+                        <label class="mb-2 flex items-center gap-2 rounded-md bg-red-50 p-2 text-sm text-red-800">
+                            <input type="checkbox" data-testid="override" on:change=move |ev| set_override.set(event_target_checked(&ev))/>
+                            {format!("{} finding(s) AWS would reject. Register anyway", blocking())}
+                        </label>
+                    })}
+                    <ul class="max-h-[30rem] space-y-2 overflow-auto" data-testid="editor-findings">
+                        {move || result.get().findings.into_iter().map(|f| {
+                            let fixable = f.fix.is_some() || crate::core::rules::rule(&f.rule).is_some();
+                            let f2 = f.clone();
+                            view! {
+                                <li class="rounded-md border border-slate-200 bg-white p-2 text-sm" data-rule=f.rule.clone() data-container=f.container.clone().unwrap_or_default()>
+                                    <div class="flex items-start gap-2">
+                                        <SeverityPill severity=f.severity/>
+                                        <div class="min-w-0 flex-1">
+                                            <div><span class="font-mono text-xs text-slate-500">{format!("{} · line {} ", f.rule, f.line)}</span><Message text=f.message.clone()/></div>
+                                            {fixable.then(|| view! {
+                                                <button class="mt-1 rounded border border-emerald-300 bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 hover:bg-emerald-100"
+                                                    data-testid="quick-fix" on:click=move |_| apply(f2.clone())>
+                                                    "Apply fix"
+                                                </button>
+                                            })}
+                                        </div>
+                                    </div>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </section>
+                <section data-testid="review">
+                    <h2 class="mb-2 text-lg font-semibold">{format!("Review against {base_rev}")}</h2>
+                    {move || match diff.get() {
+                        None => Either::Left(view! { <p class="text-sm text-slate-500">"Fix the JSON to see the changes."</p> }),
+                        Some(d) => Either::Right(view! {
+                            <div class="text-sm">
+                                <p class="text-slate-600">{format!("{} change(s); findings: {} resolved, {} introduced", d.changes.len(), d.findings.resolved.len(), d.findings.introduced.len())}</p>
+                                <ul class="mt-1 space-y-1 font-mono text-xs">
+                                    {d.changes.iter().map(|c| view! {
+                                        <li data-kind=serde_json::to_value(c.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()>
+                                            {format!("{:?} · {}", c.kind, c.path.join(" › "))}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            </div>
+                        }),
+                    }}
+                </section>
+            </div>
+        </div>
+    }
+}
+
+/// Replace the text in the page's CodeMirror view (browser only).
+fn set_editor_text(text: &str) {
+    #[cfg(feature = "hydrate")]
+    js::set_text(text);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
+}
+
+#[cfg(feature = "hydrate")]
+mod js {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = ecsLensEditor, js_name = mount)]
+        pub fn mount(parent: &JsValue, text: &str, lint: &js_sys::Function, change: &js_sys::Function) -> JsValue;
+        #[wasm_bindgen(js_namespace = ecsLensEditor, js_name = setText)]
+        pub fn set_text(text: &str);
+    }
+
+    pub fn window() -> JsValue {
+        js_sys::global().into()
+    }
+
+    pub fn ready() -> bool {
+        js_sys::Reflect::get(&window(), &"ecsLensEditor".into()).is_ok_and(|v| !v.is_undefined())
+    }
+
+    fn storage() -> Option<JsValue> {
+        js_sys::Reflect::get(&window(), &"localStorage".into()).ok().filter(|v| !v.is_null() && !v.is_undefined())
+    }
+
+    fn call(method: &str, args: &[&JsValue]) -> Option<JsValue> {
+        let s = storage()?;
+        let f: js_sys::Function = js_sys::Reflect::get(&s, &method.into()).ok()?.dyn_into().ok()?;
+        match args {
+            [a] => f.call1(&s, a).ok(),
+            [a, b] => f.call2(&s, a, b).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn get(key: &str) -> Option<String> {
+        call("getItem", &[&key.into()])?.as_string()
+    }
+
+    pub fn set(key: &str, value: &str) {
+        let _ = call("setItem", &[&key.into(), &value.into()]);
+    }
+
+    pub fn remove(key: &str) {
+        let _ = call("removeItem", &[&key.into()]);
+    }
+}
+
+fn local_draft(key: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        js::get(key)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+fn clear_local_draft(key: &str) {
+    #[cfg(feature = "hydrate")]
+    js::remove(key);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = key;
+}
+
+#[allow(unused_variables)]
+fn mount_when_ready(
+    el: leptos::web_sys::HtmlDivElement,
+    text: String,
+    storage_key: String,
+    set_draft: WriteSignal<String>,
+    set_result: WriteSignal<LintResult>,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::prelude::*;
+        use wasm_bindgen::JsCast;
+        if !js::ready() {
+            set_timeout(
+                move || mount_when_ready(el, text, storage_key, set_draft, set_result),
+                std::time::Duration::from_millis(30),
+            );
+            return;
+        }
+        let lint = Closure::<dyn Fn(String) -> String>::new(move |t: String| {
+            let r = lint_text(&t);
+            let out = serde_json::to_string(&r).unwrap_or_else(|_| "{\"error\":null,\"findings\":[]}".into());
+            set_result.set(r);
+            out
+        });
+        let change = Closure::<dyn Fn(String)>::new(move |t: String| {
+            js::set(&storage_key, &t);
+            set_draft.set(t);
+        });
+        let el: JsValue = el.into();
+        js::mount(&el, &text, lint.as_ref().unchecked_ref(), change.as_ref().unchecked_ref());
+        // The editor lives as long as the page; so do its callbacks.
+        lint.forget();
+        change.forget();
+    }
+}
