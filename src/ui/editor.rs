@@ -41,6 +41,9 @@ pub fn lint_text(text: &str) -> LintResult {
 pub fn quick_fix(text: &str, finding: &Finding) -> Result<(String, Vec<String>), String> {
     let doc = Document::parse(text).map_err(|e| e.to_string())?;
     let fix = crate::core::rules::fix_for(&doc, finding).ok_or("this finding has no fix any more")?;
+    if !fix.is_applicable() {
+        return Err(format!("there is no automatic fix for this one; what to do: {}", fix.description));
+    }
     let mut value = doc.value().clone();
     crate::core::fix::apply_patch(&mut value, &fix)?;
     let mut notes = fix.commands.clone();
