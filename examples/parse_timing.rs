@@ -38,6 +38,22 @@ fn main() {
             std::hint::black_box(d.locate("/family"));
         }
     });
+    time("jsonc-parser scanner alone (strict options)", &|| {
+        let options = jsonc_parser::ScannerOptions {
+            allow_single_quoted_strings: false,
+            allow_hexadecimal_numbers: false,
+            allow_unary_plus_numbers: false,
+            allow_bare_decimal_point_numbers: false,
+            allow_non_finite_numbers: false,
+            allow_extended_string_escapes: false,
+        };
+        for t in &texts {
+            let mut s = jsonc_parser::Scanner::new(t, &options);
+            while let Ok(Some(tok)) = s.scan() {
+                std::hint::black_box((&tok, s.token_start(), s.token_end()));
+            }
+        }
+    });
     time("TaskDef::new", &|| {
         for d in &docs {
             std::hint::black_box(TaskDef::new(d));

@@ -317,12 +317,18 @@ struct Frame<'a> {
     object: bool,
     expect_key: bool,
     /// This frame's segment in its parent (for duplicate-key pointers).
-    seg: Option<std::borrow::Cow<'a, str>>,
-    /// Keys seen so far (objects), in order.
-    keys: Vec<std::borrow::Cow<'a, str>>,
+    seg: Option<Seg<'a>>,
+    /// Start of this object's keys in the walk's shared key stack.
+    keys_mark: usize,
     /// Set once an object has many keys, so that duplicate detection stays linear.
     key_set: Option<std::collections::HashSet<std::borrow::Cow<'a, str>>>,
     count: usize,
+}
+
+/// A reference token of a frame in its parent: a key, or an array index (no allocation).
+enum Seg<'a> {
+    Key(std::borrow::Cow<'a, str>),
+    Index(usize),
 }
 
 /// The span tree of a text serde_json accepted: one pass over jsonc-parser's tokens with
@@ -347,6 +353,8 @@ fn build_spans(text: &str) -> Spans {
     let mut scratch: Vec<u32> = Vec::with_capacity(64);
     let mut stack: Vec<Frame<'_>> = Vec::new();
     let mut pending_key: Option<(u32, std::borrow::Cow<'_, str>)> = None;
+    // Keys of every open object, each object's run starting at its `keys_mark`.
+    let mut keys: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(64);
     loop {
         let token = match scanner.scan() {
             Ok(Some(t)) => t,
@@ -371,6 +379,7 @@ fn build_spans(text: &str) -> Spans {
             Token::Colon | Token::CommentLine(_) | Token::CommentBlock(_) | Token::Word(_) => {}
             Token::CloseBrace | Token::CloseBracket => {
                 if let Some(f) = stack.pop() {
+                    keys.truncate(f.keys_mark);
                     let kids_start = spans.kids.len() as u32;
                     spans.kids.extend_from_slice(&scratch[f.mark..]);
                     scratch.truncate(f.mark);
@@ -390,17 +399,22 @@ fn build_spans(text: &str) -> Spans {
                 if let Some(parent) = stack.last_mut() {
                     if parent.object {
                         let key = key.map(|k| k.1).unwrap_or_default();
+                        let own = &keys[parent.keys_mark..];
                         let dup = match &parent.key_set {
                             Some(set) => set.contains(&key),
-                            None => parent.keys.contains(&key),
+                            None => own.contains(&key),
                         };
                         if dup {
-                            let pos = parent.keys.iter().position(|k| *k == key).unwrap_or(0);
+                            let pos = own.iter().position(|k| *k == key).unwrap_or(0);
                             scratch[parent.mark + pos] = idx as u32;
                             let mut p = String::new();
                             for f in stack.iter().skip(1) {
                                 p.push('/');
-                                p.push_str(&escape_token(f.seg.as_deref().unwrap_or("")));
+                                match &f.seg {
+                                    Some(Seg::Key(k)) => p.push_str(&escape_token(k)),
+                                    Some(Seg::Index(i)) => p.push_str(&i.to_string()),
+                                    None => {}
+                                }
                             }
                             p.push('/');
                             p.push_str(&escape_token(&key));
@@ -408,16 +422,16 @@ fn build_spans(text: &str) -> Spans {
                         } else {
                             if let Some(set) = &mut parent.key_set {
                                 set.insert(key.clone());
-                            } else if parent.keys.len() >= 32 {
-                                parent.key_set = Some(parent.keys.iter().cloned().chain([key.clone()]).collect());
+                            } else if own.len() >= 32 {
+                                parent.key_set = Some(own.iter().cloned().chain([key.clone()]).collect());
                             }
-                            parent.keys.push(key.clone());
+                            keys.push(key.clone());
                             scratch.push(idx as u32);
                         }
-                        seg = Some(key);
+                        seg = container.then_some(Seg::Key(key));
                     } else {
                         if container {
-                            seg = Some(parent.count.to_string().into());
+                            seg = Some(Seg::Index(parent.count));
                         }
                         parent.count += 1;
                         scratch.push(idx as u32);
@@ -430,7 +444,7 @@ fn build_spans(text: &str) -> Spans {
                         object: matches!(token, Token::OpenBrace),
                         expect_key: true,
                         seg,
-                        keys: Vec::new(),
+                        keys_mark: keys.len(),
                         key_set: None,
                         count: 0,
                     });
