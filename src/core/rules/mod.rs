@@ -189,6 +189,44 @@ pub mod testing {
         check(rule, &serde_json::to_string_pretty(&value).unwrap())
     }
 
+    /// Documents with wrong JSON types everywhere: no rule may panic on them.
+    pub fn hostile_documents() -> Vec<serde_json::Value> {
+        use serde_json::json;
+        let weird_container = json!({
+            "name": 5, "image": 7, "user": 0, "privileged": "yes", "readonlyRootFilesystem": null,
+            "dependsOn": "x", "links": {"a": 1}, "volumesFrom": [1, {"sourceContainer": 2}],
+            "linuxParameters": [], "logConfiguration": "awslogs", "healthCheck": [],
+            "portMappings": {}, "entryPoint": "sh -c", "command": [1, null], "dockerSecurityOptions": "x",
+            "interactive": "true", "pseudoTerminal": 1, "essential": "false", "memory": "512"
+        });
+        let half_container = json!({
+            "name": "a", "image": "", "user": "", "dependsOn": [{"containerName": 1}, null, {"containerName": "a"}],
+            "links": [3, "a", ":x", ""], "volumesFrom": [{"sourceContainer": "a"}],
+            "linuxParameters": {"capabilities": {"add": [1, null, "CAP_"], "drop": "ALL"}, "initProcessEnabled": "1"},
+            "logConfiguration": {"logDriver": 5, "options": []}, "entryPoint": [], "command": ["sh"],
+            "dockerSecurityOptions": [null, 1], "healthCheck": null
+        });
+        vec![
+            json!(null),
+            json!([]),
+            json!(42),
+            json!("text"),
+            json!({}),
+            json!({"containerDefinitions": null}),
+            json!({"containerDefinitions": {"a": 1}}),
+            json!({"containerDefinitions": [1, null, "x", [], weird_container.clone(), half_container.clone()]}),
+            json!({
+                "family": 3, "networkMode": ["host"], "pidMode": 1, "ipcMode": {}, "taskRoleArn": 1,
+                "executionRoleArn": null, "requiresCompatibilities": "FARGATE", "memory": {}, "cpu": [],
+                "runtimePlatform": "LINUX", "tags": "x",
+                "volumes": [1, {"efsVolumeConfiguration": 3}, {"efsVolumeConfiguration": {"transitEncryption": 1}}],
+                "containerDefinitions": [weird_container.clone(), half_container.clone()]
+            }),
+            json!({"taskDefinition": {"containerDefinitions": [weird_container, half_container], "tags": [1]},
+                   "tags": [null, {"key": 1}]}),
+        ]
+    }
+
     /// The seed task definition from the article.
     pub const SEED: &str = include_str!("../../../tests/fixtures/seed/datadog-fastapi-taskdef.json");
 
@@ -214,6 +252,40 @@ pub mod testing {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// Every category numbers its rules PREFIX001, PREFIX002, … in catalogue order.
+    #[test]
+    fn ids_are_sequential_and_in_their_category() {
+        let categories: [(&str, Category, &[&dyn Rule]); 7] = [
+            ("SEC", Category::Secrets, secrets::RULES),
+            ("VAL", Category::Validity, validity::RULES),
+            ("FAR", Category::Fargate, fargate::RULES),
+            ("DEP", Category::Dependencies, dependencies::RULES),
+            ("HAR", Category::Security, security::RULES),
+            ("OPS", Category::Operability, operability::RULES),
+            ("SDC", Category::Sidecars, sidecars::RULES),
+        ];
+        for (prefix, category, rules) in categories {
+            for (i, rule) in rules.iter().enumerate() {
+                let m = rule.meta();
+                assert_eq!(m.id, format!("{prefix}{:03}", i + 1), "{}", m.name);
+                assert_eq!(m.category, category, "{}", m.id);
+            }
+        }
+    }
+
+    /// Wrong JSON types anywhere, both document shapes: no rule panics.
+    #[test]
+    fn no_rule_panics_on_hostile_documents() {
+        for value in testing::hostile_documents() {
+            let doc = Document::from_value(&value);
+            let cx = Context { doc: &doc, td: TaskDef::new(&doc), fixes: true };
+            let mut out = Vec::new();
+            for rule in all_rules() {
+                rule.check(&cx, &mut out);
+            }
+        }
+    }
 
     #[test]
     fn catalogue_is_well_formed() {

@@ -287,42 +287,4 @@ pub(crate) mod test_support {
         json_patch::patch(&mut out, &ops).expect("patch applies");
         out
     }
-
-    /// Documents with wrong JSON types everywhere: no rule may panic on them.
-    pub(crate) fn hostile_documents() -> Vec<Value> {
-        use serde_json::json;
-        let weird_container = json!({
-            "name": 5, "image": 7, "user": 0, "privileged": "yes", "readonlyRootFilesystem": null,
-            "dependsOn": "x", "links": {"a": 1}, "volumesFrom": [1, {"sourceContainer": 2}],
-            "linuxParameters": [], "logConfiguration": "awslogs", "healthCheck": [],
-            "portMappings": {}, "entryPoint": "sh -c", "command": [1, null], "dockerSecurityOptions": "x",
-            "interactive": "true", "pseudoTerminal": 1, "essential": "false", "memory": "512"
-        });
-        let half_container = json!({
-            "name": "a", "image": "", "user": "", "dependsOn": [{"containerName": 1}, null, {"containerName": "a"}],
-            "links": [3, "a", ":x", ""], "volumesFrom": [{"sourceContainer": "a"}],
-            "linuxParameters": {"capabilities": {"add": [1, null, "CAP_"], "drop": "ALL"}, "initProcessEnabled": "1"},
-            "logConfiguration": {"logDriver": 5, "options": []}, "entryPoint": [], "command": ["sh"],
-            "dockerSecurityOptions": [null, 1], "healthCheck": null
-        });
-        vec![
-            json!(null),
-            json!([]),
-            json!(42),
-            json!("text"),
-            json!({}),
-            json!({"containerDefinitions": null}),
-            json!({"containerDefinitions": {"a": 1}}),
-            json!({"containerDefinitions": [1, null, "x", [], weird_container.clone(), half_container.clone()]}),
-            json!({
-                "family": 3, "networkMode": ["host"], "pidMode": 1, "ipcMode": {}, "taskRoleArn": 1,
-                "executionRoleArn": null, "requiresCompatibilities": "FARGATE", "memory": {}, "cpu": [],
-                "runtimePlatform": "LINUX", "tags": "x",
-                "volumes": [1, {"efsVolumeConfiguration": 3}, {"efsVolumeConfiguration": {"transitEncryption": 1}}],
-                "containerDefinitions": [weird_container.clone(), half_container.clone()]
-            }),
-            json!({"taskDefinition": {"containerDefinitions": [weird_container, half_container], "tags": [1]},
-                   "tags": [null, {"key": 1}]}),
-        ]
-    }
 }

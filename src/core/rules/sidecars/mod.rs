@@ -46,12 +46,9 @@ mod tests {
     use crate::core::rules::testing::{check, SEED};
 
     #[test]
-    fn ids_are_sequential_and_in_category() {
-        for (i, r) in RULES.iter().enumerate() {
-            let m = r.meta();
-            assert_eq!(m.id, format!("SDC{:03}", i + 1));
-            assert_eq!(m.category, crate::core::Category::Sidecars);
-            assert!(!m.blocks_registration, "{}", m.id);
+    fn none_blocks_registration() {
+        for r in RULES {
+            assert!(!r.meta().blocks_registration, "{}", r.meta().id);
         }
     }
 
