@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_fargate, is_windows, remove_element, show, who};
+use super::common::{remove_element, show, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -36,7 +36,7 @@ impl Rule for FargateCapabilityAdd {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) || is_windows(td) {
+        if !td.is_fargate() || td.is_windows() {
             return;
         }
         for c in &td.containers {

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::core::model::{member, TaskDef};
+use crate::core::model::member;
 
 pub use super::sizes::join_or;
 
@@ -10,23 +10,6 @@ pub use super::sizes::join_or;
 /// objects of a task definition this is much cheaper than `Value::get`, which hashes the key.
 pub fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     member(v.as_object()?, key)
-}
-
-/// [`TaskDef::is_fargate`] without hashing the key.
-pub fn is_fargate(td: &TaskDef<'_>) -> bool {
-    td.get("requiresCompatibilities")
-        .and_then(Value::as_array)
-        .is_some_and(|a| a.iter().any(|c| c.as_str() == Some("FARGATE")))
-}
-
-/// [`TaskDef::os_family`] without hashing the keys.
-pub fn os_family<'a>(td: &TaskDef<'a>) -> &'a str {
-    td.get("runtimePlatform").and_then(|r| field(r, "operatingSystemFamily")).and_then(Value::as_str).unwrap_or("LINUX")
-}
-
-/// [`TaskDef::is_windows`] without hashing the keys.
-pub fn is_windows(td: &TaskDef<'_>) -> bool {
-    os_family(td).starts_with("WINDOWS")
 }
 
 /// "a", "a and b", "a, b and c".

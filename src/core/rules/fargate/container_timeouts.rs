@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_fargate, set, who};
+use super::common::{set, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -37,7 +37,7 @@ impl Rule for FargateContainerTimeouts {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) {
+        if !td.is_fargate() {
             return;
         }
         for c in &td.containers {

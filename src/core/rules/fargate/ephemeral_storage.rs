@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_fargate, remove, set, show};
+use super::common::{remove, set, show};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -33,7 +33,7 @@ impl Rule for FargateEphemeralStorage {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) {
+        if !td.is_fargate() {
             return;
         }
         let Some(es) = td.get("ephemeralStorage").and_then(Value::as_object) else { return };

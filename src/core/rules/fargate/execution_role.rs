@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_fargate, join_and, set};
+use super::common::{join_and, set};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::{Container, TaskDef};
 use crate::core::rules::{Context, Rule, RuleMeta};
@@ -110,7 +110,7 @@ impl Rule for FargateExecutionRole {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) {
+        if !td.is_fargate() {
             return;
         }
         let role = td.get("executionRoleArn");

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::common::{is_fargate, set, who};
+use super::common::{set, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -41,7 +41,7 @@ impl Rule for FargateLogDriver {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) {
+        if !td.is_fargate() {
             return;
         }
         let mut region: Option<Option<&str>> = None;

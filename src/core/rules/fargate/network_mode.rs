@@ -1,4 +1,4 @@
-use super::common::{is_fargate, set, show};
+use super::common::{set, show};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -34,7 +34,7 @@ impl Rule for FargateNetworkMode {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) {
+        if !td.is_fargate() {
             return;
         }
         let raw = td.get("networkMode");

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{field, is_fargate, is_windows};
+use super::common::field;
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::{member, parse_cpu_units, Container, TaskDef};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
@@ -96,7 +96,7 @@ impl Rule for FargatePlatformVersion {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) || is_windows(td) {
+        if !td.is_fargate() || td.is_windows() {
             return;
         }
         // The uses of the newest version needed, in order of appearance.

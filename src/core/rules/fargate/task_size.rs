@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_fargate, is_windows, join_or, set, show};
+use super::common::{join_or, set, show};
 use super::sizes::{cpus_for_memory, describe_cpus, size_for_cpu, smallest_size};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::{parse_cpu_units, parse_memory_mib, TaskDef};
@@ -44,10 +44,10 @@ impl Rule for FargateTaskSize {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) {
+        if !td.is_fargate() {
             return;
         }
-        let windows = is_windows(td);
+        let windows = td.is_windows();
         let cpu_v = td.get("cpu").filter(|v| !v.is_null());
         let mem_v = td.get("memory").filter(|v| !v.is_null());
         let cpu = cpu_v.and_then(parse_cpu_units);

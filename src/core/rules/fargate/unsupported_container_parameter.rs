@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_fargate, is_set, remove, remove_element, who};
+use super::common::{is_set, remove, remove_element, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -54,7 +54,7 @@ impl Rule for FargateUnsupportedContainerParameter {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) {
+        if !td.is_fargate() {
             return;
         }
         for c in &td.containers {

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_fargate, is_set, is_windows, remove, who};
+use super::common::{is_set, remove, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -44,7 +44,7 @@ impl Rule for FargateUnsupportedLinuxParameter {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) || is_windows(td) {
+        if !td.is_fargate() || td.is_windows() {
             return;
         }
         for c in &td.containers {

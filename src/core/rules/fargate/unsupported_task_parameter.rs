@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_fargate, is_set, remove, show};
+use super::common::{is_set, remove, show};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -42,7 +42,7 @@ impl Rule for FargateUnsupportedTaskParameter {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) {
+        if !td.is_fargate() {
             return;
         }
         let mut report = |pointer: String, msg: String, fix: &str| {

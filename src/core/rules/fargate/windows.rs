@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_fargate, is_set, is_windows, os_family, remove, set, show, who};
+use super::common::{is_set, remove, set, show, who};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -46,10 +46,10 @@ impl Rule for FargateWindows {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) || !is_windows(td) {
+        if !td.is_fargate() || !td.is_windows() {
             return;
         }
-        let os = os_family(td);
+        let os = td.os_family();
         let rp = td.ptr("runtimePlatform");
         let rp_obj = td.get("runtimePlatform");
 

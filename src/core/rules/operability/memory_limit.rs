@@ -1,5 +1,5 @@
 use crate::core::finding::{Finding, Fix};
-use crate::core::rules::security::util::{is_fargate, is_windows};
+
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -31,7 +31,7 @@ impl Rule for NoMemoryLimit {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if is_fargate(td) || (td.get("memory").is_some() && !is_windows(td)) {
+        if td.is_fargate() || (td.get("memory").is_some() && !td.is_windows()) {
             return;
         }
         for c in &td.containers {
@@ -39,7 +39,7 @@ impl Rule for NoMemoryLimit {
                 continue; // no reservation either: the validity rules report the missing memory
             }
             let label = c.label();
-            let why = if is_windows(td) && td.get("memory").is_some() {
+            let why = if td.is_windows() && td.get("memory").is_some() {
                 "and task-level memory does not apply to Windows containers on EC2"
             } else {
                 "and the task sets no `memory`"

@@ -2,7 +2,7 @@ use serde_json::Value;
 
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::member;
-use crate::core::rules::security::util::{basename, cat, is_windows, label, one, ptr, set_nested};
+use crate::core::rules::security::util::{basename, cat, label, one, ptr, set_nested};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -44,7 +44,7 @@ impl Rule for ShellWithoutInit {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if is_windows(td) {
+        if td.is_windows() {
             return;
         }
         for c in &td.containers {

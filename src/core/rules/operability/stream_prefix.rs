@@ -3,7 +3,7 @@ use serde_json::Value;
 use super::suggested_stream_prefix;
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::member;
-use crate::core::rules::security::util::{cat, is_fargate, label, one, ptr, set_nested};
+use crate::core::rules::security::util::{cat, label, one, ptr, set_nested};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
 
@@ -54,7 +54,7 @@ impl Rule for StreamPrefix {
             } else {
                 ptr(c, "/logConfiguration/logDriver")
             };
-            let fargate = *fargate.get_or_insert_with(|| is_fargate(td));
+            let fargate = *fargate.get_or_insert_with(|| td.is_fargate());
             let severity = if fargate { Severity::Medium } else { Severity::Low };
             let message = if fargate {
                 cat(&[

@@ -1,7 +1,7 @@
 use serde_json::Value;
 
 use super::added_capability::{is, normalise};
-use super::util::{add, anchor, cat, is_windows, label, one, ptr, set_nested};
+use super::util::{add, anchor, cat, label, one, ptr, set_nested};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::member;
 use crate::core::rules::{Context, Rule, RuleMeta};
@@ -34,7 +34,7 @@ impl Rule for CapabilitiesNotDropped {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if is_windows(td) {
+        if td.is_windows() {
             return;
         }
         for c in &td.containers {

@@ -1,4 +1,4 @@
-use super::util::{is_fargate, one, replace, with_fix_at};
+use super::util::{one, replace, with_fix_at};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -30,7 +30,7 @@ impl Rule for HostIpcMode {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         // On Fargate FAR003 already reports `ipcMode` as a registration error.
-        if td.str("ipcMode") != Some("host") || is_fargate(td) {
+        if td.str("ipcMode") != Some("host") || td.is_fargate() {
             return;
         }
         let f = Finding::new(

@@ -1,4 +1,4 @@
-use super::util::{is_fargate, one, replace, with_fix_at};
+use super::util::{one, replace, with_fix_at};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -34,7 +34,7 @@ impl Rule for HostNetwork {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         // On Fargate FAR002 already reports any mode but awsvpc as a registration error.
-        if td.str("networkMode") != Some("host") || is_fargate(td) {
+        if td.str("networkMode") != Some("host") || td.is_fargate() {
             return;
         }
         let f = Finding::new(

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::{cat, is_fargate, label, ptr, remove_checked, with_fix_at};
+use super::util::{cat, label, ptr, remove_checked, with_fix_at};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -35,7 +35,7 @@ impl Rule for Privileged {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         // On Fargate FAR011 already reports `privileged` as a registration error.
-        if is_fargate(&cx.td) {
+        if cx.td.is_fargate() {
             return;
         }
         for c in &cx.td.containers {

@@ -1,4 +1,4 @@
-use super::util::{add, anchor, cat, ends_with_ignore_case, is_datadog_agent, is_windows, label, one, ptr, repository};
+use super::util::{add, anchor, cat, ends_with_ignore_case, is_datadog_agent, label, one, ptr, repository};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::Container;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
@@ -53,7 +53,7 @@ impl Rule for RootUser {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if is_windows(td) {
+        if td.is_windows() {
             return;
         }
         let host_network = td.str("networkMode") == Some("host");

@@ -46,23 +46,6 @@ pub(crate) fn with_fix_at(f: Finding, cx: &Context<'_>, make: impl FnOnce(&str) 
     f.with_fix_from(cx, || fix)
 }
 
-/// `os_family().starts_with("WINDOWS")` by linear member scans (no key hashing).
-pub(crate) fn is_windows(td: &crate::core::model::TaskDef<'_>) -> bool {
-    td.get("runtimePlatform")
-        .and_then(Value::as_object)
-        .and_then(|r| member(r, "operatingSystemFamily"))
-        .and_then(Value::as_str)
-        .unwrap_or("LINUX")
-        .starts_with("WINDOWS")
-}
-
-/// [`crate::core::model::TaskDef::is_fargate`] by a linear member scan (no key hashing).
-pub(crate) fn is_fargate(td: &crate::core::model::TaskDef<'_>) -> bool {
-    td.get("requiresCompatibilities")
-        .and_then(Value::as_array)
-        .is_some_and(|a| a.iter().any(|c| c.as_str() == Some("FARGATE")))
-}
-
 /// Where to point for a finding about a field the container lacks: its `name` member
 /// (a one-line anchor in an editor) when it has one, else the container object.
 pub(crate) fn anchor(c: &Container<'_>) -> String {

@@ -1,4 +1,4 @@
-use super::util::{add, anchor, cat, is_datadog_agent, is_windows, label, one, ptr};
+use super::util::{add, anchor, cat, is_datadog_agent, label, one, ptr};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -35,7 +35,7 @@ impl Rule for WritableRootFs {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if is_windows(td) {
+        if td.is_windows() {
             return;
         }
         for c in &td.containers {

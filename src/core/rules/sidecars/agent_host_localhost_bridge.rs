@@ -1,4 +1,4 @@
-use super::common::{env_entry, env_ptr, is_fargate};
+use super::common::{env_entry, env_ptr};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -49,7 +49,7 @@ impl Rule for AgentHostLocalhostBridge {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if is_fargate(td) || td.network_mode() != "bridge" {
+        if td.is_fargate() || td.network_mode() != "bridge" {
             return;
         }
         for c in &td.containers {

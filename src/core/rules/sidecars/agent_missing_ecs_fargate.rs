@@ -1,8 +1,6 @@
 use serde_json::json;
 
-use super::common::{
-    agents, env_entry, env_or_container_ptr, env_ptr, has_env_files, is_fargate, parse_bool, set_env_op,
-};
+use super::common::{agents, env_entry, env_or_container_ptr, env_ptr, has_env_files, parse_bool, set_env_op};
 use crate::core::finding::{Finding, Fix};
 use crate::core::rules::{Context, Rule, RuleMeta};
 use crate::core::{Category, Severity};
@@ -38,7 +36,7 @@ impl Rule for AgentMissingEcsFargate {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        if !is_fargate(td) {
+        if !td.is_fargate() {
             return;
         }
         for agent in agents(td) {

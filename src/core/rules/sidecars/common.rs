@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::core::model::{member, Container, TaskDef};
-pub use crate::core::rules::fargate::common::{field, is_fargate, is_windows};
+pub use crate::core::rules::fargate::common::field;
 
 /// The repository part of an image reference, without registry host, tag or digest,
 /// case preserved and without allocating (`public.ecr.aws/datadog/agent:7` → `datadog/agent`).

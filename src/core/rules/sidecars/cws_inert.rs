@@ -2,7 +2,7 @@ use serde_json::{json, Value};
 
 use super::common::{
     agents, cws_trace_binary, env_entry, env_or_container_ptr, env_ptr, field, has_env_files, is_agent, is_cws_init,
-    is_fargate, parse_bool, set_env_op,
+    parse_bool, set_env_op,
 };
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::Container;
@@ -147,7 +147,7 @@ impl Rule for CwsInert {
                     "the agent's runtime-security module is off, so no security event is processed",
                     out,
                 );
-                if is_fargate(td) {
+                if td.is_fargate() {
                     flag_finding(
                         cx,
                         agent,

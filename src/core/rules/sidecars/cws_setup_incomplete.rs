@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use super::common::{add_dependency_op, cws_trace_binary, is_cws_init, is_fargate, is_windows, waits_for};
+use super::common::{add_dependency_op, cws_trace_binary, is_cws_init, waits_for};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::Container;
 use crate::core::rules::{Context, Rule, RuleMeta};
@@ -119,7 +119,7 @@ impl Rule for CwsSetupIncomplete {
                 }
             }
         }
-        if (any_wrapped || init.is_some()) && is_fargate(td) && td.str("pidMode") != Some("task") {
+        if (any_wrapped || init.is_some()) && td.is_fargate() && td.str("pidMode") != Some("task") {
             let present = td.get("pidMode").is_some();
             let op = if present { "replace" } else { "add" };
             let pointer = if present { td.ptr("pidMode") } else { td.base.to_string() };
@@ -239,7 +239,7 @@ fn check_wrapped(
             }
         }
     }
-    if !has_ptrace(c) && !is_windows(td) {
+    if !has_ptrace(c) && !td.is_windows() {
         out.push(
             Finding::new(
                 &META,

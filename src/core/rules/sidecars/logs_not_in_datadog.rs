@@ -1,4 +1,4 @@
-use super::common::{agents, env_entry, env_flag, is_agent, is_app, is_fargate};
+use super::common::{agents, env_entry, env_flag, is_agent, is_app};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::Container;
 use crate::core::rules::{Context, Rule, RuleMeta};
@@ -63,7 +63,7 @@ impl Rule for LogsNotInDatadog {
             return;
         }
         let logs_enabled = env_flag(agent, "DD_LOGS_ENABLED") == Some(true);
-        if logs_enabled && !is_fargate(td) {
+        if logs_enabled && !td.is_fargate() {
             return;
         }
         let awslogs = || td.containers.iter().filter(|c| c.log_driver() == Some("awslogs"));
@@ -79,7 +79,7 @@ impl Rule for LogsNotInDatadog {
             format!("`{}` logs", first.label())
         };
         let group = first.log_option("awslogs-group").map(|g| format!(" (`{g}`)")).unwrap_or_default();
-        let agent_part = match (env_entry(agent, "DD_LOGS_ENABLED"), is_fargate(td)) {
+        let agent_part = match (env_entry(agent, "DD_LOGS_ENABLED"), td.is_fargate()) {
             (_, true) if logs_enabled => format!(
                 "`DD_LOGS_ENABLED=true` on `{}` does not help on Fargate, where the agent cannot read other \
                  containers' output",
