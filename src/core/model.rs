@@ -351,17 +351,45 @@ impl<'a> Container<'a> {
     }
 }
 
-/// Repository path of an image reference, without registry host, tag or digest.
-pub fn image_repository(image: &str) -> String {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    let mut parts: Vec<&str> = no_digest.split('/').collect();
-    if parts.len() > 1 && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost") {
-        parts.remove(0);
+/// The repository part of an image reference, without registry host, tag or digest,
+/// case preserved and without allocating (`public.ecr.aws/datadog/agent:7` → `datadog/agent`).
+pub fn image_repo(image: &str) -> &str {
+    // One pass over the bytes: the digest ends the reference; a first component with `.` or
+    // `:` (or `localhost`) is a registry host; the tag is the first `:` after the last `/`
+    // (so a `/` forgets the `:` seen before it).
+    let b = image.as_bytes();
+    let mut end = b.len();
+    let mut first_slash = None;
+    let mut host_like = false;
+    let mut colon = None;
+    for (i, &ch) in b.iter().enumerate() {
+        match ch {
+            b'@' => {
+                end = i;
+                break;
+            }
+            b'/' => {
+                first_slash = first_slash.or(Some(i));
+                colon = None;
+            }
+            b':' => {
+                host_like |= first_slash.is_none();
+                colon = colon.or(Some(i));
+            }
+            b'.' => host_like |= first_slash.is_none(),
+            _ => {}
+        }
     }
-    let last = parts.pop().unwrap_or("");
-    let last = last.split(':').next().unwrap_or(last);
-    parts.push(last);
-    parts.join("/").to_ascii_lowercase()
+    let start = match first_slash {
+        Some(i) if host_like || &image[..i] == "localhost" => i + 1,
+        _ => 0,
+    };
+    &image[start..colon.unwrap_or(end)]
+}
+
+/// [`image_repo`], lower-cased: the repository to compare image names by.
+pub fn image_repository(image: &str) -> String {
+    image_repo(image).to_ascii_lowercase()
 }
 
 /// `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/...` → (account, region).
@@ -433,6 +461,23 @@ mod tests {
         assert_eq!(image_repository("datadog/agent:latest"), "datadog/agent");
         assert_eq!(image_repository("nginx"), "nginx");
         assert_eq!(image_repository("localhost:5000/x/y@sha256:abc"), "x/y");
+        for (image, repo) in [
+            ("nginx:1.27", "nginx"),
+            ("Datadog/Agent:7", "Datadog/Agent"),
+            ("localhost/app", "app"),
+            ("registry:5000/team/app:v1@sha256:00", "team/app"),
+            ("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:latest", "team/app"),
+            ("host.com/", ""),
+            ("a/b/c:d:e", "a/b/c"),
+            ("@sha256:x", ""),
+            ("", ""),
+            ("/", "/"),
+            (":tag", ""),
+            ("gcr.io/datadoghq/agent", "datadoghq/agent"),
+        ] {
+            assert_eq!(image_repo(image), repo, "{image}");
+            assert_eq!(image_repository(image), repo.to_ascii_lowercase(), "{image}");
+        }
         assert_eq!(
             parse_ecr_host("123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1"),
             Some(("123456789012", "ap-northeast-1"))

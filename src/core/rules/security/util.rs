@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::core::document::escape_token;
 use crate::core::finding::{Finding, Fix};
-use crate::core::model::{member, Container};
+use crate::core::model::{image_repo, member, Container};
 use crate::core::rules::Context;
 
 /// Concatenate `parts` into one exactly-sized `String` (cheaper than `format!` for the
@@ -159,22 +159,6 @@ pub(crate) fn item<'a>(c: &Container<'a>, field: &str, index: usize) -> Option<&
     c.get(field)?.as_array()?.get(index)
 }
 
-/// [`crate::core::model::image_repository`] as a slice of `image`, not lower-cased: the
-/// registry host, tag and digest cut off (`public.ecr.aws/datadog/agent:7` → `datadog/agent`).
-/// Compare it with [`str::eq_ignore_ascii_case`] / [`ends_with_ignore_case`].
-pub(crate) fn repository(image: &str) -> &str {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    let rest = match no_digest.split_once('/') {
-        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
-        _ => no_digest,
-    };
-    let last = rest.rfind('/').map_or(0, |i| i + 1);
-    match rest[last..].find(':') {
-        Some(j) => &rest[..last + j],
-        None => rest,
-    }
-}
-
 /// `s.to_ascii_lowercase().ends_with(suffix)` for a lower-case ASCII `suffix`, without allocating.
 pub(crate) fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
     s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
@@ -189,7 +173,7 @@ pub(crate) fn contains_ignore_case(s: &str, needle: &str) -> bool {
 /// name containing `datadog-agent`.
 pub(crate) fn is_datadog_agent(c: &Container<'_>) -> bool {
     let by_image = c.image().is_some_and(|i| {
-        let r = repository(i);
+        let r = image_repo(i);
         r.eq_ignore_ascii_case("datadog/agent")
             || ends_with_ignore_case(r, "/datadog/agent")
             || r.eq_ignore_ascii_case("datadoghq/agent")
@@ -205,29 +189,9 @@ pub(crate) fn basename(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::image_repository;
 
     #[test]
-    fn repository_is_image_repository_borrowed() {
-        for image in [
-            "nginx",
-            "nginx:1.27",
-            "Datadog/Agent:7",
-            "public.ecr.aws/datadog/agent:7",
-            "localhost:5000/x/y@sha256:abc",
-            "localhost/app",
-            "registry:5000/team/app:v1@sha256:00",
-            "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:latest",
-            "host.com/",
-            "a/b/c:d:e",
-            "@sha256:x",
-            "",
-            "/",
-            ":tag",
-            "gcr.io/datadoghq/agent",
-        ] {
-            assert_eq!(repository(image).to_ascii_lowercase(), image_repository(image), "{image}");
-        }
+    fn case_insensitive_helpers() {
         assert!(ends_with_ignore_case("Team/Datadog/AGENT", "/datadog/agent"));
         assert!(!ends_with_ignore_case("agent", "/datadog/agent"));
         assert!(contains_ignore_case("my-DataDog-Agent-1", "datadog-agent"));

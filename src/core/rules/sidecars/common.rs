@@ -5,44 +5,8 @@
 
 use serde_json::{json, Value};
 
-use crate::core::model::{member, Container, TaskDef};
+use crate::core::model::{image_repo, member, Container, TaskDef};
 pub use crate::core::rules::fargate::common::field;
-
-/// The repository part of an image reference, without registry host, tag or digest,
-/// case preserved and without allocating (`public.ecr.aws/datadog/agent:7` → `datadog/agent`).
-pub fn repo(image: &str) -> &str {
-    // One pass over the bytes: the digest ends the reference; a first component with `.` or
-    // `:` (or `localhost`) is a registry host; the tag is the first `:` after the last `/`
-    // (so a `/` forgets the `:` seen before it).
-    let b = image.as_bytes();
-    let mut end = b.len();
-    let mut first_slash = None;
-    let mut host_like = false;
-    let mut colon = None;
-    for (i, &ch) in b.iter().enumerate() {
-        match ch {
-            b'@' => {
-                end = i;
-                break;
-            }
-            b'/' => {
-                first_slash = first_slash.or(Some(i));
-                colon = None;
-            }
-            b':' => {
-                host_like |= first_slash.is_none();
-                colon = colon.or(Some(i));
-            }
-            b'.' => host_like |= first_slash.is_none(),
-            _ => {}
-        }
-    }
-    let start = match first_slash {
-        Some(i) if host_like || &image[..i] == "localhost" => i + 1,
-        _ => 0,
-    };
-    &image[start..colon.unwrap_or(end)]
-}
 
 /// ASCII case-insensitive `ends_with`.
 pub fn ends_with_ci(s: &str, suffix: &str) -> bool {
@@ -85,7 +49,7 @@ fn agent_image(image: &str) -> bool {
 /// [`agent_image`] given the image's [`image_name`].
 fn agent_image_named(image: &str, name: &str) -> bool {
     ends_with_ci(name, "agent") && {
-        let r = repo(image);
+        let r = image_repo(image);
         AGENT_REPOS.iter().any(|s| repo_is_str(r, s))
     }
 }
@@ -98,7 +62,7 @@ fn cws_image(image: &str) -> bool {
 
 /// [`cws_image`] given the image's [`image_name`].
 fn cws_image_named(image: &str, name: &str) -> bool {
-    ends_with_ci(name, "cws-instrumentation") && repo_is_str(repo(image), "cws-instrumentation")
+    ends_with_ci(name, "cws-instrumentation") && repo_is_str(image_repo(image), "cws-instrumentation")
 }
 
 /// The Datadog agent: by image repository, or by a name containing `datadog-agent`.
@@ -510,7 +474,7 @@ mod tests {
                 for c in parts {
                     for sep in [("/", "/"), ("/", ":"), (":", "/"), ("/", "@"), ("@", "/"), (":", "@")] {
                         let image = format!("{a}{}{b}{}{c}", sep.0, sep.1);
-                        let r = repo(&image);
+                        let r = image_repo(&image);
                         assert_eq!(image_name(&image), r.rsplit('/').next().unwrap_or(r), "{image:?}");
                     }
                 }
@@ -526,7 +490,7 @@ mod tests {
                 for c in parts {
                     for sep in [("/", "/"), ("/", ":"), (":", "/"), ("/", "@"), ("@", "/"), (":", "@")] {
                         let image = format!("{a}{}{b}{}{c}", sep.0, sep.1);
-                        assert_eq!(repo(&image), repo_by_splitting(&image), "{image:?}");
+                        assert_eq!(image_repo(&image), repo_by_splitting(&image), "{image:?}");
                     }
                 }
             }
@@ -535,12 +499,12 @@ mod tests {
 
     #[test]
     fn repo_strips_host_tag_digest() {
-        assert_eq!(repo("public.ecr.aws/datadog/agent:7"), "datadog/agent");
-        assert_eq!(repo("gcr.io/datadoghq/agent:latest"), "datadoghq/agent");
-        assert_eq!(repo("datadog/agent"), "datadog/agent");
-        assert_eq!(repo("localhost:5000/x/y@sha256:abc"), "x/y");
-        assert_eq!(repo("nginx:1.25"), "nginx");
-        assert_eq!(repo(""), "");
+        assert_eq!(image_repo("public.ecr.aws/datadog/agent:7"), "datadog/agent");
+        assert_eq!(image_repo("gcr.io/datadoghq/agent:latest"), "datadoghq/agent");
+        assert_eq!(image_repo("datadog/agent"), "datadog/agent");
+        assert_eq!(image_repo("localhost:5000/x/y@sha256:abc"), "x/y");
+        assert_eq!(image_repo("nginx:1.25"), "nginx");
+        assert_eq!(image_repo(""), "");
         assert!(contains_ci("My-DATADOG-Agent", "datadog-agent"));
         assert!(ends_with_ci("mirror/Datadog/Agent", "datadog/agent"));
         assert!(!ends_with_ci("é", "xx"));
