@@ -9,6 +9,7 @@ pub mod graph;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod text;
 
 pub use document::{Document, ParseError, Shape};
 pub use finding::{Category, Finding, Fix, Severity};

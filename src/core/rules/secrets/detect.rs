@@ -17,6 +17,8 @@
 //!
 //! Nothing here allocates; no regex.
 
+use crate::core::text::{contains_ci, ends_with_ci, starts_with_ci};
+
 /// What kind of thing was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -460,19 +462,6 @@ fn tokenize(name: &str) -> Tokens<'_> {
 
 fn is_any(t: &str, words: &[&str]) -> bool {
     words.iter().any(|w| t.eq_ignore_ascii_case(w))
-}
-
-fn ends_with_ci(t: &str, suffix: &str) -> bool {
-    t.len() >= suffix.len() && t.as_bytes()[t.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
-}
-
-fn starts_with_ci(t: &str, prefix: &str) -> bool {
-    t.len() >= prefix.len() && t.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
-}
-
-fn contains_ci(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    n.is_empty() || (h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n)))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-use super::util::{add, anchor, cat, ends_with_ignore_case, is_datadog_agent, label, one, ptr};
+use super::util::{add, anchor, cat, ends_with_ci, is_datadog_agent, label, one, ptr};
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::Container;
 use crate::core::rules::{Context, Reference, Rule, RuleMeta};
@@ -42,7 +42,7 @@ pub(crate) fn is_root_user(user: &str) -> bool {
 fn needs_root(c: &Container<'_>) -> bool {
     c.image().is_some_and(|i| {
         let repo = crate::core::model::image_repo(i);
-        repo.eq_ignore_ascii_case("cws-instrumentation") || ends_with_ignore_case(repo, "/cws-instrumentation")
+        repo.eq_ignore_ascii_case("cws-instrumentation") || ends_with_ci(repo, "/cws-instrumentation")
     })
 }
 

@@ -11,6 +11,7 @@ use crate::core::document::escape_token;
 use crate::core::finding::{Finding, Fix};
 use crate::core::model::{image_repo, member, Container};
 use crate::core::rules::Context;
+pub(crate) use crate::core::text::{contains_ci, ends_with_ci};
 
 /// Concatenate `parts` into one exactly-sized `String` (cheaper than `format!` for the
 /// long, mostly constant messages of these rules).
@@ -159,26 +160,16 @@ pub(crate) fn item<'a>(c: &Container<'a>, field: &str, index: usize) -> Option<&
     c.get(field)?.as_array()?.get(index)
 }
 
-/// `s.to_ascii_lowercase().ends_with(suffix)` for a lower-case ASCII `suffix`, without allocating.
-pub(crate) fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
-    s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
-}
-
-/// `s.to_ascii_lowercase().contains(needle)` for a lower-case ASCII `needle`, without allocating.
-pub(crate) fn contains_ignore_case(s: &str, needle: &str) -> bool {
-    s.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
-
 /// The Datadog agent container, by image repository (`datadog/agent`, mirrors included) or by a
 /// name containing `datadog-agent`.
 pub(crate) fn is_datadog_agent(c: &Container<'_>) -> bool {
     let by_image = c.image().is_some_and(|i| {
         let r = image_repo(i);
         r.eq_ignore_ascii_case("datadog/agent")
-            || ends_with_ignore_case(r, "/datadog/agent")
+            || ends_with_ci(r, "/datadog/agent")
             || r.eq_ignore_ascii_case("datadoghq/agent")
     });
-    by_image || c.name.is_some_and(|n| contains_ignore_case(n, "datadog-agent"))
+    by_image || c.name.is_some_and(|n| contains_ci(n, "datadog-agent"))
 }
 
 /// Last path segment of an executable (`/bin/sh` → `sh`).
@@ -189,14 +180,6 @@ pub(crate) fn basename(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn case_insensitive_helpers() {
-        assert!(ends_with_ignore_case("Team/Datadog/AGENT", "/datadog/agent"));
-        assert!(!ends_with_ignore_case("agent", "/datadog/agent"));
-        assert!(contains_ignore_case("my-DataDog-Agent-1", "datadog-agent"));
-        assert!(!contains_ignore_case("datadog", "datadog-agent"));
-    }
 
     #[test]
     fn patch_ops_are_what_json_would_build() {

@@ -7,19 +7,7 @@ use serde_json::{json, Value};
 
 use crate::core::model::{image_repo, member, Container, TaskDef};
 pub use crate::core::rules::fargate::common::field;
-
-/// ASCII case-insensitive `ends_with`.
-pub fn ends_with_ci(s: &str, suffix: &str) -> bool {
-    s.len() >= suffix.len()
-        && s.is_char_boundary(s.len() - suffix.len())
-        && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
-}
-
-/// ASCII case-insensitive `contains`.
-pub fn contains_ci(s: &str, needle: &str) -> bool {
-    let (h, n) = (s.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-}
+pub use crate::core::text::{contains_ci, ends_with_ci};
 
 /// True when the repository `r` is `suffix` or ends with `/suffix` (mirrors, pull-through caches).
 fn repo_is_str(r: &str, suffix: &str) -> bool {
