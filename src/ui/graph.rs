@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
-use crate::core::graph::render::{edge_color, edge_path, truncate};
-use crate::core::graph::{EdgeKind, Graph};
+use crate::core::graph::render::{edge_color, edge_dash, edge_label, edge_path, truncate};
+use crate::core::graph::Graph;
 
 /// Per-container finding counts for the badges: (name, count, worst severity label).
 pub type Badges = Vec<(String, usize, &'static str)>;
@@ -38,16 +38,8 @@ pub fn GraphView(graph: Graph, badges: Badges) -> impl IntoView {
         .iter()
         .map(|e| {
             let color = edge_color(e.kind, e.condition.as_deref());
-            let dash = match e.kind {
-                EdgeKind::DependsOn => "",
-                EdgeKind::Link => "6 4",
-                EdgeKind::VolumesFrom => "2 4",
-            };
-            let label = match e.kind {
-                EdgeKind::DependsOn => e.condition.clone().unwrap_or_default(),
-                EdgeKind::Link => "link".to_string(),
-                EdgeKind::VolumesFrom => "volumesFrom".to_string(),
-            };
+            let dash = edge_dash(e.kind);
+            let label = edge_label(e.kind, e.condition.as_deref());
             let (lx, ly) = match (e.points.first(), e.points.get(1)) {
                 (Some(a), Some(b)) => ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0 - 6.0),
                 _ => (0.0, 0.0),

@@ -29,11 +29,7 @@ pub fn mermaid(g: &Graph) -> String {
         out.push_str("  end\n");
     }
     for e in &g.edges {
-        let label = match e.kind {
-            EdgeKind::DependsOn => e.condition.clone().unwrap_or_default(),
-            EdgeKind::Link => "link".into(),
-            EdgeKind::VolumesFrom => "volumesFrom".into(),
-        };
+        let label = edge_label(e.kind, e.condition.as_deref());
         let arrow = if e.kind == EdgeKind::DependsOn { "-->" } else { "-.->" };
         // Arrow from dependency to dependent reads as start-up order.
         let _ = writeln!(out, "  {} {arrow}|{}| {}", id(&e.to), escape_mermaid(&label), id(&e.from));
@@ -75,10 +71,11 @@ pub fn dot(g: &Graph) -> String {
         out.push_str("  }\n");
     }
     for e in &g.edges {
-        let (label, style) = match e.kind {
-            EdgeKind::DependsOn => (e.condition.clone().unwrap_or_default(), "solid"),
-            EdgeKind::Link => ("link".into(), "dashed"),
-            EdgeKind::VolumesFrom => ("volumesFrom".into(), "dotted"),
+        let label = edge_label(e.kind, e.condition.as_deref());
+        let style = match e.kind {
+            EdgeKind::DependsOn => "solid",
+            EdgeKind::Link => "dashed",
+            EdgeKind::VolumesFrom => "dotted",
         };
         let _ = writeln!(
             out,
@@ -124,6 +121,24 @@ pub fn edge_color(kind: EdgeKind, condition: Option<&str>) -> &'static str {
     }
 }
 
+/// What an edge is labelled with: its dependsOn condition, else its kind.
+pub fn edge_label(kind: EdgeKind, condition: Option<&str>) -> String {
+    match kind {
+        EdgeKind::DependsOn => condition.unwrap_or_default().to_string(),
+        EdgeKind::Link => "link".into(),
+        EdgeKind::VolumesFrom => "volumesFrom".into(),
+    }
+}
+
+/// SVG `stroke-dasharray` of an edge kind ("" draws a solid line).
+pub fn edge_dash(kind: EdgeKind) -> &'static str {
+    match kind {
+        EdgeKind::DependsOn => "",
+        EdgeKind::Link => "6 4",
+        EdgeKind::VolumesFrom => "2 4",
+    }
+}
+
 /// SVG path data for an edge polyline, as a smooth curve.
 pub fn edge_path(points: &[Point]) -> String {
     let mut d = String::new();
@@ -165,10 +180,9 @@ pub fn svg(g: &Graph) -> String {
     }
     for e in &l.edges {
         let color = edge_color(e.kind, e.condition.as_deref());
-        let dash = match e.kind {
-            EdgeKind::DependsOn => "",
-            EdgeKind::Link => r#" stroke-dasharray="6 4""#,
-            EdgeKind::VolumesFrom => r#" stroke-dasharray="2 4""#,
+        let dash = match edge_dash(e.kind) {
+            "" => String::new(),
+            d => format!(r#" stroke-dasharray="{d}""#),
         };
         let _ = writeln!(
             out,
@@ -176,11 +190,7 @@ pub fn svg(g: &Graph) -> String {
             edge_path(&e.points)
         );
         if let (Some(a), Some(b)) = (e.points.first(), e.points.get(1)) {
-            let label = match e.kind {
-                EdgeKind::DependsOn => e.condition.clone().unwrap_or_default(),
-                EdgeKind::Link => "link".into(),
-                EdgeKind::VolumesFrom => "volumesFrom".into(),
-            };
+            let label = edge_label(e.kind, e.condition.as_deref());
             let (x, y) = ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0 - 6.0);
             let _ = writeln!(
                 out,
