@@ -160,6 +160,86 @@ proptest! {
     }
 }
 
+/// JSON-ish text near the edge of the language: valid documents (with escapes, unusual
+/// numbers and Unicode) with one character inserted or deleted.
+fn jsonish_text() -> impl Strategy<Value = String> {
+    let string = r#""(\\[\\"/bfnrt]|\\u[0-9a-fA-FdD]{4}|\\[a-z]|[a-z é\u{1}]){0,5}""#;
+    let number = "-?(0|[1-9][0-9]{0,20}|0[0-9])(\\.[0-9]{0,3})?([eE][+-]?[0-9]{0,3})?";
+    let token = prop_oneof![
+        Just(",".to_string()),
+        Just(":".into()),
+        Just("[".into()),
+        Just("]".into()),
+        Just("{".into()),
+        Just("}".into()),
+        Just(" ".into()),
+        Just("\u{a0}".into()),
+        Just("\u{feff}".into()),
+        Just("\t".into()),
+        Just("\u{b}".into()),
+        Just("//".into()),
+        Just("'".into()),
+        Just("true".into()),
+        Just("nul".into()),
+        string.prop_map(|s| s),
+        number.prop_map(|s| s)
+    ];
+    let valid = any_json().prop_map(|v| serde_json::to_string_pretty(&v).unwrap());
+    (
+        prop_oneof![valid, string.prop_map(|s| format!("{{\"k\": {s}}}")), number.prop_map(|n| format!("[{n}]"))],
+        any::<prop::sample::Index>(),
+        prop::option::of(token),
+    )
+        .prop_map(|(mut text, at, insert)| {
+            let mut cut = at.index(text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            match insert {
+                Some(t) => text.insert_str(cut, &t),
+                None => {
+                    if let Some(c) = text[cut..].chars().next() {
+                        text.replace_range(cut..cut + c.len_utf8(), "");
+                    }
+                }
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(1024), ..ProptestConfig::default() })]
+
+    /// The one-pass parser accepts exactly what serde_json accepts, builds the same value
+    /// with the same key order, and reports errors where serde_json does.
+    #[test]
+    fn parser_agrees_with_serde_json(text in jsonish_text()) {
+        let ours = Document::parse(text.as_str());
+        let theirs = serde_json::from_str::<Value>(&text);
+        match (&ours, &theirs) {
+            (Ok(doc), Ok(v)) => {
+                prop_assert_eq!(doc.value(), v);
+                prop_assert_eq!(serde_json::to_string(doc.value()).unwrap(), serde_json::to_string(v).unwrap());
+            }
+            (Err(e), Err(s)) => prop_assert_eq!(e.line as usize, s.line()),
+            _ => prop_assert!(false, "disagreement on {:?}: ours {:?}, serde_json {:?}", text, ours.as_ref().err(), theirs.as_ref().err()),
+        }
+    }
+}
+
+#[test]
+fn nesting_limit_is_serde_jsons() {
+    for n in 120..=135 {
+        let text = format!("{}{}", "[{\"a\":".repeat(n / 2), "1}]".repeat(n / 2));
+        let text = if n % 2 == 1 { format!("[{text}]") } else { text };
+        assert_eq!(
+            Document::parse(text.as_str()).is_ok(),
+            serde_json::from_str::<Value>(&text).is_ok(),
+            "nesting depth {n}"
+        );
+    }
+}
+
 #[test]
 fn every_corpus_file_round_trips_byte_for_key_order() {
     for text in [

@@ -1,19 +1,19 @@
 //! Parsing a task-definition document losslessly, with positions.
 //!
-//! Two well-kept pieces do the parsing:
-//! - `serde_json` (strict, `preserve_order`, `float_roundtrip`, recursion-limited) turns the
-//!   text into the `Value` that is the source of truth: edited, patched and registered
-//!   with the user's key order;
-//! - `jsonc-parser`'s scanner (every JSON5/JSONC extension off) gives each token's byte
-//!   range; one iterative pass over the tokens builds a span tree that mirrors the value
-//!   node for node, so that an RFC 6901 pointer turns into a byte range and from there
-//!   into line/column. The span tree is built on first use (locating a finding), so a
-//!   document that is only read costs exactly a `serde_json` parse.
+//! One pass over `jsonc-parser`'s scanner (every JSON5/JSONC extension off) gives each
+//! token with its byte range and builds, together, the `serde_json` `Value` that is the
+//! source of truth (edited, patched and registered with the user's key order:
+//! `preserve_order`, `float_roundtrip`) and a span tree that mirrors it node for node, so
+//! that an RFC 6901 pointer turns into a byte range and from there into line/column.
+//! Tokenising once instead of twice (serde_json's parse, then a scan for positions) is
+//! what keeps a lint within a small multiple of a bare parse. serde_json still decides
+//! everything that is not plain: escaped strings, non-trivial numbers, and the wording of
+//! errors, so the language accepted is serde_json's (property-tested).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Nesting deeper than this is refused before parsing (the parser is recursive).
+/// Nesting this deep is refused (serde_json's recursion limit; `Value`'s drop recurses).
 pub const MAX_DEPTH: usize = 128;
 
 /// Where the task definition sits in the document the user gave us.
@@ -90,8 +90,7 @@ struct SpanNode {
 pub struct Document {
     text: String,
     value: Value,
-    /// Built on first use by [`Document::spans`].
-    spans: std::sync::OnceLock<Spans>,
+    spans: Spans,
     /// Byte offsets of line starts, computed on the first [`Document::region`] call.
     line_starts: std::sync::OnceLock<Vec<usize>>,
     shape: Shape,
@@ -110,19 +109,25 @@ impl Document {
     /// Parse strict JSON text. Never panics; malformed input is a located [`ParseError`].
     pub fn parse(text: impl Into<String>) -> Result<Document, ParseError> {
         let text: String = text.into();
-        let value: Value = serde_json::from_str(&text).map_err(|e| parse_error(&text, &e))?;
+        let (value, spans) = match parse_with_spans(&text) {
+            Ok(parsed) => parsed,
+            Err(Rejected(at)) => return Err(rejection(&text, at)),
+        };
         let shape = detect_shape(&value);
-        Ok(Document { text, value, spans: std::sync::OnceLock::new(), line_starts: std::sync::OnceLock::new(), shape })
+        Ok(Document { text, value, spans, line_starts: std::sync::OnceLock::new(), shape })
     }
 
     /// Build a document from a value (no original text): positions come from its
     /// pretty-printed form, which is also what [`Document::text`] returns.
     pub fn from_value(value: &Value) -> Document {
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
+        // Pretty-printed JSON always parses, unless a value built in code nests deeper
+        // than documents may: then it has no positions.
+        let spans = parse_with_spans(&text).map(|(_, spans)| spans).unwrap_or_default();
         Document {
             text,
             value: value.clone(),
-            spans: std::sync::OnceLock::new(),
+            spans,
             line_starts: std::sync::OnceLock::new(),
             shape: detect_shape(value),
         }
@@ -146,7 +151,7 @@ impl Document {
     }
 
     fn spans(&self) -> &Spans {
-        self.spans.get_or_init(|| build_spans(&self.text))
+        &self.spans
     }
 
     /// Pointer prefix of the task definition inside the document ("" or "/taskDefinition").
@@ -290,6 +295,25 @@ pub fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Why `text` was refused. serde_json accepts exactly the language the one-pass parser
+/// does and words errors well, so its message (and position) is used; should it ever
+/// accept what the one pass refused, the error names where the pass stopped.
+fn rejection(text: &str, at: usize) -> ParseError {
+    match serde_json::from_str::<Value>(text) {
+        Err(e) => parse_error(text, &e),
+        Ok(_) => {
+            let lines = line_starts_of(text);
+            let pos = position_in(text, &lines, at);
+            ParseError {
+                message: "invalid JSON: unexpected text".into(),
+                line: pos.line,
+                column: pos.column.max(1),
+                offset: at.min(text.len()),
+            }
+        }
+    }
+}
+
 /// A located error from serde_json's message ("… at line L column C" without the tail).
 fn parse_error(text: &str, e: &serde_json::Error) -> ParseError {
     let full = e.to_string();
@@ -309,32 +333,55 @@ fn parse_error(text: &str, e: &serde_json::Error) -> ParseError {
     ParseError { message, line: pos.line, column: pos.column.max(1), offset }
 }
 
-/// One object or array being walked, with where its children's span indices collect.
-struct Frame<'a> {
-    node: usize,
-    /// Start of this frame's children in `scratch`.
+/// A container being built: its members so far, and where its children's span indices
+/// collect in the walk's scratch list.
+struct Frame {
+    node: u32,
+    /// Start of this container's children in `scratch`.
     mark: usize,
-    object: bool,
-    expect_key: bool,
-    /// This frame's segment in its parent (for duplicate-key pointers).
-    seg: Option<Seg<'a>>,
-    /// Start of this object's keys in the walk's shared key stack.
-    keys_mark: usize,
-    /// Set once an object has many keys, so that duplicate detection stays linear.
-    key_set: Option<std::collections::HashSet<std::borrow::Cow<'a, str>>>,
-    count: usize,
+    body: Body,
+    /// This container's reference token in its parent: its key (moved back into the
+    /// parent's map when the container closes) or its index.
+    seg: Seg,
 }
 
-/// A reference token of a frame in its parent: a key, or an array index (no allocation).
-enum Seg<'a> {
-    Key(std::borrow::Cow<'a, str>),
+enum Body {
+    /// An object and, between a key and its value, that key with where it starts.
+    Object(Map<String, Value>, Option<(u32, String)>),
+    Array(Vec<Value>),
+}
+
+enum Seg {
+    Root,
+    Key(u32, String),
     Index(usize),
 }
 
-/// The span tree of a text serde_json accepted: one pass over jsonc-parser's tokens with
-/// an explicit stack (no recursion). Duplicate keys follow serde_json's map: the last
-/// value wins, at the first key's place.
-fn build_spans(text: &str) -> Spans {
+/// What the grammar allows next.
+#[derive(Clone, Copy, PartialEq)]
+enum Expect {
+    Value,
+    /// Right after `[`.
+    ValueOrClose,
+    /// Right after `{`.
+    KeyOrClose,
+    Key,
+    Colon,
+    CommaOrClose,
+    End,
+}
+
+/// Where one pass stopped on text it does not accept (then serde_json, which accepts
+/// exactly the same language, words the error).
+struct Rejected(usize);
+
+/// The value and its span tree in ONE pass over jsonc-parser's tokens, with an explicit
+/// stack (no recursion). The grammar is strict JSON; what a token means is decided by
+/// serde_json wherever that is not trivial (escaped strings, numbers other than plain
+/// integers), so the language accepted and the values produced are serde_json's — the
+/// property tests check both against `serde_json::from_str`. Duplicate keys follow
+/// serde_json's map: the last value wins, at the first key's place.
+fn parse_with_spans(text: &str) -> Result<(Value, Spans), Rejected> {
     use jsonc_parser::tokens::Token;
     let options = jsonc_parser::ScannerOptions {
         allow_single_quoted_strings: false,
@@ -344,115 +391,225 @@ fn build_spans(text: &str) -> Spans {
         allow_non_finite_numbers: false,
         allow_extended_string_escapes: false,
     };
+    let bytes = text.as_bytes();
     let mut scanner = jsonc_parser::Scanner::new(text, &options);
     let mut spans = Spans {
-        nodes: Vec::with_capacity(text.len() / 10 + 8),
-        kids: Vec::with_capacity(text.len() / 10 + 8),
+        nodes: Vec::with_capacity(text.len() / 12 + 8),
+        kids: Vec::with_capacity(text.len() / 12 + 8),
         duplicate_keys: Vec::new(),
     };
     let mut scratch: Vec<u32> = Vec::with_capacity(64);
-    let mut stack: Vec<Frame<'_>> = Vec::new();
-    let mut pending_key: Option<(u32, std::borrow::Cow<'_, str>)> = None;
-    // Keys of every open object, each object's run starting at its `keys_mark`.
-    let mut keys: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(64);
+    let mut stack: Vec<Frame> = Vec::with_capacity(16);
+    let mut root: Option<Value> = None;
+    let mut expect = Expect::Value;
+    let mut prev_end = 0usize;
+    let check_gaps = !text.is_ascii() || memchr::memchr2(0x0B, 0x0C, bytes).is_some();
     loop {
         let token = match scanner.scan() {
-            Ok(Some(t)) => t,
-            Ok(None) => break,
-            // serde_json accepted the text, so the scanner should too; if not, the
-            // document is located as a whole rather than not at all.
-            Err(_) => break,
+            Ok(t) => t,
+            Err(_) => return Err(Rejected(prev_end)),
         };
-        let (start, end) = (scanner.token_start() as u32, scanner.token_end() as u32);
-        match token {
-            Token::String(s) if stack.last().is_some_and(|f| f.object && f.expect_key) => {
-                if let Some(f) = stack.last_mut() {
-                    f.expect_key = false;
-                }
-                pending_key = Some((start, s));
-            }
+        let (start, end) = (scanner.token_start(), scanner.token_end());
+        // jsonc-parser also skips vertical tab, form feed and Unicode whitespace, which
+        // JSON does not allow; only a text that has such bytes at all needs its gaps checked.
+        if check_gaps && bytes[prev_end..start].iter().any(|&b| b >= 0x80 || b == 0x0B || b == 0x0C) {
+            return Err(Rejected(prev_end));
+        }
+        prev_end = end;
+        let Some(token) = token else { break };
+        let (value, container) = match token {
             Token::Comma => {
-                if let Some(f) = stack.last_mut() {
-                    f.expect_key = f.object;
-                }
+                let object = match (expect, stack.last()) {
+                    (Expect::CommaOrClose, Some(f)) => matches!(f.body, Body::Object(..)),
+                    _ => return Err(Rejected(start)),
+                };
+                expect = if object { Expect::Key } else { Expect::Value };
+                continue;
             }
-            Token::Colon | Token::CommentLine(_) | Token::CommentBlock(_) | Token::Word(_) => {}
+            Token::Colon => {
+                if expect != Expect::Colon {
+                    return Err(Rejected(start));
+                }
+                expect = Expect::Value;
+                continue;
+            }
+            Token::String(s) if matches!(expect, Expect::Key | Expect::KeyOrClose) => {
+                let key = string_value(text, start, end, s).ok_or(Rejected(start))?;
+                match stack.last_mut() {
+                    Some(Frame { body: Body::Object(_, pending), .. }) => *pending = Some((start as u32, key)),
+                    _ => return Err(Rejected(start)),
+                }
+                expect = Expect::Colon;
+                continue;
+            }
             Token::CloseBrace | Token::CloseBracket => {
-                if let Some(f) = stack.pop() {
-                    keys.truncate(f.keys_mark);
-                    let kids_start = spans.kids.len() as u32;
-                    spans.kids.extend_from_slice(&scratch[f.mark..]);
-                    scratch.truncate(f.mark);
-                    let n = &mut spans.nodes[f.node];
-                    n.end = end;
-                    n.kids_start = kids_start;
-                    n.kids_len = spans.kids.len() as u32 - kids_start;
-                }
-            }
-            token => {
-                let container = matches!(token, Token::OpenBrace | Token::OpenBracket);
-                let key = pending_key.take();
-                let key_start = key.as_ref().map_or(start, |k| k.0);
-                let idx = spans.nodes.len();
-                spans.nodes.push(SpanNode { key_start, start, end, kids_start: 0, kids_len: 0 });
-                let mut seg = None;
-                if let Some(parent) = stack.last_mut() {
-                    if parent.object {
-                        let key = key.map(|k| k.1).unwrap_or_default();
-                        let own = &keys[parent.keys_mark..];
-                        let dup = match &parent.key_set {
-                            Some(set) => set.contains(&key),
-                            None => own.contains(&key),
-                        };
-                        if dup {
-                            let pos = own.iter().position(|k| *k == key).unwrap_or(0);
-                            scratch[parent.mark + pos] = idx as u32;
-                            let mut p = String::new();
-                            for f in stack.iter().skip(1) {
-                                p.push('/');
-                                match &f.seg {
-                                    Some(Seg::Key(k)) => p.push_str(&escape_token(k)),
-                                    Some(Seg::Index(i)) => p.push_str(&i.to_string()),
-                                    None => {}
-                                }
-                            }
-                            p.push('/');
-                            p.push_str(&escape_token(&key));
-                            spans.duplicate_keys.push(p);
-                        } else {
-                            if let Some(set) = &mut parent.key_set {
-                                set.insert(key.clone());
-                            } else if own.len() >= 32 {
-                                parent.key_set = Some(own.iter().cloned().chain([key.clone()]).collect());
-                            }
-                            keys.push(key.clone());
-                            scratch.push(idx as u32);
-                        }
-                        seg = container.then_some(Seg::Key(key));
-                    } else {
-                        if container {
-                            seg = Some(Seg::Index(parent.count));
-                        }
-                        parent.count += 1;
-                        scratch.push(idx as u32);
+                let object = matches!(token, Token::CloseBrace);
+                let fits = match (expect, stack.last()) {
+                    (Expect::CommaOrClose, Some(f)) => matches!(f.body, Body::Object(..)) == object,
+                    (Expect::KeyOrClose, _) => object,
+                    (Expect::ValueOrClose, _) => !object,
+                    _ => false,
+                };
+                let Some(f) = stack.pop().filter(|_| fits) else { return Err(Rejected(start)) };
+                let kids_start = spans.kids.len() as u32;
+                spans.kids.extend_from_slice(&scratch[f.mark..]);
+                scratch.truncate(f.mark);
+                let n = &mut spans.nodes[f.node as usize];
+                n.end = end as u32;
+                n.kids_start = kids_start;
+                n.kids_len = spans.kids.len() as u32 - kids_start;
+                let value = match f.body {
+                    Body::Object(map, _) => Value::Object(map),
+                    Body::Array(items) => Value::Array(items),
+                };
+                // Hand the container's key back to its parent, which is waiting for it.
+                if let Seg::Key(key_start, key) = f.seg {
+                    if let Some(Frame { body: Body::Object(_, pending), .. }) = stack.last_mut() {
+                        *pending = Some((key_start, key));
                     }
                 }
-                if container {
-                    stack.push(Frame {
-                        node: idx,
-                        mark: scratch.len(),
-                        object: matches!(token, Token::OpenBrace),
-                        expect_key: true,
-                        seg,
-                        keys_mark: keys.len(),
-                        key_set: None,
-                        count: 0,
-                    });
+                (value, Some(f.node))
+            }
+            Token::OpenBrace | Token::OpenBracket => {
+                if !matches!(expect, Expect::Value | Expect::ValueOrClose) || stack.len() + 1 >= MAX_DEPTH {
+                    return Err(Rejected(start));
                 }
+                let key_start = pending_key_start(&stack).unwrap_or(start as u32);
+                let node = spans.nodes.len() as u32;
+                spans.nodes.push(SpanNode {
+                    key_start,
+                    start: start as u32,
+                    end: end as u32,
+                    kids_start: 0,
+                    kids_len: 0,
+                });
+                let seg = match stack.last_mut() {
+                    None => Seg::Root,
+                    Some(Frame { body: Body::Object(_, pending), .. }) => match pending.take() {
+                        Some((s, k)) => Seg::Key(s, k),
+                        None => return Err(Rejected(start)),
+                    },
+                    Some(Frame { body: Body::Array(items), .. }) => Seg::Index(items.len()),
+                };
+                let object = matches!(token, Token::OpenBrace);
+                let body = if object { Body::Object(Map::new(), None) } else { Body::Array(Vec::new()) };
+                stack.push(Frame { node, mark: scratch.len(), body, seg });
+                expect = if object { Expect::KeyOrClose } else { Expect::ValueOrClose };
+                continue;
+            }
+            Token::String(s) if matches!(expect, Expect::Value | Expect::ValueOrClose) => {
+                (Value::String(string_value(text, start, end, s).ok_or(Rejected(start))?), None)
+            }
+            Token::Number(raw) if matches!(expect, Expect::Value | Expect::ValueOrClose) => {
+                (Value::Number(number_value(raw).ok_or(Rejected(start))?), None)
+            }
+            Token::Boolean(b) if matches!(expect, Expect::Value | Expect::ValueOrClose) => (Value::Bool(b), None),
+            Token::Null if matches!(expect, Expect::Value | Expect::ValueOrClose) => (Value::Null, None),
+            _ => return Err(Rejected(start)),
+        };
+        // A complete value: place it (and its span node) in its parent.
+        let node = match container {
+            Some(node) => node,
+            None => {
+                let key_start = pending_key_start(&stack).unwrap_or(start as u32);
+                spans.nodes.push(SpanNode {
+                    key_start,
+                    start: start as u32,
+                    end: end as u32,
+                    kids_start: 0,
+                    kids_len: 0,
+                });
+                spans.nodes.len() as u32 - 1
+            }
+        };
+        match stack.last_mut() {
+            None => {
+                root = Some(value);
+                expect = Expect::End;
+            }
+            Some(Frame { body: Body::Array(items), .. }) => {
+                items.push(value);
+                scratch.push(node);
+                expect = Expect::CommaOrClose;
+            }
+            Some(Frame { body: Body::Object(map, pending), mark, .. }) => {
+                let Some((_, key)) = pending.take() else { return Err(Rejected(start)) };
+                let duplicate = match map.entry(key) {
+                    serde_json::map::Entry::Vacant(v) => {
+                        v.insert(value);
+                        scratch.push(node);
+                        None
+                    }
+                    serde_json::map::Entry::Occupied(mut o) => {
+                        // Rare: the first key's place now holds the new value and node.
+                        let key = o.key().clone();
+                        o.insert(value);
+                        let pos = map.keys().position(|k| *k == key).unwrap_or(0);
+                        scratch[*mark + pos] = node;
+                        Some(key)
+                    }
+                };
+                if let Some(key) = duplicate {
+                    spans.duplicate_keys.push(member_pointer(&stack, &key));
+                }
+                expect = Expect::CommaOrClose;
             }
         }
     }
-    spans
+    match root {
+        Some(v) if expect == Expect::End => Ok((v, spans)),
+        _ => Err(Rejected(text.len())),
+    }
+}
+
+/// The pointer of member `key` of the innermost container on `stack`.
+fn member_pointer(stack: &[Frame], key: &str) -> String {
+    let mut p = String::new();
+    for f in stack {
+        match &f.seg {
+            Seg::Root => {}
+            Seg::Key(_, k) => {
+                p.push('/');
+                p.push_str(&escape_token(k));
+            }
+            Seg::Index(i) => {
+                p.push('/');
+                p.push_str(&i.to_string());
+            }
+        }
+    }
+    p.push('/');
+    p.push_str(&escape_token(key));
+    p
+}
+
+/// Where the key of the member being parsed starts, if the innermost container is an
+/// object waiting for a value.
+fn pending_key_start(stack: &[Frame]) -> Option<u32> {
+    match stack.last()? {
+        Frame { body: Body::Object(_, Some((s, _))), .. } => Some(*s),
+        _ => None,
+    }
+}
+
+/// A string token's value. jsonc-parser borrows strings without escapes (then only
+/// control characters, which JSON forbids raw, need refusing); escaped ones are decoded
+/// by serde_json so that escapes and surrogates mean exactly what they mean there.
+fn string_value(text: &str, start: usize, end: usize, scanned: std::borrow::Cow<'_, str>) -> Option<String> {
+    match scanned {
+        std::borrow::Cow::Borrowed(s) => (!s.bytes().any(|b| b < 0x20)).then(|| s.to_owned()),
+        std::borrow::Cow::Owned(_) => serde_json::from_str(text.get(start..end)?).ok(),
+    }
+}
+
+/// A number token's value: plain non-negative integers directly, anything else (signs,
+/// fractions, exponents, leading zeros, overflow) the way serde_json reads it.
+fn number_value(raw: &str) -> Option<serde_json::Number> {
+    let b = raw.as_bytes();
+    if !b.is_empty() && b.len() <= 19 && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1) {
+        return raw.parse::<u64>().ok().map(serde_json::Number::from);
+    }
+    serde_json::from_str(raw).ok()
 }
 
 fn line_starts_of(text: &str) -> Vec<usize> {
@@ -471,7 +628,9 @@ fn position_in(text: &str, line_starts: &[usize], offset: usize) -> Position {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let column = text[start..end].encode_utf16().count() + 1;
+    let prefix = &text[start..end];
+    let units = if prefix.is_ascii() { prefix.len() } else { prefix.chars().map(char::len_utf16).sum() };
+    let column = units + 1;
     Position { line: line as u32 + 1, column: column as u32 }
 }
 

@@ -125,7 +125,10 @@ pub fn lint_with(doc: &Document, options: &LintOptions) -> Vec<Finding> {
     }
     locate_all(doc, &mut out);
     // Most severe first; within a severity, plaintext secrets first (the category order), then by position.
-    out.sort_by(|a, b| {
+    // Findings are large, so an index permutation is sorted rather than the findings.
+    let mut order: Vec<u32> = (0..out.len() as u32).collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&out[i as usize], &out[j as usize]);
         b.severity
             .cmp(&a.severity)
             .then(a.category.cmp(&b.category))
@@ -133,7 +136,8 @@ pub fn lint_with(doc: &Document, options: &LintOptions) -> Vec<Finding> {
             .then(a.column.cmp(&b.column))
             .then(a.rule.cmp(&b.rule))
     });
-    out
+    let mut slots: Vec<Option<Finding>> = out.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i as usize].take()).collect()
 }
 
 /// The fix of one finding from a findings-only lint: its rule runs again with fixes on.
