@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo leptos build --release
+cargo leptos build --release --split
 export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=ecs-lens
 exec ./target/release/ecs-lens serve "$@"

@@ -24,4 +24,4 @@ step "end to end (Playwright + Chromium against the real server)"
 ECS_LENS_DATA_DIR=$(mktemp -d)
 export ECS_LENS_DATA_DIR
 trap 'rm -rf "$ECS_LENS_DATA_DIR"' EXIT
-cargo leptos end-to-end
+cargo leptos end-to-end --split

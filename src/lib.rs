@@ -26,15 +26,21 @@ pub mod ui;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(ui::App);
-    // A signal for people and tests that the page now reacts (clicks before this are lost).
-    let _ = js_sys::Reflect::set(&leptos::prelude::window(), &"__ecsLensHydrated".into(), &true.into());
-}
-
-/// The browser's linter as a plain function (the editor page uses the same code through
-/// its CodeMirror lint source): JSON `{"error": …|null, "findings": […]}` for a text.
-#[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn lint_json(text: &str) -> String {
-    serde_json::to_string(&ui::editor::lint_text(text)).unwrap_or_default()
+    // Like `leptos::mount::hydrate_lazy` (a page rendered with a lazy route, the editor,
+    // hydrates once its chunk is in), then a signal for people and tests that the page now
+    // reacts (clicks before this are lost).
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let owner = leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), ui::App).await;
+        owner.forget();
+        let window = leptos::prelude::window();
+        let _ = js_sys::Reflect::set(&window, &"__ecsLensHydrated".into(), &true.into());
+        // When (ms since navigation start) the page became interactive: scripts/measure-ui.mjs.
+        if let Ok(now) = js_sys::Reflect::get(&window, &"performance".into())
+            .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).map(|f| (p, f)))
+            .and_then(|(p, f)| js_sys::Function::from(f).call0(&p))
+        {
+            let _ = js_sys::Reflect::set(&window, &"__ecsLensHydratedAt".into(), &now);
+        }
+    });
 }

@@ -206,7 +206,7 @@ impl Finding {
     /// building patches, commands and notes is most of a rule's cost, and the editor's
     /// keystroke loop only needs them for the finding the user opens.
     pub fn with_fix_from(mut self, cx: &super::rules::Context<'_>, make: impl FnOnce() -> Fix) -> Finding {
-        if cx.fixes {
+        if cx.wants_fixes() {
             self.fix = Some(make());
         }
         self

@@ -35,6 +35,32 @@ pub fn apply_patch(value: &mut Value, fix: &Fix) -> Result<(), String> {
     json_patch::patch(value, &patch).map_err(|e| format!("the fix no longer applies: {e}"))
 }
 
+/// The editor's quick fix: `text` with the fix of `finding` (from a findings-only lint)
+/// applied, pretty-printed, and what is left to do outside the task definition (the fix's
+/// commands and notes). A clear reason when the fix cannot be applied.
+pub fn quick_fix(text: &str, finding: &super::finding::Finding) -> Result<QuickFix, String> {
+    let doc = Document::parse(text).map_err(|e| e.to_string())?;
+    let fix = super::rules::fix_for(&doc, finding).ok_or("this finding has no fix any more (the text changed)")?;
+    if !fix.is_applicable() {
+        return Err(format!("there is no automatic fix for this one; what to do: {}", fix.description));
+    }
+    let mut value = doc.value().clone();
+    apply_patch(&mut value, &fix)?;
+    let mut notes = fix.commands.clone();
+    notes.extend(fix.notes.iter().cloned());
+    let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+    Ok(QuickFix { text, description: fix.description, notes })
+}
+
+/// The outcome of [`quick_fix`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuickFix {
+    pub text: String,
+    pub description: String,
+    /// Commands and notes: what the patch alone cannot do.
+    pub notes: Vec<String>,
+}
+
 /// Fixes of these categories only make the task definition registrable or take a
 /// plaintext secret out: they do not change how the containers behave at run time, so
 /// `ecs-lens fix` applies them by default. Security, operability and sidecar fixes
@@ -80,6 +106,31 @@ pub fn apply_fixes(doc: &Document, options: &LintOptions, unsafe_fixes: bool) ->
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn quick_fix_moves_the_seed_api_key_to_secrets() {
+        let text = include_str!("../../tests/fixtures/seed/datadog-fastapi-taskdef.json");
+        let doc = Document::parse(text).unwrap();
+        let findings = lint_with(&doc, &LintOptions { skip_fixes: true, ..Default::default() });
+        let f = findings
+            .iter()
+            .find(|f| f.rule == "SEC001" && f.message.contains("DD_API_KEY"))
+            .expect("the seed's DD_API_KEY is flagged");
+        assert!(f.fix.is_none(), "findings-only lint");
+        let q = quick_fix(text, f).unwrap();
+        let fixed = Document::parse(q.text.as_str()).unwrap();
+        let still: Vec<_> = lint_with(&fixed, &LintOptions { skip_fixes: true, ..Default::default() })
+            .into_iter()
+            .filter(|f| f.rule == "SEC001" && f.message.contains("DD_API_KEY"))
+            .collect();
+        assert!(still.is_empty(), "DD_API_KEY is no longer plaintext: {still:?}");
+        assert!(q.text.contains("\"valueFrom\": \"arn:aws:secretsmanager:"), "{}", q.text);
+        assert!(q.notes.iter().any(|n| n.contains("aws secretsmanager create-secret")), "{:?}", q.notes);
+        // The text changed under the finding: a clear refusal, not a wrong patch.
+        let err = quick_fix(&q.text, f).unwrap_err();
+        assert!(err.contains("no fix any more"), "{err}");
+        assert!(quick_fix("{", f).unwrap_err().contains("line"));
+    }
 
     #[test]
     fn applies_a_patch_and_reports_stale_ones() {

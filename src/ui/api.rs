@@ -71,10 +71,49 @@ pub struct RevisionData {
     pub summary: Summary,
     pub graph: Graph,
     pub findings: Vec<Finding>,
+    /// The docs of the rules `findings` cite.
+    pub docs: Vec<RuleDoc>,
     pub containers: Vec<ContainerRow>,
     /// The describe output, pretty-printed, secret values masked.
     pub json: String,
     pub read_only: bool,
+}
+
+/// A rule's documentation, sent with the findings that cite it: the browser bundle carries
+/// no rule prose (see `core::rules::doc`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleDoc {
+    pub id: String,
+    pub name: String,
+    pub what: String,
+    pub why: String,
+    pub fix: String,
+    /// "Security Hub ECS.8", …
+    pub references: Vec<String>,
+}
+
+impl RuleDoc {
+    /// The docs of every rule cited by `findings`, once each, by id.
+    #[cfg(feature = "ssr")]
+    pub fn for_findings(findings: &[Finding]) -> Vec<RuleDoc> {
+        let mut ids: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter_map(crate::core::rules::rule)
+            .map(|r| {
+                let m = r.meta();
+                RuleDoc {
+                    id: m.id.into(),
+                    name: m.name.into(),
+                    what: m.what.into(),
+                    why: m.why.into(),
+                    fix: m.fix.into(),
+                    references: m.references.iter().map(|r| format!("{} {}", r.tool, r.id)).collect(),
+                }
+            })
+            .collect()
+    }
 }
 
 /// The compare page.
@@ -257,6 +296,7 @@ pub async fn get_revision(family: String, revision: u32) -> Result<RevisionData,
         summary,
         graph,
         json: a.masked_json(),
+        docs: RuleDoc::for_findings(&a.findings),
         findings: a.findings,
         containers,
         read_only: state.read_only,
@@ -315,6 +355,14 @@ pub async fn register_revision(family: String, text: String) -> Result<u32, Serv
     }
     let d = state.store.register(&input, "local-user").await.map_err(ssr::store_error)?;
     Ok(d.revision())
+}
+
+/// The editor's quick fix: the fix of `finding` (from the browser's findings-only lint)
+/// applied to `text`, with the commands and notes the patch cannot do. Built here because
+/// the browser bundle carries no fix builders; nothing is stored, so viewers may ask too.
+#[server(prefix = "/api", endpoint = "apply-fix")]
+pub async fn apply_fix(text: String, finding: Finding) -> Result<crate::core::fix::QuickFix, ServerFnError> {
+    crate::core::fix::quick_fix(&text, &finding).map_err(ServerFnError::ServerError)
 }
 
 /// What the editor starts from.

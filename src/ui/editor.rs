@@ -9,9 +9,10 @@ use leptos::prelude::*;
 use leptos_meta::{Script, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::{lazy_route, LazyRoute};
 use serde::{Deserialize, Serialize};
 
-use super::api::{edit_source, EditData, RegisterRevision};
+use super::api::{apply_fix, edit_source, EditData, RegisterRevision};
 use super::findings::{Message, SeverityPill};
 use super::pages::{ErrorBox, PageHeader};
 use crate::core::document::{Document, ParseError};
@@ -36,40 +37,41 @@ pub fn lint_text(text: &str) -> LintResult {
     }
 }
 
-/// Apply the fix of `finding` to `text`: the patched, pretty-printed text and the fix's
-/// commands and notes, or why not.
-pub fn quick_fix(text: &str, finding: &Finding) -> Result<(String, Vec<String>), String> {
-    let doc = Document::parse(text).map_err(|e| e.to_string())?;
-    let fix = crate::core::rules::fix_for(&doc, finding).ok_or("this finding has no fix any more")?;
-    if !fix.is_applicable() {
-        return Err(format!("there is no automatic fix for this one; what to do: {}", fix.description));
-    }
-    let mut value = doc.value().clone();
-    crate::core::fix::apply_patch(&mut value, &fix)?;
-    let mut notes = fix.commands.clone();
-    notes.extend(fix.notes.iter().cloned());
-    Ok((serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?, notes))
+/// The editor route, loaded lazily: its code (the linter with every rule, the fixer, the
+/// semantic diff) is split out of the main WASM bundle by `cargo leptos --split`, so the other
+/// pages do not download it. `data` starts fetching the source while the chunk loads.
+pub struct EditRoute {
+    key: Memo<(String, u32)>,
+    source: Resource<Result<EditData, ServerFnError>>,
 }
 
-#[component]
-pub fn EditPage() -> impl IntoView {
-    let params = use_params_map();
-    let key = move || {
-        let p = params.read();
-        (p.get("family").unwrap_or_default(), p.get("revision").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0))
-    };
-    let source = Resource::new(key, |(f, r)| edit_source(f, r));
-    view! {
-        <Title text=move || { let (f, r) = key(); format!("Edit {f}:{r} · ecs-lens") }/>
-        <Script src="/editor.js"/>
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match source.await {
-                    Err(e) => Either::Left(view! { <ErrorBox message=match e { ServerFnError::ServerError(m) => m, o => o.to_string() }/> }),
-                    Ok(s) => Either::Right(view! { <Editor source=s/> }),
-                }
-            })}
-        </Suspense>
+#[lazy_route]
+impl LazyRoute for EditRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let key = Memo::new(move |_| {
+            let p = params.read();
+            (p.get("family").unwrap_or_default(), p.get("revision").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0))
+        });
+        let source = Resource::new(move || key.get(), |(f, r)| edit_source(f, r));
+        EditRoute { key, source }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let EditRoute { key, source } = this;
+        view! {
+            <Title text=move || { let (f, r) = key.get(); format!("Edit {f}:{r} · ecs-lens") }/>
+            <Script src="/editor.js"/>
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match source.await {
+                        Err(e) => Either::Left(view! { <ErrorBox message=match e { ServerFnError::ServerError(m) => m, o => o.to_string() }/> }),
+                        Ok(s) => Either::Right(view! { <Editor source=s/> }),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
     }
 }
 
@@ -131,14 +133,26 @@ fn Editor(source: EditData) -> impl IntoView {
     let do_register = move |_| {
         register.dispatch(RegisterRevision { family: fam_register.clone(), text: draft.get_untracked() });
     };
-    let apply = move |f: Finding| match quick_fix(&draft.get_untracked(), &f) {
-        Ok((text, notes)) => {
-            set_fix_notes.set(notes);
-            set_editor_text(&text);
-            set_draft.set(text.clone());
-            set_result.set(lint_text(&text));
-        }
-        Err(e) => set_fix_notes.set(vec![format!("The fix could not be applied: {e}")]),
+    // The fix is built and applied on the server (the browser bundle has no fix builders).
+    let apply = move |f: Finding| {
+        let text = draft.get_untracked();
+        leptos::task::spawn_local(async move {
+            match apply_fix(text, f).await {
+                Ok(q) => {
+                    set_fix_notes.set(q.notes);
+                    set_editor_text(&q.text);
+                    set_result.set(lint_text(&q.text));
+                    set_draft.set(q.text);
+                }
+                Err(e) => set_fix_notes.set(vec![format!(
+                    "The fix could not be applied: {}",
+                    match e {
+                        ServerFnError::ServerError(m) => m,
+                        o => o.to_string(),
+                    }
+                )]),
+            }
+        });
     };
 
     view! {
@@ -253,6 +267,35 @@ mod js {
         js_sys::global().into()
     }
 
+    /// `performance.now()` in milliseconds.
+    pub fn now() -> f64 {
+        js_sys::Reflect::get(&window(), &"performance".into())
+            .ok()
+            .and_then(|p| {
+                let now: js_sys::Function = js_sys::Reflect::get(&p, &"now".into()).ok()?.dyn_into().ok()?;
+                now.call0(&p).ok()?.as_f64()
+            })
+            .unwrap_or(0.0)
+    }
+
+    /// Keep how long each lint took in `window.__ecsLensLintMs` (the last 200), so that the
+    /// per-keystroke cost can be read off a real page (scripts/measure-editor.mjs).
+    pub fn record_lint_ms(ms: f64) {
+        let w = window();
+        let list = js_sys::Reflect::get(&w, &"__ecsLensLintMs".into())
+            .ok()
+            .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+            .unwrap_or_else(|| {
+                let a = js_sys::Array::new();
+                let _ = js_sys::Reflect::set(&w, &"__ecsLensLintMs".into(), &a);
+                a
+            });
+        list.push(&ms.into());
+        if list.length() > 200 {
+            list.shift();
+        }
+    }
+
     pub fn ready() -> bool {
         js_sys::Reflect::get(&window(), &"ecsLensEditor".into()).is_ok_and(|v| !v.is_undefined())
     }
@@ -323,7 +366,9 @@ fn mount_when_ready(
             return;
         }
         let lint = Closure::<dyn Fn(String) -> String>::new(move |t: String| {
+            let started = js::now();
             let r = lint_text(&t);
+            js::record_lint_ms(js::now() - started);
             let out = serde_json::to_string(&r).unwrap_or_else(|_| "{\"error\":null,\"findings\":[]}".into());
             set_result.set(r);
             out

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use super::api::RuleDoc;
 use crate::core::finding::{Finding, Severity};
-use crate::core::rules::rule;
 
 pub fn severity_classes(s: Severity) -> &'static str {
     match s {
@@ -69,7 +69,7 @@ pub fn count_by_severity(findings: &[Finding]) -> [usize; 5] {
 }
 
 #[component]
-pub fn FindingsList(findings: Vec<Finding>) -> impl IntoView {
+pub fn FindingsList(findings: Vec<Finding>, docs: Vec<RuleDoc>) -> impl IntoView {
     if findings.is_empty() {
         return view! {
             <p class="rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-800">
@@ -90,7 +90,10 @@ pub fn FindingsList(findings: Vec<Finding>) -> impl IntoView {
                             {format!("{} finding(s)", items.len())}
                         </h3>
                         <ul class="space-y-2">
-                            {items.into_iter().map(|f| view! { <FindingItem finding=f/> }).collect_view()}
+                            {items.into_iter().map(|f| {
+                                let doc = docs.iter().find(|d| d.id == f.rule).cloned();
+                                view! { <FindingItem finding=f doc/> }
+                            }).collect_view()}
                         </ul>
                     </section>
                 }
@@ -101,9 +104,8 @@ pub fn FindingsList(findings: Vec<Finding>) -> impl IntoView {
 }
 
 #[component]
-pub fn FindingItem(finding: Finding) -> impl IntoView {
-    let meta = rule(&finding.rule).map(|r| r.meta());
-    let name = meta.map(|m| m.name).unwrap_or("");
+pub fn FindingItem(finding: Finding, doc: Option<RuleDoc>) -> impl IntoView {
+    let name = doc.as_ref().map(|d| d.name.clone()).unwrap_or_default();
     view! {
         <li class="rounded-lg border border-slate-200 bg-white p-3 text-sm" data-rule=finding.rule.clone()
             data-container=finding.container.clone().unwrap_or_default()>
@@ -130,7 +132,7 @@ pub fn FindingItem(finding: Finding) -> impl IntoView {
                     })}
                 </div>
             })}
-            {meta.map(|m| view! {
+            {doc.map(|m| view! {
                 <details class="mt-2 text-xs text-slate-600">
                     <summary class="cursor-pointer select-none">{format!("About {} ({})", m.id, m.name)}</summary>
                     <div class="mt-1 space-y-1">
@@ -138,8 +140,7 @@ pub fn FindingItem(finding: Finding) -> impl IntoView {
                         <p><span class="font-semibold">"Why: "</span><Message text=m.why/></p>
                         <p><span class="font-semibold">"Fix: "</span><Message text=m.fix/></p>
                         {(!m.references.is_empty()).then(|| view! {
-                            <p><span class="font-semibold">"Same check elsewhere: "</span>
-                                {m.references.iter().map(|r| format!("{} {}", r.tool, r.id)).collect::<Vec<_>>().join(", ")}</p>
+                            <p><span class="font-semibold">"Same check elsewhere: "</span>{m.references.join(", ")}</p>
                         })}
                     </div>
                 </details>

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 pub mod api;
 pub mod editor;
@@ -12,7 +12,7 @@ pub mod graph;
 pub mod json;
 pub mod pages;
 
-use pages::{AuditPage, ComparePage, FamiliesPage, FamilyPage, RevisionPage};
+use pages::{AuditRoute, CompareRoute, FamiliesPage, FamilyRoute, RevisionRoute};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,11 +50,11 @@ pub fn App() -> impl IntoView {
                     </div>
                 }>
                     <Route path=path!("/") view=FamiliesPage/>
-                    <Route path=path!("/families/:family") view=FamilyPage/>
-                    <Route path=path!("/families/:family/:revision") view=RevisionPage/>
-                    <Route path=path!("/families/:family/:revision/edit") view=editor::EditPage/>
-                    <Route path=path!("/compare/:family/:a/:b") view=ComparePage/>
-                    <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/families/:family") view={Lazy::<FamilyRoute>::new()}/>
+                    <Route path=path!("/families/:family/:revision") view={Lazy::<RevisionRoute>::new()}/>
+                    <Route path=path!("/families/:family/:revision/edit") view={Lazy::<editor::EditRoute>::new()}/>
+                    <Route path=path!("/compare/:family/:a/:b") view={Lazy::<CompareRoute>::new()}/>
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

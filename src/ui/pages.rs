@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::*;
 use super::findings::{count_by_severity, FindingsList, Message, SeverityCounts, SeverityPill};
@@ -131,11 +132,27 @@ pub fn FamiliesPage() -> impl IntoView {
 
 // ---------------------------------------------------------------- family
 
-#[component]
-pub fn FamilyPage() -> impl IntoView {
-    let params = use_params_map();
-    let family = move || params.read().get("family").unwrap_or_default();
-    let revisions = Resource::new(family, list_revisions);
+/// `/families/:family` (a lazily loaded route, like every page but the first).
+pub struct FamilyRoute {
+    family: Memo<String>,
+    revisions: Resource<Result<Vec<RevisionRow>, ServerFnError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for FamilyRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let family = Memo::new(move |_| params.read().get("family").unwrap_or_default());
+        FamilyRoute { family, revisions: Resource::new(move || family.get(), list_revisions) }
+    }
+
+    fn view(this: Self) -> AnyView {
+        family_view(this).into_any()
+    }
+}
+
+fn family_view(FamilyRoute { family, revisions }: FamilyRoute) -> impl IntoView {
+    let family = move || family.get();
     let (a, set_a) = signal(None::<u32>);
     let (b, set_b) = signal(None::<u32>);
     let navigate = use_navigate();
@@ -213,14 +230,30 @@ pub fn FamilyPage() -> impl IntoView {
 
 // ---------------------------------------------------------------- revision
 
-#[component]
-pub fn RevisionPage() -> impl IntoView {
-    let params = use_params_map();
-    let key = move || {
-        let p = params.read();
-        (p.get("family").unwrap_or_default(), p.get("revision").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0))
-    };
-    let data = Resource::new(key, |(f, r)| get_revision(f, r));
+/// `/families/:family/:revision` (lazily loaded: the graph, findings and JSON views).
+pub struct RevisionRoute {
+    key: Memo<(String, u32)>,
+    data: Resource<Result<RevisionData, ServerFnError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for RevisionRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let key = Memo::new(move |_| {
+            let p = params.read();
+            (p.get("family").unwrap_or_default(), p.get("revision").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0))
+        });
+        RevisionRoute { key, data: Resource::new(move || key.get(), |(f, r)| get_revision(f, r)) }
+    }
+
+    fn view(this: Self) -> AnyView {
+        revision_view(this).into_any()
+    }
+}
+
+fn revision_view(RevisionRoute { key, data }: RevisionRoute) -> impl IntoView {
+    let key = move || key.get();
     view! {
         <Title text=move || { let (f, r) = key(); format!("{f}:{r} · ecs-lens") }/>
         <Suspense fallback=loading>
@@ -293,7 +326,7 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
         <div class="grid gap-8 lg:grid-cols-5">
             <section class="lg:col-span-3">
                 <h2 class="mb-1 flex items-center gap-3 text-lg font-semibold">"Findings" <SeverityCounts counts=counts/></h2>
-                <FindingsList findings=data.findings.clone()/>
+                <FindingsList findings=data.findings.clone() docs=data.docs.clone()/>
             </section>
             <section class="lg:col-span-2">
                 <h2 class="mb-3 text-lg font-semibold">"Containers"</h2>
@@ -330,15 +363,31 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
 
 // ---------------------------------------------------------------- compare
 
-#[component]
-pub fn ComparePage() -> impl IntoView {
-    let params = use_params_map();
-    let key = move || {
-        let p = params.read();
-        let n = |k: &str| p.get(k).and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
-        (p.get("family").unwrap_or_default(), n("a"), n("b"))
-    };
-    let data = Resource::new(key, |(f, a, b)| compare_revisions(f, a, b));
+/// `/compare/:family/:a/:b` (lazily loaded).
+pub struct CompareRoute {
+    key: Memo<(String, u32, u32)>,
+    data: Resource<Result<CompareData, ServerFnError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for CompareRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let key = Memo::new(move |_| {
+            let p = params.read();
+            let n = |k: &str| p.get(k).and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
+            (p.get("family").unwrap_or_default(), n("a"), n("b"))
+        });
+        CompareRoute { key, data: Resource::new(move || key.get(), |(f, a, b)| compare_revisions(f, a, b)) }
+    }
+
+    fn view(this: Self) -> AnyView {
+        compare_view(this).into_any()
+    }
+}
+
+fn compare_view(CompareRoute { key, data }: CompareRoute) -> impl IntoView {
+    let key = move || key.get();
     view! {
         <Title text=move || { let (f, a, b) = key(); format!("{f} {a}↔{b} · ecs-lens") }/>
         <Suspense fallback=loading>
@@ -437,9 +486,23 @@ fn CompareView(data: CompareData) -> impl IntoView {
 
 // ---------------------------------------------------------------- audit
 
-#[component]
-pub fn AuditPage() -> impl IntoView {
-    let rows = Resource::new(|| (), |_| audit_rows());
+/// `/audit` (lazily loaded).
+pub struct AuditRoute {
+    rows: Resource<Result<Vec<AuditRow>, ServerFnError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for AuditRoute {
+    fn data() -> Self {
+        AuditRoute { rows: Resource::new(|| (), |_| audit_rows()) }
+    }
+
+    fn view(this: Self) -> AnyView {
+        audit_view(this).into_any()
+    }
+}
+
+fn audit_view(AuditRoute { rows }: AuditRoute) -> impl IntoView {
     let (min_sev, set_min_sev) = signal(Severity::Info);
     let (category, set_category) = signal(None::<Category>);
     let (rule_q, set_rule_q) = signal(String::new());

@@ -53,12 +53,41 @@ pub struct RuleMeta {
     pub references: &'static [Reference],
 }
 
+/// A rule's documentation text (`what`, `why`, `example`, `fix`). The browser bundle
+/// (wasm32) leaves the prose out, ~200 KB of it: there the linter needs ids, severities
+/// and messages only, and pages get the docs of the rules they show from the server. The
+/// server, the CLI and `ecs-lens rules` have the full text. (Statics are evaluated at
+/// compile time, so a literal dropped here is not in the wasm binary at all.)
+pub const fn doc(text: &'static str) -> &'static str {
+    if cfg!(target_arch = "wasm32") {
+        ""
+    } else {
+        text
+    }
+}
+
+/// Whether this build constructs fixes at all. The browser bundle (wasm32) lints for
+/// findings only and asks the server for a fix when the user applies one, so the fix
+/// builders (patches, Secrets Manager commands, IAM notes) and the JSON Patch engine stay
+/// out of the download.
+pub const FIXES_AVAILABLE: bool = !cfg!(target_arch = "wasm32");
+
 /// What a rule sees.
 pub struct Context<'a> {
     pub doc: &'a Document,
     pub td: TaskDef<'a>,
     /// Build fixes (see [`Finding::with_fix_from`]); false for findings-only linting.
+    /// Rules ask [`Context::wants_fixes`], which also knows [`FIXES_AVAILABLE`].
     pub fixes: bool,
+}
+
+impl Context<'_> {
+    /// True when the rule should build its fixes (a constant `false` in the browser build,
+    /// so the fix-building code is not compiled in there).
+    #[inline(always)]
+    pub fn wants_fixes(&self) -> bool {
+        FIXES_AVAILABLE && self.fixes
+    }
 }
 
 /// A lint rule.
@@ -119,7 +148,7 @@ pub fn lint_with(doc: &Document, options: &LintOptions) -> Vec<Finding> {
             rule.check(&cx, &mut out);
         }
     }
-    if !cx.fixes {
+    if !cx.wants_fixes() {
         // Rules that build a fix outside `with_fix_from` still must not hand it out.
         out.iter_mut().for_each(|f| f.fix = None);
     }

@@ -13,17 +13,25 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Dependencies,
     blocks_registration: true,
     summary: "A `COMPLETE` or `SUCCESS` dependency targets an essential container",
-    what: "Checks that a `dependsOn` entry with condition `COMPLETE` or `SUCCESS` targets a container with \
+    what: crate::core::rules::doc(
+        "Checks that a `dependsOn` entry with condition `COMPLETE` or `SUCCESS` targets a container with \
            `essential: false`. An omitted `essential` counts as `true`.",
-    why: "ECS rejects the task definition: `A dependency container with SUCCESS or COMPLETE condition cannot \
+    ),
+    why: crate::core::rules::doc(
+        "ECS rejects the task definition: `A dependency container with SUCCESS or COMPLETE condition cannot \
           be an essential container`. It would not work anyway: when an essential container exits, ECS stops \
           the whole task, so the dependent would never get to start.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "app", "image": "app:1.2", "dependsOn": [{"containerName": "migrate", "condition": "SUCCESS"}]},
   {"name": "migrate", "image": "app:1.2", "command": ["alembic", "upgrade", "head"]}
 ]}"#,
-    fix: "Mark the init/migration container `\"essential\": false` (it is meant to exit). If it must keep \
+    ),
+    fix: crate::core::rules::doc(
+        "Mark the init/migration container `\"essential\": false` (it is meant to exit). If it must keep \
           running, wait for `START` or `HEALTHY` instead.",
+    ),
     references: &[Reference { tool: "AWS", id: "ContainerDependency" }],
 };
 

@@ -12,20 +12,28 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Dependencies,
     blocks_registration: false,
     summary: "Containers wait for each other in a loop (`dependsOn`, `links`, `volumesFrom`)",
-    what: "Builds the start-up order graph of the task — `dependsOn` entries, `links` (the agent starts a \
+    what: crate::core::rules::doc(
+        "Builds the start-up order graph of the task — `dependsOn` entries, `links` (the agent starts a \
            linked container first) and `volumesFrom` (the source container is created first) — and reports \
            every loop once, with its path.",
-    why: "A container in a loop waits, directly or through others, for itself: none of the containers in the \
+    ),
+    why: crate::core::rules::doc(
+        "A container in a loop waits, directly or through others, for itself: none of the containers in the \
           loop can ever start and the task never reaches `RUNNING`. ECS rejects loops made only of `links` \
           (`Container links should not have a cycle`); loops through `dependsOn` or `volumesFrom` are not \
           known to be rejected at registration and fail at run time instead.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "app", "image": "app:1.2", "dependsOn": [{"containerName": "proxy", "condition": "START"}]},
   {"name": "proxy", "image": "envoy:1.30", "dependsOn": [{"containerName": "app", "condition": "HEALTHY"}]}
 ]}"#,
-    fix: "Decide which container really has to start first and remove the entry that points the other way. \
+    ),
+    fix: crate::core::rules::doc(
+        "Decide which container really has to start first and remove the entry that points the other way. \
           Sidecars (agents, proxies, log routers) usually start first and should not depend on the \
           application.",
+    ),
     references: &[],
 };
 

@@ -13,19 +13,27 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Dependencies,
     blocks_registration: false,
     summary: "A `HEALTHY` dependency targets a container that has no `healthCheck`",
-    what: "Checks that every container named by a `dependsOn` entry with condition `HEALTHY` has a \
+    what: crate::core::rules::doc(
+        "Checks that every container named by a `dependsOn` entry with condition `HEALTHY` has a \
            `healthCheck`.",
-    why: "`HEALTHY` waits for the target's Docker health status, which only exists when the target defines a \
+    ),
+    why: crate::core::rules::doc(
+        "`HEALTHY` waits for the target's Docker health status, which only exists when the target defines a \
           `healthCheck`. Without one the ECS agent can never resolve the dependency: the dependent container \
           never starts and the task stops when the dependency times out. Whether RegisterTaskDefinition \
           rejects this up front is not confirmed, so this is reported as a local error.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "app", "image": "app:1.2", "dependsOn": [{"containerName": "datadog-agent", "condition": "HEALTHY"}]},
   {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7"}
 ]}"#,
-    fix: "Add a `healthCheck` to the target (for the Datadog Agent: `{\"command\": [\"CMD-SHELL\", \"agent \
+    ),
+    fix: crate::core::rules::doc(
+        "Add a `healthCheck` to the target (for the Datadog Agent: `{\"command\": [\"CMD-SHELL\", \"agent \
           health\"], \"interval\": 30, \"timeout\": 5, \"retries\": 3, \"startPeriod\": 60}`), or wait for \
           `START` instead.",
+    ),
     references: &[Reference { tool: "AWS", id: "ContainerDependency" }],
 };
 

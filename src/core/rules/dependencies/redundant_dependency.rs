@@ -14,14 +14,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Dependencies,
     blocks_registration: false,
     summary: "A `dependsOn` entry is already implied by another dependency",
-    what: "Reports a `dependsOn` entry `a → c` when `a` already waits for some `b` that itself waits for `c` \
+    what: crate::core::rules::doc(
+        "Reports a `dependsOn` entry `a → c` when `a` already waits for some `b` that itself waits for `c` \
            with a condition at least as strong, or when `a` lists `c` twice. Conditions are milestones: \
            `SUCCESS` implies `COMPLETE`, and every condition implies `START`. `HEALTHY` is a current state \
            (the target can become unhealthy again), so a direct `HEALTHY` entry is never called redundant.",
-    why: "Redundant entries make the start-up order harder to read and to change: removing the intermediate \
+    ),
+    why: crate::core::rules::doc(
+        "Redundant entries make the start-up order harder to read and to change: removing the intermediate \
           dependency later silently keeps or drops an ordering nobody meant to change. Nothing breaks at \
           run time, hence the low severity.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "app", "image": "app:1.2", "dependsOn": [
     {"containerName": "migrate", "condition": "SUCCESS"},
     {"containerName": "db-proxy", "condition": "START"}]},
@@ -29,7 +34,8 @@ pub static META: RuleMeta = RuleMeta {
    "dependsOn": [{"containerName": "db-proxy", "condition": "START"}]},
   {"name": "db-proxy", "image": "proxy:2"}
 ]}"#,
-    fix: "Remove the redundant entry, or keep it deliberately as documentation of intent.",
+    ),
+    fix: crate::core::rules::doc("Remove the redundant entry, or keep it deliberately as documentation of intent."),
     references: &[],
 };
 

@@ -13,18 +13,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Dependencies,
     blocks_registration: true,
     summary: "A `dependsOn` entry names a container that does not exist, or the container itself",
-    what: "Checks that every `dependsOn[].containerName` names another container of the same task \
+    what: crate::core::rules::doc(
+        "Checks that every `dependsOn[].containerName` names another container of the same task \
            definition. A container that depends on itself is reported too.",
-    why: "ECS rejects an unknown name at registration with `Cannot depend on container + 'NAME' because it \
+    ),
+    why: crate::core::rules::doc(
+        "ECS rejects an unknown name at registration with `Cannot depend on container + 'NAME' because it \
           does not exist` (sic). A container that depends on itself passes registration but can never \
           start: the ECS agent waits for a condition that only the container itself could meet, so the \
           task hangs in `PENDING` until it times out.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "app", "image": "app:1.2", "dependsOn": [{"containerName": "datadog-agnet", "condition": "HEALTHY"}]},
   {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7", "healthCheck": {"command": ["CMD-SHELL", "agent health"]}}
 ]}"#,
-    fix: "Correct the container name (names are case-sensitive), add the missing container, or remove the \
+    ),
+    fix: crate::core::rules::doc(
+        "Correct the container name (names are case-sensitive), add the missing container, or remove the \
           entry. A self-dependency is always a mistake: remove it.",
+    ),
     references: &[],
 };
 

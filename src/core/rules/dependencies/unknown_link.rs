@@ -13,17 +13,25 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Dependencies,
     blocks_registration: false,
     summary: "A `links` entry names a container that does not exist, or the container itself",
-    what: "Checks that the name part of every `links` entry (`name` or `name:alias`) is another container of \
+    what: crate::core::rules::doc(
+        "Checks that the name part of every `links` entry (`name` or `name:alias`) is another container of \
            the same task definition. (`volumesFrom` sources are checked by the validity rules.)",
-    why: "A link is a name the container resolves at run time and an implicit start-up dependency; a link to \
+    ),
+    why: crate::core::rules::doc(
+        "A link is a name the container resolves at run time and an implicit start-up dependency; a link to \
           a container that does not exist cannot be set up, and a container cannot link to itself. Links only \
           work with the `bridge` network mode at all.",
-    example: r#"{"networkMode": "bridge", "containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"networkMode": "bridge", "containerDefinitions": [
   {"name": "web", "image": "nginx:1.27", "links": ["ap:backend"]},
   {"name": "app", "image": "app:1.2"}
 ]}"#,
-    fix: "Correct the name (case-sensitive), or remove the entry. With `awsvpc` networking, drop `links` \
+    ),
+    fix: crate::core::rules::doc(
+        "Correct the name (case-sensitive), or remove the entry. With `awsvpc` networking, drop `links` \
           entirely: containers of a task reach each other on `localhost`.",
+    ),
     references: &[],
 };
 

@@ -14,18 +14,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "`linuxParameters.capabilities.add` other than `SYS_PTRACE` on Fargate",
-    what: "When `requiresCompatibilities` contains `FARGATE`, flags every entry of a container's \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE`, flags every entry of a container's \
            `linuxParameters.capabilities.add` that is not `SYS_PTRACE` (`CAP_SYS_PTRACE` is accepted as the \
            same name). `capabilities.drop` is not restricted. Windows tasks are left to FAR008, which flags \
            `linuxParameters` as a whole.",
-    why: "`SYS_PTRACE` is the only Linux capability a Fargate task may add (it needs platform version 1.4.0); \
+    ),
+    why: crate::core::rules::doc(
+        "`SYS_PTRACE` is the only Linux capability a Fargate task may add (it needs platform version 1.4.0); \
           ECS rejects any other, such as `NET_ADMIN` or `SYS_ADMIN`. Fargate already grants Docker's default \
           set (`CHOWN`, `NET_BIND_SERVICE`, `SETUID` …), so many `add` entries are unnecessary anyway.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
   "containerDefinitions": [{"name": "app", "image": "nginx",
     "linuxParameters": {"capabilities": {"add": ["SYS_PTRACE", "NET_ADMIN"]}}}]}"#,
-    fix: "Remove the entry. If the workload truly needs it (e.g. `NET_ADMIN` for a VPN or iptables sidecar), \
+    ),
+    fix: crate::core::rules::doc(
+        "Remove the entry. If the workload truly needs it (e.g. `NET_ADMIN` for a VPN or iptables sidecar), \
           it cannot run on Fargate; use EC2 or ECS Managed Instances.",
+    ),
     references: &[],
 };
 

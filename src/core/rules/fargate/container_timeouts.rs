@@ -14,17 +14,25 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "`startTimeout` or `stopTimeout` outside 2–120 seconds on Fargate",
-    what: "When `requiresCompatibilities` contains `FARGATE`, checks each container's `startTimeout` and \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE`, checks each container's `startTimeout` and \
            `stopTimeout` (when set to a number) are from 2 to 120 seconds.",
-    why: "The ECS API documents 2–120 seconds as the valid range for both on Fargate. `stopTimeout` is the \
+    ),
+    why: crate::core::rules::doc(
+        "The ECS API documents 2–120 seconds as the valid range for both on Fargate. `stopTimeout` is the \
           grace period between SIGTERM and SIGKILL; Fargate will not wait longer than 120 seconds, so a \
           larger value (common when copying EC2 settings with `ECS_CONTAINER_STOP_TIMEOUT`) is refused. \
           `startTimeout` bounds how long dependents wait for this container to become COMPLETE, SUCCESS or \
           HEALTHY.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
   "containerDefinitions": [{"name": "app", "image": "nginx", "stopTimeout": 300}]}"#,
-    fix: "Use a value from 2 to 120. Make the application finish its graceful shutdown within 120 seconds of \
+    ),
+    fix: crate::core::rules::doc(
+        "Use a value from 2 to 120. Make the application finish its graceful shutdown within 120 seconds of \
           SIGTERM (drain connections early, e.g. when the load balancer deregisters the target).",
+    ),
     references: &[],
 };
 

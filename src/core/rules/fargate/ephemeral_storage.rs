@@ -14,15 +14,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "`ephemeralStorage.sizeInGiB` missing or outside 21–200",
-    what: "When `requiresCompatibilities` contains `FARGATE` and `ephemeralStorage` is set, checks that its \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE` and `ephemeralStorage` is set, checks that its \
            required `sizeInGiB` is a whole number from 21 to 200.",
-    why: "Every Fargate task gets 20 GiB of ephemeral storage; `ephemeralStorage` can only raise it, to at most \
+    ),
+    why: crate::core::rules::doc(
+        "Every Fargate task gets 20 GiB of ephemeral storage; `ephemeralStorage` can only raise it, to at most \
           200 GiB. ECS rejects other values (and a missing `sizeInGiB`) at registration.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
   "ephemeralStorage": {"sizeInGiB": 500},
   "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Use a value from 21 to 200, or remove `ephemeralStorage` to get the default 20 GiB. For more than \
+    ),
+    fix: crate::core::rules::doc(
+        "Use a value from 21 to 200, or remove `ephemeralStorage` to get the default 20 GiB. For more than \
           200 GiB, mount an EFS volume (`efsVolumeConfiguration`).",
+    ),
     references: &[],
 };
 

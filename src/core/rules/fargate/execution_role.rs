@@ -15,25 +15,33 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "No `executionRoleArn` although Fargate needs one to pull images, ship logs or read secrets",
-    what: "When `requiresCompatibilities` contains `FARGATE` and `executionRoleArn` is missing or empty, flags \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE` and `executionRoleArn` is missing or empty, flags \
            the task definition if any container pulls from a private ECR repository or uses the `awslogs` log \
            driver (both rejected at registration), or uses `secrets`, `logConfiguration.secretOptions`, \
            `repositoryCredentials` or `environmentFiles` (the task then fails when it starts).",
-    why: "On Fargate the execution role is the identity the platform uses on the task's behalf: it gets the ECR \
+    ),
+    why: crate::core::rules::doc(
+        "On Fargate the execution role is the identity the platform uses on the task's behalf: it gets the ECR \
           authorization token and pulls layers, creates log streams and puts log events, and reads Secrets \
           Manager / Parameter Store values and S3 environment files before your containers start. ECS \
           refuses the registration with `Fargate requires task definition to have execution role ARN to \
           support ECR images.` or `Fargate requires task definition to have execution role ARN to support log \
           driver awslogs.`",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
   "containerDefinitions": [{"name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1",
     "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app",
       "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"}}}]}"#,
-    fix: "Create (once per account) a role that `ecs-tasks.amazonaws.com` may assume, attach \
+    ),
+    fix: crate::core::rules::doc(
+        "Create (once per account) a role that `ecs-tasks.amazonaws.com` may assume, attach \
           `AmazonECSTaskExecutionRolePolicy`, and reference it:\n\n\
           ```json\n\"executionRoleArn\": \"arn:aws:iam::123456789012:role/ecsTaskExecutionRole\"\n```\n\n\
           For secrets also grant `secretsmanager:GetSecretValue` / `ssm:GetParameters` (and `kms:Decrypt` for \
           customer-managed keys); for environment files `s3:GetObject` and `s3:GetBucketLocation`.",
+    ),
     references: &[],
 };
 

@@ -14,21 +14,29 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "Log driver other than `awslogs`, `splunk` or `awsfirelens` on Fargate",
-    what: "When `requiresCompatibilities` contains `FARGATE`, checks every container's \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE`, checks every container's \
            `logConfiguration.logDriver` is `awslogs`, `splunk` or `awsfirelens`.",
-    why: "Fargate hosts only ship those three drivers; `json-file`, `syslog`, `journald`, `gelf` and `fluentd` \
+    ),
+    why: crate::core::rules::doc(
+        "Fargate hosts only ship those three drivers; `json-file`, `syslog`, `journald`, `gelf` and `fluentd` \
           exist only on EC2 container instances. ECS refuses the task definition, and even where a definition \
           slipped through, the container could not start. To reach Fluentd or Fluent Bit on Fargate, use \
           FireLens (`awsfirelens`).",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
   "containerDefinitions": [{"name": "app", "image": "nginx",
     "logConfiguration": {"logDriver": "json-file"}}]}"#,
-    fix: "Use `awslogs` (CloudWatch Logs), or route through a FireLens log router (`awsfirelens`) for other \
+    ),
+    fix: crate::core::rules::doc(
+        "Use `awslogs` (CloudWatch Logs), or route through a FireLens log router (`awsfirelens`) for other \
           destinations:\n\n```json\n\"logConfiguration\": {\"logDriver\": \"awslogs\", \"options\": {\
           \"awslogs-group\": \"/ecs/web\", \"awslogs-region\": \"us-east-1\", \
           \"awslogs-stream-prefix\": \"app\"}}\n```\n\n\
           The task's execution role needs `logs:CreateLogStream` and `logs:PutLogEvents` \
           (`AmazonECSTaskExecutionRolePolicy`).",
+    ),
     references: &[Reference { tool: "cfn-lint", id: "E3048" }],
 };
 

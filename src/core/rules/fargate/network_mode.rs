@@ -12,15 +12,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "Fargate task definition whose `networkMode` is not `awsvpc`",
-    what: "When `requiresCompatibilities` contains `FARGATE`, checks that `networkMode` is `awsvpc`. \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE`, checks that `networkMode` is `awsvpc`. \
            An omitted `networkMode` means `bridge`, so it is flagged too.",
-    why: "Fargate gives every task its own elastic network interface and supports no other mode. \
+    ),
+    why: crate::core::rules::doc(
+        "Fargate gives every task its own elastic network interface and supports no other mode. \
           RegisterTaskDefinition fails with `Fargate only supports network mode ‘awsvpc’.`",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "bridge", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "bridge", "cpu": "256", "memory": "512",
   "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Set `\"networkMode\": \"awsvpc\"`. With `awsvpc`, `links` are not allowed (talk to other containers \
+    ),
+    fix: crate::core::rules::doc(
+        "Set `\"networkMode\": \"awsvpc\"`. With `awsvpc`, `links` are not allowed (talk to other containers \
           on `localhost`), `hostPort` must be omitted or equal `containerPort`, and the service or RunTask call \
           must pass a `networkConfiguration` (subnets, security groups).",
+    ),
     references: &[
         Reference { tool: "cfn-lint", id: "E3048" },
         Reference { tool: "AWS Config", id: "ecs-awsvpc-networking-enabled" },

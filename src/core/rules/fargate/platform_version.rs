@@ -15,7 +15,8 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: false,
     summary: "Features that need a minimum Fargate (Linux) platform version",
-    what: "For Linux tasks on Fargate, reports the newest platform version the task definition's features \
+    what: crate::core::rules::doc(
+        "For Linux tasks on Fargate, reports the newest platform version the task definition's features \
            need, and which features those are:\n\n\
            | Linux PV | features |\n|---|---|\n\
            | 1.4.0 | `ephemeralStorage`, `environmentFiles`, `linuxParameters.capabilities.add`, `pidMode: task`, \
@@ -24,16 +25,23 @@ pub static META: RuleMeta = RuleMeta {
            `logConfiguration.secretOptions`, the `splunk` and `awsfirelens` log drivers |\n\
            | 1.2.0 | `repositoryCredentials` |\n| 1.1.0 | `healthCheck` |\n\n\
            Windows tasks are skipped (1.0.0 is their only version).",
-    why: "The platform version is chosen by the service or RunTask call, not the task definition, so ECS \
+    ),
+    why: crate::core::rules::doc(
+        "The platform version is chosen by the service or RunTask call, not the task definition, so ECS \
           registers the definition anyway. `LATEST` is 1.4.0, but a service pinned to an older \
           `platformVersion` (old IaC, copied CLI commands) fails to start the tasks or silently lacks the \
           feature.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
   "ephemeralStorage": {"sizeInGiB": 50},
   "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Run the service or task with `platformVersion` `LATEST` (or at least the version reported), e.g. \
+    ),
+    fix: crate::core::rules::doc(
+        "Run the service or task with `platformVersion` `LATEST` (or at least the version reported), e.g. \
           `aws ecs update-service --cluster CLUSTER --service SERVICE --platform-version LATEST \
           --force-new-deployment`.",
+    ),
     references: &[Reference { tool: "Security Hub", id: "ECS.10" }],
 };
 

@@ -16,7 +16,8 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "Task-level `cpu`/`memory` missing or not a valid Fargate size",
-    what: "When `requiresCompatibilities` contains `FARGATE`, checks that the task-level `cpu` and `memory` \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE`, checks that the task-level `cpu` and `memory` \
            are both set and form one of the 74 sizes Fargate offers:\n\n\
            | cpu (units) | vCPU | memory (MiB) |\n|---|---|---|\n\
            | 256 | 0.25 | 512, 1024, 2048 |\n| 512 | 0.5 | 1024–4096 step 1024 |\n\
@@ -25,15 +26,22 @@ pub static META: RuleMeta = RuleMeta {
            | 16384 | 16 | 32768–122880 step 8192 (Linux PV ≥ 1.4.0) |\n\n\
            `\"0.25 vCPU\"` and `\"1 GB\"` spellings are understood. Windows containers need at least 1 vCPU and \
            only the 1024, 2048 and 4096 tiers.",
-    why: "RegisterTaskDefinition rejects the task definition with `Fargate requires that 'cpu' be defined at the \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects the task definition with `Fargate requires that 'cpu' be defined at the \
           task level.`, `Fargate requires that 'memory' be defined at the task level.`, `Invalid 'cpu' setting for \
           task.` or `No Fargate configuration exists for given values.` ECS reports these one at a time, so \
           fixing them by trial and error takes several round trips.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "4096",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "4096",
   "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Pick a size from the table. The quick fix keeps your cpu and raises `memory` to the smallest valid \
+    ),
+    fix: crate::core::rules::doc(
+        "Pick a size from the table. The quick fix keeps your cpu and raises `memory` to the smallest valid \
           value at or above the one you asked for, or, when the memory is larger than the cpu allows, raises \
           `cpu` to the smallest tier that offers it:\n\n```json\n{\"cpu\": \"512\", \"memory\": \"4096\"}\n```",
+    ),
     references: &[Reference { tool: "cfn-lint", id: "E3047" }, Reference { tool: "AWS", id: "task-cpu-memory-error" }],
 };
 

@@ -14,21 +14,29 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "Container parameter that Fargate does not support",
-    what: "When `requiresCompatibilities` contains `FARGATE`, flags each container that sets `privileged: true`, \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE`, flags each container that sets `privileged: true`, \
            `links`, `hostname`, `disableNetworking: true`, `dnsServers`, `dnsSearchDomains`, `extraHosts` or \
            `dockerSecurityOptions`, and each `resourceRequirements` entry of type `GPU` or \
            `InferenceAccelerator`. `false`, `null` and empty lists are ignored.",
-    why: "Fargate runs containers on a managed host with `awsvpc` networking and no GPUs, so host privileges, \
+    ),
+    why: crate::core::rules::doc(
+        "Fargate runs containers on a managed host with `awsvpc` networking and no GPUs, so host privileges, \
           Docker links, per-container hostnames and DNS settings do not apply. ECS rejects the registration, \
           e.g. `Links are not supported when networkMode=awsvpc.` or \
           `hostname is not supported on container when networkMode=awsvpc.`",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
   "containerDefinitions": [{"name": "app", "image": "nginx", "privileged": true, "links": ["db"]},
                            {"name": "db", "image": "postgres", "hostname": "db"}]}"#,
-    fix: "Remove the parameter. Containers of one task share the network namespace under `awsvpc`, so they \
+    ),
+    fix: crate::core::rules::doc(
+        "Remove the parameter. Containers of one task share the network namespace under `awsvpc`, so they \
           reach each other on `localhost` instead of through `links`/`hostname`; DNS comes from the VPC's \
           resolver (use Route 53 private zones or `/etc/hosts`-free service discovery); workloads needing GPUs \
           or privileged mode must run on EC2 or ECS Managed Instances.",
+    ),
     references: &[],
 };
 

@@ -14,18 +14,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "`linuxParameters` setting that Fargate does not support",
-    what: "When `requiresCompatibilities` contains `FARGATE`, flags `linuxParameters.devices`, \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE`, flags `linuxParameters.devices`, \
            `sharedMemorySize`, `tmpfs`, `maxSwap` and `swappiness` on any container. \
            (`initProcessEnabled` is fine; `capabilities` is checked by FAR005; on Windows FAR008 flags \
            `linuxParameters` as a whole.)",
-    why: "Fargate hosts expose no host devices, no swap and no configurable `/dev/shm` or tmpfs mounts. \
+    ),
+    why: crate::core::rules::doc(
+        "Fargate hosts expose no host devices, no swap and no configurable `/dev/shm` or tmpfs mounts. \
           ECS rejects the registration, e.g. `Fargate compatible task definitions do not support \
           sharedMemorySize`.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
   "containerDefinitions": [{"name": "app", "image": "nginx",
     "linuxParameters": {"sharedMemorySize": 256, "tmpfs": [{"containerPath": "/tmp", "size": 64}]}}]}"#,
-    fix: "Remove the setting. For scratch space, mount a name-only volume (a bind mount on the task's \
+    ),
+    fix: crate::core::rules::doc(
+        "Remove the setting. For scratch space, mount a name-only volume (a bind mount on the task's \
           ephemeral storage) instead of `tmpfs`; size memory through the task's `memory` instead of swap.",
+    ),
     references: &[],
 };
 

@@ -14,24 +14,32 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "Task-level parameter or volume type that Fargate does not support",
-    what: "When `requiresCompatibilities` contains `FARGATE`, flags each of these task-level settings:\n\n\
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE`, flags each of these task-level settings:\n\n\
            - `placementConstraints` (non-empty)\n- `ipcMode` (any value)\n- `pidMode` other than `task`\n\
            - `inferenceAccelerators` (non-empty)\n- a `host` volume with a `sourcePath`\n\
            - a `dockerVolumeConfiguration` volume\n\n\
            An empty list, `null` or a `host: {}` volume without `sourcePath` is fine: that is a bind mount on \
            the task's ephemeral storage, which Fargate supports.",
-    why: "Fargate runs each task on its own managed host, so host-level placement, namespaces, paths and \
+    ),
+    why: crate::core::rules::doc(
+        "Fargate runs each task on its own managed host, so host-level placement, namespaces, paths and \
           Docker volume drivers do not exist there. ECS rejects the registration, one parameter at a time, \
           with errors such as `Tasks using the Fargate launch type do not support ipcMode.` or \
           `Fargate compatible task definitions do not support sourcePath`.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256", "memory": "512",
   "ipcMode": "host",
   "volumes": [{"name": "data", "host": {"sourcePath": "/var/data"}}],
   "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Remove the parameter. For volumes, keep the volume but drop `sourcePath` / \
+    ),
+    fix: crate::core::rules::doc(
+        "Remove the parameter. For volumes, keep the volume but drop `sourcePath` / \
           `dockerVolumeConfiguration`: a name-only (or `host: {}`) volume is shared scratch space on the task's \
           ephemeral storage; for data that must outlive the task use an `efsVolumeConfiguration`. \
           For `pidMode: host`, use `task` if containers need to see each other's processes.",
+    ),
     references: &[Reference { tool: "cfn-lint", id: "E3048" }],
 };
 

@@ -14,7 +14,8 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Fargate,
     blocks_registration: true,
     summary: "Setting that Windows containers on Fargate do not support",
-    what: "When `requiresCompatibilities` contains `FARGATE` and `runtimePlatform.operatingSystemFamily` is a \
+    what: crate::core::rules::doc(
+        "When `requiresCompatibilities` contains `FARGATE` and `runtimePlatform.operatingSystemFamily` is a \
            Windows family, flags:\n\n\
            - `cpuArchitecture` other than `X86_64`\n\
            - an `operatingSystemFamily` Fargate does not document (only Windows Server 2019 and 2022, Full and \
@@ -25,14 +26,21 @@ pub static META: RuleMeta = RuleMeta {
            - Linux-only container settings: `linuxParameters`, `ulimits`, `systemControls`\n\
            - `containerPort` 3150, which Fargate reserves on Windows\n\n\
            Task sizes (Windows needs 1, 2 or 4 vCPU) are checked by FAR001.",
-    why: "Windows on Fargate runs on x86-64 hosts only and lacks several Linux features. ECS rejects these \
+    ),
+    why: crate::core::rules::doc(
+        "Windows on Fargate runs on x86-64 hosts only and lacks several Linux features. ECS rejects these \
           settings at registration or the task fails when it starts.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "1024", "memory": "2048",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "1024", "memory": "2048",
   "runtimePlatform": {"operatingSystemFamily": "WINDOWS_SERVER_2022_CORE", "cpuArchitecture": "ARM64"},
   "containerDefinitions": [{"name": "app", "image": "mcr.microsoft.com/windows/servercore/iis",
     "linuxParameters": {"initProcessEnabled": true}}]}"#,
-    fix: "Set `cpuArchitecture` to `X86_64`, drop the Linux-only settings, and use `awslogs` for logs. \
+    ),
+    fix: crate::core::rules::doc(
+        "Set `cpuArchitecture` to `X86_64`, drop the Linux-only settings, and use `awslogs` for logs. \
           Workloads that need EFS, FSx, App Mesh or FireLens must run on Linux or on EC2 Windows instances.",
+    ),
     references: &[],
 };
 

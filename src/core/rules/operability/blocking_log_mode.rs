@@ -15,18 +15,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Operability,
     blocks_registration: false,
     summary: "A network log driver runs in `blocking` mode (explicitly, or by not setting `mode`)",
-    what: "For the `awslogs`, `splunk`, `fluentd`, `gelf` and `syslog` drivers, flags `\"mode\": \"blocking\"` \
+    what: crate::core::rules::doc(
+        "For the `awslogs`, `splunk`, `fluentd`, `gelf` and `syslog` drivers, flags `\"mode\": \"blocking\"` \
            (low) and an absent `mode` (info: the default then comes from the account setting \
            `defaultLogDriverMode`, which is `non-blocking` since June 2025 but `blocking` in accounts that \
            pinned the old behaviour). `awsfirelens` options go to Fluent Bit, not Docker, and are skipped.",
-    why: "In blocking mode every write to stdout/stderr waits until the log driver has accepted it: when \
+    ),
+    why: crate::core::rules::doc(
+        "In blocking mode every write to stdout/stderr waits until the log driver has accepted it: when \
           CloudWatch Logs throttles or the network is slow, the application's logging calls stall, request \
           threads pile up and health checks fail — an outage caused by logging. Non-blocking mode buffers \
           in memory and drops lines only when the buffer is full.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "logConfiguration": {"logDriver": "awslogs",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "logConfiguration": {"logDriver": "awslogs",
   "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web", "mode": "blocking"}}}]}"#,
-    fix: "Set `\"mode\": \"non-blocking\"` and a buffer, e.g. `\"max-buffer-size\": \"25m\"` (it counts against \
+    ),
+    fix: crate::core::rules::doc(
+        "Set `\"mode\": \"non-blocking\"` and a buffer, e.g. `\"max-buffer-size\": \"25m\"` (it counts against \
           the container's memory). Keep `blocking` only where losing a log line is worse than stalling.",
+    ),
     references: &[Reference { tool: "Prowler", id: "ecs_task_definitions_logging_block_mode" }],
 };
 

@@ -16,16 +16,24 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Operability,
     blocks_registration: false,
     summary: "An essential container that serves ports has no `healthCheck`",
-    what: "Flags an essential container with `portMappings` and no `healthCheck` (containers already reported \
+    what: crate::core::rules::doc(
+        "Flags an essential container with `portMappings` and no `healthCheck` (containers already reported \
            by OPS005 and the Datadog agent, covered by SDC004, are skipped).",
-    why: "Without a container health check ECS considers the task healthy as long as the process runs: a \
+    ),
+    why: crate::core::rules::doc(
+        "Without a container health check ECS considers the task healthy as long as the process runs: a \
           deadlocked or wedged server keeps its task, and only a load balancer health check (if there is \
           one) notices. Container health also shows in the console and lets other containers wait for \
           `HEALTHY`.",
-    example: r#"{"containerDefinitions": [{"name": "web", "image": "app:1.2", "portMappings": [{"containerPort": 8000}]}]}"#,
-    fix: "Add a health check that exercises the server, e.g. `\"healthCheck\": {\"command\": [\"CMD-SHELL\", \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "web", "image": "app:1.2", "portMappings": [{"containerPort": 8000}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Add a health check that exercises the server, e.g. `\"healthCheck\": {\"command\": [\"CMD-SHELL\", \
           \"curl -fs http://localhost:8000/health || exit 1\"], \"interval\": 30, \"timeout\": 5, \"retries\": 3, \
           \"startPeriod\": 30}` (the image must contain the tool you call).",
+    ),
     references: &[Reference { tool: "KICS", id: "d24389b4-b209-4ff0-8345-dc7a4569dcdd" }],
 };
 

@@ -13,18 +13,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Operability,
     blocks_registration: false,
     summary: "Other containers wait for an essential sidecar that has no `healthCheck`",
-    what: "Flags an essential container that other containers wait for with `dependsOn … START` but that has \
+    what: crate::core::rules::doc(
+        "Flags an essential container that other containers wait for with `dependsOn … START` but that has \
            no `healthCheck`. (A `HEALTHY` wait on such a container is an error reported by DEP003; the Datadog \
            agent has its own rule, SDC004.)",
-    why: "`START` only means the process was launched, not that it listens: the dependents start at once and \
+    ),
+    why: crate::core::rules::doc(
+        "`START` only means the process was launched, not that it listens: the dependents start at once and \
           their first connections to the sidecar (proxy, agent, database tunnel) fail. With a health check \
           the dependents can wait for `HEALTHY`, and ECS replaces the task when the sidecar hangs.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "app", "image": "app:1.2", "dependsOn": [{"containerName": "envoy", "condition": "START"}]},
   {"name": "envoy", "image": "envoyproxy/envoy:v1.30"}
 ]}"#,
-    fix: "Give the sidecar a `healthCheck` (e.g. `[\"CMD-SHELL\", \"curl -fs http://localhost:9901/ready || exit \
+    ),
+    fix: crate::core::rules::doc(
+        "Give the sidecar a `healthCheck` (e.g. `[\"CMD-SHELL\", \"curl -fs http://localhost:9901/ready || exit \
           1\"]` for Envoy) and change the dependents' condition to `HEALTHY`.",
+    ),
     references: &[],
 };
 

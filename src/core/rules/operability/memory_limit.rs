@@ -12,15 +12,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Operability,
     blocks_registration: false,
     summary: "On EC2, a container has only a soft memory limit and nothing caps the task",
-    what: "For tasks not validated for Fargate, flags a container that sets `memoryReservation` but no \
+    what: crate::core::rules::doc(
+        "For tasks not validated for Fargate, flags a container that sets `memoryReservation` but no \
            `memory` when the task has no `memory` either (on Windows, where task-level memory is ignored, \
            whatever the task sets).",
-    why: "`memoryReservation` is only what the scheduler reserves; without a hard limit (container `memory` or \
+    ),
+    why: crate::core::rules::doc(
+        "`memoryReservation` is only what the scheduler reserves; without a hard limit (container `memory` or \
           task `memory`) a leaking container can take all the instance's memory, and the kernel's OOM killer \
           then picks a victim — possibly another service's task or the ECS agent.",
-    example: r#"{"requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "app:1.2", "memoryReservation": 256}]}"#,
-    fix: "Set container `memory` (the most it may ever use, e.g. twice the reservation) or a task-level \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "app:1.2", "memoryReservation": 256}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Set container `memory` (the most it may ever use, e.g. twice the reservation) or a task-level \
           `memory`.",
+    ),
     references: &[Reference { tool: "AWS Config", id: "ecs-task-definition-memory-hard-limit" }],
 };
 

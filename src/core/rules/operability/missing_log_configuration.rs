@@ -16,15 +16,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Operability,
     blocks_registration: false,
     summary: "A container has no `logConfiguration`",
-    what: "Flags every container without a `logConfiguration`.",
-    why: "Without a log driver the container's stdout/stderr stay on the instance (EC2, until the container \
+    what: crate::core::rules::doc("Flags every container without a `logConfiguration`."),
+    why: crate::core::rules::doc(
+        "Without a log driver the container's stdout/stderr stay on the instance (EC2, until the container \
           is removed) or are lost (Fargate): when the task crashes at 3 a.m. there is nothing to read.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
-    fix: "Add a log configuration, usually the same as the task's other containers:\n\n```json\n\
+    ),
+    example: crate::core::rules::doc(r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#),
+    fix: crate::core::rules::doc(
+        "Add a log configuration, usually the same as the task's other containers:\n\n```json\n\
           \"logConfiguration\": {\"logDriver\": \"awslogs\", \"options\": {\"awslogs-group\": \"/ecs/web\", \
           \"awslogs-region\": \"us-east-1\", \"awslogs-stream-prefix\": \"web\", \"mode\": \"non-blocking\", \
           \"max-buffer-size\": \"25m\"}}\n```\n\nThe execution role needs `logs:CreateLogStream` and \
           `logs:PutLogEvents`.",
+    ),
     references: &[
         Reference { tool: "Security Hub", id: "ECS.9" },
         Reference { tool: "Prowler", id: "ecs_task_definitions_logging_enabled" },

@@ -15,17 +15,25 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Operability,
     blocks_registration: false,
     summary: "A container runs its command through `sh -c` without an init process",
-    what: "Flags Linux containers whose `entryPoint`/`command` starts with a shell and `-c` (`/bin/sh -c`, \
+    what: crate::core::rules::doc(
+        "Flags Linux containers whose `entryPoint`/`command` starts with a shell and `-c` (`/bin/sh -c`, \
            `bash -c`, `sh -ec` …) when `linuxParameters.initProcessEnabled` is not true and the script does \
            not start with `exec`.",
-    why: "The shell becomes PID 1. Depending on the shell and the script it may not pass `SIGTERM` on to the \
+    ),
+    why: crate::core::rules::doc(
+        "The shell becomes PID 1. Depending on the shell and the script it may not pass `SIGTERM` on to the \
           application — which then gets no chance to drain and is killed with `SIGKILL` after `stopTimeout` \
           (30 s by default) on every deployment — and it does not reap zombie child processes.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2",
   "entryPoint": ["/bin/sh", "-c"], "command": ["uvicorn main:app --host 0.0.0.0 --port 8000"]}]}"#,
-    fix: "Set `linuxParameters.initProcessEnabled: true` (ECS runs a tiny init that forwards signals and reaps \
+    ),
+    fix: crate::core::rules::doc(
+        "Set `linuxParameters.initProcessEnabled: true` (ECS runs a tiny init that forwards signals and reaps \
           zombies), or start the script with `exec` so the application replaces the shell — or drop the shell \
           and put the program and its arguments directly in `command`.",
+    ),
     references: &[],
 };
 

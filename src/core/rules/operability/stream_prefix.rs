@@ -16,15 +16,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Operability,
     blocks_registration: false,
     summary: "An `awslogs` configuration has no `awslogs-stream-prefix`",
-    what: "Flags `awslogs` log configurations without the `awslogs-stream-prefix` option. Medium on Fargate \
+    what: crate::core::rules::doc(
+        "Flags `awslogs` log configurations without the `awslogs-stream-prefix` option. Medium on Fargate \
            (where AWS documents the option as required), low elsewhere.",
-    why: "With a prefix each log stream is named `prefix/container-name/task-id`, so the logs of one task and \
+    ),
+    why: crate::core::rules::doc(
+        "With a prefix each log stream is named `prefix/container-name/task-id`, so the logs of one task and \
           one container are easy to find and ECS's console links to them. Without it the stream is named \
           after the Docker container id, which nobody can map back to a task at 3 a.m.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "logConfiguration": {"logDriver": "awslogs",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "logConfiguration": {"logDriver": "awslogs",
   "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1"}}}]}"#,
-    fix: "Add `\"awslogs-stream-prefix\"` (the family, the service name or the container name are common \
+    ),
+    fix: crate::core::rules::doc(
+        "Add `\"awslogs-stream-prefix\"` (the family, the service name or the container name are common \
           choices).",
+    ),
     references: &[],
 };
 

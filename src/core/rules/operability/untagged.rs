@@ -16,15 +16,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Operability,
     blocks_registration: false,
     summary: "The task definition has no tags",
-    what: "Flags a task definition without tags (absent, empty, or only `aws:` tags). A bare \
+    what: crate::core::rules::doc(
+        "Flags a task definition without tags (absent, empty, or only `aws:` tags). A bare \
            `DescribeTaskDefinition` object is skipped (it never carries tags); for the wrapped Describe \
            output, a missing `tags` member is reported at info level because `describe-task-definition` only \
            returns tags with `--include TAGS`.",
-    why: "Tags are how cost allocation, ownership lookups, access policies (ABAC) and inventory tools find \
+    ),
+    why: crate::core::rules::doc(
+        "Tags are how cost allocation, ownership lookups, access policies (ABAC) and inventory tools find \
           who owns a task definition and what it belongs to. Security Hub control ECS.15 requires them.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
-    fix: "Add tags when registering, e.g. `\"tags\": [{\"key\": \"team\", \"value\": \"payments\"}, {\"key\": \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Add tags when registering, e.g. `\"tags\": [{\"key\": \"team\", \"value\": \"payments\"}, {\"key\": \
           \"service\", \"value\": \"web\"}]`, or tag an existing revision with `aws ecs tag-resource`.",
+    ),
     references: &[
         Reference { tool: "Security Hub", id: "ECS.15" },
         Reference { tool: "AWS Config", id: "tagged-ecs-taskdefinition" },

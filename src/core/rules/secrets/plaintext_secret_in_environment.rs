@@ -20,7 +20,8 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Secrets,
     blocks_registration: false,
     summary: "A credential (or a credential-named placeholder) in a container's plaintext `environment`",
-    what: "Checks every `environment` entry of every container. An entry is flagged when its **value** has a \
+    what: crate::core::rules::doc(
+        "Checks every `environment` entry of every container. An entry is flagged when its **value** has a \
            well-known credential format (AWS access key IDs, GitHub/GitLab/Slack/Stripe/SendGrid/OpenAI-style \
            tokens, JWTs, PEM private keys, URLs or DSNs with a password, `Bearer …`, `password=…` inside a longer \
            value), or when its **name** says it holds a credential (`*_PASSWORD`, `MYSQL_PW`, `DB_PWD`, \
@@ -33,14 +34,20 @@ pub static META: RuleMeta = RuleMeta {
            A credential-named slot holding a placeholder (`xxx`, `changeme`, `<YOUR_API_KEY>`, `${DD_API_KEY}`) or \
            an empty value is reported too, at `high`: it is a placeholder now and a leaked credential as soon as \
            someone fills it in.",
-    why: "`environment` values are stored in plaintext in the task definition: anyone allowed \
+    ),
+    why: crate::core::rules::doc(
+        "`environment` values are stored in plaintext in the task definition: anyone allowed \
           `ecs:DescribeTaskDefinition` can read them, they show in the console, in CloudTrail and in every tool \
           that exports task definitions, and every revision keeps them forever (deregistering does not erase \
           them). ECS injects values from Secrets Manager or SSM Parameter Store through `secrets` instead: the \
           task definition then holds only the ARN, and reading the value needs IAM permission.",
-    example: r#"{"containerDefinitions": [{"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
   "environment": [{"name": "DD_API_KEY", "value": "0123456789abcdef0123456789abcdef"}]}]}"#,
-    fix: "Store the value in Secrets Manager and reference it from `secrets`; the quick fix replaces the \
+    ),
+    fix: crate::core::rules::doc(
+        "Store the value in Secrets Manager and reference it from `secrets`; the quick fix replaces the \
           `environment` entry with\n\n\
           ```json\n\"secrets\": [{\"name\": \"DD_API_KEY\", \"valueFrom\": \
           \"arn:aws:secretsmanager:<region>:<account-id>:secret:<family>/<container>/DD_API_KEY\"}]\n```\n\n\
@@ -48,6 +55,7 @@ pub static META: RuleMeta = RuleMeta {
           command line) and the `secretsmanager:GetSecretValue` statement the task execution role needs (plus \
           `kms:Decrypt` for a customer-managed key). A real value that was exposed must also be rotated: older \
           revisions still hold it.",
+    ),
     references: &[
         Reference { tool: "Security Hub", id: "ECS.8" },
         Reference { tool: "AWS Config", id: "ecs-no-environment-secrets" },
@@ -76,7 +84,7 @@ impl Rule for PlaintextSecretInEnvironment {
                     .in_container(c)
                     .with_severity(severity(d));
                 // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
-                if cx.fixes {
+                if cx.wants_fixes() {
                     finding.fix = Some(migration(td, &mut target, c, &e, &finding.pointer, d));
                 }
                 out.push(finding);

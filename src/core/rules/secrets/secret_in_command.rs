@@ -17,19 +17,27 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Secrets,
     blocks_registration: false,
     summary: "A credential written inline in `command`, `entryPoint` or `healthCheck.command`",
-    what: "Scans the elements of `entryPoint`, `command` and `healthCheck.command` for credentials written into \
+    what: crate::core::rules::doc(
+        "Scans the elements of `entryPoint`, `command` and `healthCheck.command` for credentials written into \
            the command line: `--password=…`/`--token …`/`--api-key …` flags, `mysql -p<password>`, `curl -u \
            user:password`, `export API_KEY=…` / `PGPASSWORD=… psql`, URLs and DSNs with a password, `Authorization: \
            Bearer …` headers, and tokens in known formats. References such as `$DB_PASSWORD` or \
            `\"$(cat /run/secrets/x)\"` are fine: the value is not in the task definition.",
-    why: "Commands are stored in plaintext in the task definition (readable with `ecs:DescribeTaskDefinition`), \
+    ),
+    why: crate::core::rules::doc(
+        "Commands are stored in plaintext in the task definition (readable with `ecs:DescribeTaskDefinition`), \
           and at run time the arguments are visible to anything that can list processes or inspect the container.",
-    example: r#"{"containerDefinitions": [{"name": "migrate", "image": "mysql:8", "essential": false,
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "migrate", "image": "mysql:8", "essential": false,
   "entryPoint": ["sh", "-c"], "command": ["mysql -h db.internal -uadmin -pS3cr3tPassw0rd < /schema.sql"]}]}"#,
-    fix: "Store the value in Secrets Manager, inject it as an environment variable with `secrets`, and reference \
+    ),
+    fix: crate::core::rules::doc(
+        "Store the value in Secrets Manager, inject it as an environment variable with `secrets`, and reference \
           the variable instead of the value — `[\"sh\", \"-c\", \"mysql -h db.internal -uadmin \
           -p\\\"$MYSQL_PW\\\" < /schema.sql\"]` — or let the program read it from its own variable (`MYSQL_PWD`, \
           `PGPASSWORD`, …).",
+    ),
     references: &[Reference { tool: "Prowler", id: "ecs_task_definitions_no_environment_secrets" }],
 };
 

@@ -16,18 +16,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Secrets,
     blocks_registration: false,
     summary: "A credential in a container's `dockerLabels`",
-    what: "Checks each container's `dockerLabels` with the same detector as SEC001: a credential-named label, a \
+    what: crate::core::rules::doc(
+        "Checks each container's `dockerLabels` with the same detector as SEC001: a credential-named label, a \
            value in a known credential format, and `\"password\": \"…\"` pairs inside JSON label values such as \
            Datadog Autodiscovery's `com.datadoghq.ad.instances`.",
-    why: "Labels are stored in plaintext in the task definition and are also visible to anything that can inspect \
+    ),
+    why: crate::core::rules::doc(
+        "Labels are stored in plaintext in the task definition and are also visible to anything that can inspect \
           the container (`docker inspect`, the ECS agent's introspection, monitoring agents that collect labels as \
           tags). There is no way to reference a secret from a label.",
-    example: r#"{"containerDefinitions": [{"name": "db-proxy", "image": "nginx", "dockerLabels": {
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "db-proxy", "image": "nginx", "dockerLabels": {
   "com.datadoghq.ad.instances": "[{\"host\": \"%%host%%\", \"username\": \"datadog\", \"password\": \"hunter2hunter2\"}]"}}]}"#,
-    fix: "Remove the credential from the label. Give it to the process that needs it through `secrets` (an \
+    ),
+    fix: crate::core::rules::doc(
+        "Remove the credential from the label. Give it to the process that needs it through `secrets` (an \
           environment variable from Secrets Manager); for Datadog Autodiscovery use a template variable \
           (`%%env_DB_PASSWORD%%`, with `DB_PASSWORD` injected into the agent container from `secrets`) or a \
           secret handle (`ENC[db_password]`).",
+    ),
     references: &[Reference { tool: "Datadog", id: "autodiscovery-template-variables" }],
 };
 

@@ -17,18 +17,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Secrets,
     blocks_registration: false,
     summary: "A credential in plaintext `firelensConfiguration.options`",
-    what: "Checks the log router's `firelensConfiguration.options` (normally `enable-ecs-log-metadata`, \
+    what: crate::core::rules::doc(
+        "Checks the log router's `firelensConfiguration.options` (normally `enable-ecs-log-metadata`, \
            `config-file-type`, `config-file-value`) with the same detector as SEC001: a credential-named option \
            or a value in a known credential format (a URL with a password, a token, …).",
-    why: "FireLens options are stored in plaintext in the task definition, readable by anyone allowed \
+    ),
+    why: crate::core::rules::doc(
+        "FireLens options are stored in plaintext in the task definition, readable by anyone allowed \
           `ecs:DescribeTaskDefinition`, and unlike `logConfiguration` they have no `secretOptions` counterpart.",
-    example: r#"{"containerDefinitions": [{"name": "log-router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "log-router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
   "firelensConfiguration": {"type": "fluentbit", "options": {"config-file-type": "s3",
     "config-file-value": "https://user:Sup3rS3cret@config.example.internal/fluent-bit.conf"}}}]}"#,
-    fix: "Keep credentials out of `firelensConfiguration`: put output credentials in the application container's \
+    ),
+    fix: crate::core::rules::doc(
+        "Keep credentials out of `firelensConfiguration`: put output credentials in the application container's \
           `logConfiguration.secretOptions` (FireLens passes them to the output plugin), or inject them into the \
           log router with `secrets` and reference them as `${VAR}` from a Fluent Bit / Fluentd config file; \
           fetch the config file from S3 with the task role rather than from a URL with a password.",
+    ),
     references: &[Reference { tool: "AWS", id: "FirelensConfiguration" }],
 };
 

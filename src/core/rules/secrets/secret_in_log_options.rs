@@ -19,19 +19,27 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Secrets,
     blocks_registration: false,
     summary: "A credential in plaintext `logConfiguration.options`",
-    what: "Checks each container's `logConfiguration.options` with the same detector as SEC001: option names \
+    what: crate::core::rules::doc(
+        "Checks each container's `logConfiguration.options` with the same detector as SEC001: option names \
            such as `splunk-token`, `apikey` (FireLens Datadog/New Relic outputs), `HTTP_Passwd`, `cloud_auth`, \
            and values such as `Bearer …` headers, tokens in known formats or URLs with a password.",
-    why: "Log driver options are stored in plaintext in the task definition, like `environment`. ECS resolves \
+    ),
+    why: crate::core::rules::doc(
+        "Log driver options are stored in plaintext in the task definition, like `environment`. ECS resolves \
           `logConfiguration.secretOptions` from Secrets Manager or SSM at task start, so the credential never \
           appears in the task definition.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "nginx", "logConfiguration": {
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "nginx", "logConfiguration": {
   "logDriver": "awsfirelens",
   "options": {"Name": "datadog", "Host": "http-intake.logs.datadoghq.com", "apikey": "0123456789abcdef0123456789abcdef"}}}]}"#,
-    fix: "Store the value in Secrets Manager and move the option to `secretOptions`; the quick fix does it:\n\n\
+    ),
+    fix: crate::core::rules::doc(
+        "Store the value in Secrets Manager and move the option to `secretOptions`; the quick fix does it:\n\n\
           ```json\n\"logConfiguration\": {\"logDriver\": \"awsfirelens\", \"options\": {\"Name\": \"datadog\"},\n  \
           \"secretOptions\": [{\"name\": \"apikey\", \"valueFrom\": \"arn:aws:secretsmanager:…\"}]}\n```\n\n\
           The task execution role needs `secretsmanager:GetSecretValue` on the secret.",
+    ),
     references: &[
         Reference { tool: "AWS", id: "LogConfiguration.secretOptions" },
         Reference { tool: "Prowler", id: "ecs_task_definitions_no_environment_secrets" },
@@ -58,7 +66,7 @@ impl Rule for SecretInLogOptions {
                     .in_container(c)
                     .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High });
                 // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
-                if cx.fixes {
+                if cx.wants_fixes() {
                     let target = target.get_or_insert_with(|| Target::new(td));
                     finding.fix = Some(migration(target, c, log, key, &log_ptr, &finding.pointer, d));
                 }

@@ -16,16 +16,24 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Secrets,
     blocks_registration: false,
     summary: "A credential in a Docker volume's `driverOpts` (e.g. a CIFS/SMB mount password)",
-    what: "Checks `volumes[].dockerVolumeConfiguration.driverOpts` with the same detector as SEC001, including \
+    what: crate::core::rules::doc(
+        "Checks `volumes[].dockerVolumeConfiguration.driverOpts` with the same detector as SEC001, including \
            `password=…` inside mount option strings such as `\"o\": \"addr=…,username=…,password=…\"`.",
-    why: "Driver options are stored in plaintext in the task definition and passed to the Docker volume driver as \
+    ),
+    why: crate::core::rules::doc(
+        "Driver options are stored in plaintext in the task definition and passed to the Docker volume driver as \
           they are; anyone allowed `ecs:DescribeTaskDefinition` can read the mount password.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "nginx"}], "volumes": [{"name": "share",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "nginx"}], "volumes": [{"name": "share",
   "dockerVolumeConfiguration": {"scope": "task", "driver": "local",
     "driverOpts": {"type": "cifs", "device": "//fs.internal/share", "o": "addr=fs.internal,username=svc,password=Hunter2Hunter2"}}}]}"#,
-    fix: "Do not put mount credentials in `driverOpts`. Use Amazon EFS with IAM authorization, FSx for Windows File \
+    ),
+    fix: crate::core::rules::doc(
+        "Do not put mount credentials in `driverOpts`. Use Amazon EFS with IAM authorization, FSx for Windows File \
           Server volumes (`fsxWindowsFileServerVolumeConfiguration.authorizationConfig.credentialsParameter` takes a \
           Secrets Manager ARN), or a volume plugin that reads credentials from a file or secret store.",
+    ),
     references: &[Reference { tool: "AWS", id: "DockerVolumeConfiguration.driverOpts" }],
 };
 

@@ -17,17 +17,25 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Secrets,
     blocks_registration: false,
     summary: "`valueFrom` / `credentialsParameter` holds the secret itself instead of a reference",
-    what: "Checks `secrets[].valueFrom`, `logConfiguration.secretOptions[].valueFrom` and \
+    what: crate::core::rules::doc(
+        "Checks `secrets[].valueFrom`, `logConfiguration.secretOptions[].valueFrom` and \
            `repositoryCredentials.credentialsParameter`. They must name a secret — a Secrets Manager ARN, an SSM \
            parameter ARN or name — and are flagged when they instead look like the secret value: a credential in a \
            known format, a long high-entropy string, or text with characters no secret or parameter name can \
            contain (`user:password`, spaces, `!`, `#` …).",
-    why: "The reference fields are plaintext too. A value pasted there by mistake is exposed exactly like an \
+    ),
+    why: crate::core::rules::doc(
+        "The reference fields are plaintext too. A value pasted there by mistake is exposed exactly like an \
           `environment` value, and the task also fails to start because ECS cannot resolve it.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "nginx",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "nginx",
   "secrets": [{"name": "DB_PASSWORD", "valueFrom": "p@ss word!"}]}]}"#,
-    fix: "Store the value in Secrets Manager and put the secret's ARN in `valueFrom` (the quick fix does it), then \
+    ),
+    fix: crate::core::rules::doc(
+        "Store the value in Secrets Manager and put the secret's ARN in `valueFrom` (the quick fix does it), then \
           rotate the credential: the old value stays in earlier revisions.",
+    ),
     references: &[Reference { tool: "AWS", id: "Secret.valueFrom" }],
 };
 
@@ -93,7 +101,7 @@ fn check_one<'a>(
     );
     let mut finding = Finding::new(&META, pointer(), message).in_container(c);
     // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
-    if cx.fixes {
+    if cx.wants_fixes() {
         let target = target.get_or_insert_with(|| Target::new(&cx.td));
         let secret_name = target.secret_name(c, name);
         let arn = target.arn(&secret_name);

@@ -15,17 +15,25 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "A container adds Linux capabilities (`linuxParameters.capabilities.add`)",
-    what: "Reports each entry of `linuxParameters.capabilities.add`. `ALL`, `SYS_ADMIN`, `NET_ADMIN`, \
+    what: crate::core::rules::doc(
+        "Reports each entry of `linuxParameters.capabilities.add`. `ALL`, `SYS_ADMIN`, `NET_ADMIN`, \
            `SYS_MODULE`, `SYS_RAWIO`, `SYS_BOOT`, `DAC_READ_SEARCH`, `MAC_ADMIN` and `MAC_OVERRIDE` are high \
            severity; `SYS_PTRACE` is low (Datadog CWS needs it on Fargate, the only capability Fargate allows \
            adding); the rest medium. A `CAP_` prefix is accepted.",
-    why: "Each added capability hands a piece of root's power to the container: `SYS_ADMIN` is close to full \
+    ),
+    why: crate::core::rules::doc(
+        "Each added capability hands a piece of root's power to the container: `SYS_ADMIN` is close to full \
           root (mounts, namespaces, BPF), `NET_ADMIN` rewrites the task's network, `SYS_PTRACE` can read the \
           memory of other processes in the same PID namespace.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2",
   "linuxParameters": {"capabilities": {"add": ["SYS_ADMIN"]}}}]}"#,
-    fix: "Remove capabilities the application does not need. Keep `SYS_PTRACE` only on the container that \
+    ),
+    fix: crate::core::rules::doc(
+        "Remove capabilities the application does not need. Keep `SYS_PTRACE` only on the container that \
           Datadog CWS traces (the one whose entry point is wrapped by `cws-instrumentation trace`).",
+    ),
     references: &[],
 };
 

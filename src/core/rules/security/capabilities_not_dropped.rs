@@ -16,14 +16,20 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "A container keeps Docker's default capabilities (`capabilities.drop` lacks `ALL`)",
-    what: "Flags Linux containers whose `linuxParameters.capabilities.drop` does not contain `ALL`. Windows \
+    what: crate::core::rules::doc(
+        "Flags Linux containers whose `linuxParameters.capabilities.drop` does not contain `ALL`. Windows \
            task definitions are skipped.",
-    why: "Docker grants a default set of capabilities (`CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `SETUID`, `SETGID`, \
+    ),
+    why: crate::core::rules::doc(
+        "Docker grants a default set of capabilities (`CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `SETUID`, `SETGID`, \
           `NET_RAW`, `MKNOD`, …) that most applications never use. Dropping them all and adding back the one \
           or two that are needed is the least-privilege baseline.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
-    fix: "Set `linuxParameters.capabilities.drop` to `[\"ALL\"]` and list in `add` only what the process needs \
+    ),
+    example: crate::core::rules::doc(r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#),
+    fix: crate::core::rules::doc(
+        "Set `linuxParameters.capabilities.drop` to `[\"ALL\"]` and list in `add` only what the process needs \
           (for example `NET_BIND_SERVICE` to bind a port below 1024 as non-root).",
+    ),
     references: &[],
 };
 

@@ -15,13 +15,21 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "An EFS volume is mounted without in-transit encryption",
-    what: "Flags every `volumes[].efsVolumeConfiguration` whose `transitEncryption` is not `ENABLED` (it \
+    what: crate::core::rules::doc(
+        "Flags every `volumes[].efsVolumeConfiguration` whose `transitEncryption` is not `ENABLED` (it \
            defaults to `DISABLED`).",
-    why: "Without TLS the NFS traffic between the task and the file system crosses the VPC in clear text. \
+    ),
+    why: crate::core::rules::doc(
+        "Without TLS the NFS traffic between the task and the file system crosses the VPC in clear text. \
           Transit encryption is also required for EFS IAM authorization and access points.",
-    example: r#"{"volumes": [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-0123456789abcdef0"}}],
+    ),
+    example: crate::core::rules::doc(
+        r#"{"volumes": [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-0123456789abcdef0"}}],
  "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
-    fix: "Set `\"transitEncryption\": \"ENABLED\"` on the volume (optionally with `transitEncryptionPort`).",
+    ),
+    fix: crate::core::rules::doc(
+        "Set `\"transitEncryption\": \"ENABLED\"` on the volume (optionally with `transitEncryptionPort`).",
+    ),
     references: &[
         Reference { tool: "Security Hub", id: "ECS.18" },
         Reference { tool: "Checkov", id: "CKV_AWS_97" },

@@ -12,13 +12,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "The task shares the host's IPC namespace (`ipcMode: host`)",
-    what: "Flags a task definition whose `ipcMode` is `host`.",
-    why: "With the host IPC namespace the containers share System V IPC objects and POSIX message queues \
+    what: crate::core::rules::doc("Flags a task definition whose `ipcMode` is `host`."),
+    why: crate::core::rules::doc(
+        "With the host IPC namespace the containers share System V IPC objects and POSIX message queues \
           and shared memory with the instance and every other host-IPC task: they can read or corrupt \
           another process's shared memory. Fargate does not support `ipcMode` at all.",
-    example: r#"{"ipcMode": "host", "requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
-    fix: "Use `\"ipcMode\": \"task\"` when containers of the task must share memory with each other, or \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"ipcMode": "host", "requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Use `\"ipcMode\": \"task\"` when containers of the task must share memory with each other, or \
           remove `ipcMode` (on Fargate it must be removed).",
+    ),
     references: &[],
 };
 

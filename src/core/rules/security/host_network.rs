@@ -12,14 +12,20 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "The task uses `networkMode: host`",
-    what: "Flags a task definition whose `networkMode` is `host`.",
-    why: "With host networking the containers share the instance's network stack: they can bind any host \
+    what: crate::core::rules::doc("Flags a task definition whose `networkMode` is `host`."),
+    why: crate::core::rules::doc(
+        "With host networking the containers share the instance's network stack: they can bind any host \
           port, see all host interfaces and reach the instance metadata service as the instance, and no \
           security group separates the task from the rest of the host. Containers running as root in host \
           mode are the case AWS's retired control ECS.1 was about.",
-    example: r#"{"networkMode": "host", "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
-    fix: "Use `awsvpc` (each task gets its own network interface and security groups; required on Fargate) \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"networkMode": "host", "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Use `awsvpc` (each task gets its own network interface and security groups; required on Fargate) \
           or `bridge`. With `awsvpc`, services and RunTask need a `networkConfiguration`.",
+    ),
     references: &[
         Reference { tool: "Security Hub", id: "ECS.17" },
         Reference { tool: "AWS Config", id: "ecs-task-definition-network-mode-not-host" },

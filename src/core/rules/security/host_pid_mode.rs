@@ -12,13 +12,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "The task shares the host's process namespace (`pidMode: host`)",
-    what: "Flags a task definition whose `pidMode` is `host`.",
-    why: "With the host PID namespace every container sees — and, as root or with `SYS_PTRACE`, can signal \
+    what: crate::core::rules::doc("Flags a task definition whose `pidMode` is `host`."),
+    why: crate::core::rules::doc(
+        "With the host PID namespace every container sees — and, as root or with `SYS_PTRACE`, can signal \
           or trace — every process on the instance, including other tasks and the ECS agent. Fargate only \
           accepts `pidMode: task`.",
-    example: r#"{"pidMode": "host", "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
-    fix: "Use `\"pidMode\": \"task\"` when the containers of the task need to see each other's processes \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"pidMode": "host", "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Use `\"pidMode\": \"task\"` when the containers of the task need to see each other's processes \
           (Datadog CWS does), or remove `pidMode`.",
+    ),
     references: &[
         Reference { tool: "Security Hub", id: "ECS.3" },
         Reference { tool: "Prowler", id: "ecs_task_definitions_host_namespace_not_shared" },

@@ -14,12 +14,18 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "A container keeps stdin open or allocates a TTY (`interactive` / `pseudoTerminal`)",
-    what: "Flags `\"interactive\": true` and `\"pseudoTerminal\": true` on a container.",
-    why: "A service container has nobody typing into it: an open stdin and a TTY are debugging leftovers \
+    what: crate::core::rules::doc("Flags `\"interactive\": true` and `\"pseudoTerminal\": true` on a container."),
+    why: crate::core::rules::doc(
+        "A service container has nobody typing into it: an open stdin and a TTY are debugging leftovers \
           that make the container behave like an interactive shell (programs may wait for input or change \
           their output) and are an extra channel into the process. Use ECS Exec for interactive access.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "interactive": true, "pseudoTerminal": true}]}"#,
-    fix: "Remove `interactive` and `pseudoTerminal`; use `aws ecs execute-command` when you need a shell.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "interactive": true, "pseudoTerminal": true}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Remove `interactive` and `pseudoTerminal`; use `aws ecs execute-command` when you need a shell.",
+    ),
     references: &[],
 };
 

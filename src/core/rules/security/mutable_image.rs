@@ -12,16 +12,24 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "A container image is not pinned (`:latest`, no tag, or a tag without a digest)",
-    what: "Classifies every container `image`: `:latest` and untagged images (which mean `latest`) are medium \
+    what: crate::core::rules::doc(
+        "Classifies every container `image`: `:latest` and untagged images (which mean `latest`) are medium \
            severity; an image with another tag but no `@sha256:` digest is informational. Images written as \
            templates (`{{ … }}`, `${…}`) are skipped.",
-    why: "A tag is a movable pointer. With `latest`, each task launch — a scale-out, a replaced task, a \
+    ),
+    why: crate::core::rules::doc(
+        "A tag is a movable pointer. With `latest`, each task launch — a scale-out, a replaced task, a \
           rollback to an older revision — can pull different code than the one that was tested, and you \
           cannot tell which from the task definition. A pushed-over tag is also how a compromised registry \
           account ships code into your tasks. A digest names exactly one image.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"}]}"#,
-    fix: "Deploy a version tag (ideally from an ECR repository with tag immutability) or, better, the image \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Deploy a version tag (ideally from an ECR repository with tag immutability) or, better, the image \
           digest: `repo@sha256:…` (a tag may stay in front: `repo:1.4.2@sha256:…`).",
+    ),
     references: &[],
 };
 

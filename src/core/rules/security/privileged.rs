@@ -14,13 +14,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "A container runs with `privileged: true`",
-    what: "Flags every container with `\"privileged\": true`.",
-    why: "A privileged container gets every Linux capability and access to the host's devices: a process that \
+    what: crate::core::rules::doc("Flags every container with `\"privileged\": true`."),
+    why: crate::core::rules::doc(
+        "A privileged container gets every Linux capability and access to the host's devices: a process that \
           escapes the application owns the container instance and every other task on it. Fargate rejects \
           the parameter altogether.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "privileged": true}]}"#,
-    fix: "Remove `privileged`. If the container needs one specific power, add just that capability under \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "privileged": true}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Remove `privileged`. If the container needs one specific power, add just that capability under \
           `linuxParameters.capabilities.add` (and only on EC2).",
+    ),
     references: &[
         Reference { tool: "Security Hub", id: "ECS.4" },
         Reference { tool: "Prowler", id: "ecs_task_definitions_no_privileged_containers" },

@@ -13,17 +13,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "A Linux container runs as root (`user` absent, `root` or `0`)",
-    what: "Flags every Linux container whose `user` is absent or names root (`root`, `0`, `0:0`, \
+    what: crate::core::rules::doc(
+        "Flags every Linux container whose `user` is absent or names root (`root`, `0`, `0:0`, \
            `root:root`, or root with any group). With host networking and no `privileged` the severity is \
            raised to high (the case of AWS's retired control ECS.1). Windows containers are skipped (`user` \
            is not supported there).",
-    why: "Root in the container is root on the host's kernel: any kernel or runtime escape, a writable host \
+    ),
+    why: crate::core::rules::doc(
+        "Root in the container is root on the host's kernel: any kernel or runtime escape, a writable host \
           mount or an added capability is then a full host compromise. Without `user`, the container runs \
           as the image's `USER`, which is root for most base images.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "user": "0"}]}"#,
-    fix: "Run as an unprivileged user: set `\"user\": \"1000:1000\"` (or the non-root user the image defines) \
+    ),
+    example: crate::core::rules::doc(r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2", "user": "0"}]}"#),
+    fix: crate::core::rules::doc(
+        "Run as an unprivileged user: set `\"user\": \"1000:1000\"` (or the non-root user the image defines) \
           and make sure the files the process writes belong to that user. Some agents genuinely need root \
           (Datadog's `cws-instrumentation` init container); keep those short-lived and non-essential.",
+    ),
     references: &[
         Reference { tool: "Security Hub", id: "ECS.20" },
         Reference { tool: "AWS Config", id: "ecs-task-definition-nonroot-user" },

@@ -11,18 +11,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "The task role and the task execution role are the same IAM role",
-    what: "Compares `taskRoleArn` with `executionRoleArn` (a short role name matches the ARN of the same \
+    what: crate::core::rules::doc(
+        "Compares `taskRoleArn` with `executionRoleArn` (a short role name matches the ARN of the same \
            role).",
-    why: "The execution role is used by the ECS agent to pull images, write logs and read the secrets the \
+    ),
+    why: crate::core::rules::doc(
+        "The execution role is used by the ECS agent to pull images, write logs and read the secrets the \
           task is started with; the task role is what the application's own code runs as. Sharing one role \
           hands the application every secret and registry the agent can read, and usually the \
           `AmazonECSTaskExecutionRolePolicy` the application never needed.",
-    example: r#"{"taskRoleArn": "arn:aws:iam::123456789012:role/ecs-task-execution-role",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"taskRoleArn": "arn:aws:iam::123456789012:role/ecs-task-execution-role",
  "executionRoleArn": "arn:aws:iam::123456789012:role/ecs-task-execution-role",
  "containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
-    fix: "Create a dedicated task role (trusting `ecs-tasks.amazonaws.com`) with only the permissions the \
+    ),
+    fix: crate::core::rules::doc(
+        "Create a dedicated task role (trusting `ecs-tasks.amazonaws.com`) with only the permissions the \
           application calls, and point `taskRoleArn` at it. If the application calls no AWS API, omit \
           `taskRoleArn`.",
+    ),
     references: &[Reference { tool: "Checkov", id: "CKV_AWS_249" }],
 };
 

@@ -14,15 +14,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "`dockerSecurityOptions` turns off AppArmor, seccomp or SELinux labelling",
-    what: "Flags `dockerSecurityOptions` entries `apparmor:unconfined`, `seccomp:unconfined` and \
+    what: crate::core::rules::doc(
+        "Flags `dockerSecurityOptions` entries `apparmor:unconfined`, `seccomp:unconfined` and \
            `label:disable` (also written with `=`).",
-    why: "These profiles are what stops a container process from making dangerous system calls (seccomp) \
+    ),
+    why: crate::core::rules::doc(
+        "These profiles are what stops a container process from making dangerous system calls (seccomp) \
           or touching files outside its policy (AppArmor, SELinux). Disabling them removes a layer that \
           container escapes routinely run into.",
-    example: r#"{"requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "app:1.2",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "app:1.2",
   "dockerSecurityOptions": ["seccomp:unconfined"]}]}"#,
-    fix: "Remove the entry. If a specific system call is blocked, use a custom profile that allows just that \
+    ),
+    fix: crate::core::rules::doc(
+        "Remove the entry. If a specific system call is blocked, use a custom profile that allows just that \
           call instead of none at all. (`dockerSecurityOptions` is not valid on Fargate anyway.)",
+    ),
     references: &[],
 };
 

@@ -40,7 +40,7 @@ pub(crate) fn ptr(c: &Container<'_>, tail: &str) -> String {
 /// Attach the fix `make` builds from the finding's own pointer, only when fixes are wanted
 /// (the pointer need not be built twice or cloned for a fix that is never asked for).
 pub(crate) fn with_fix_at(f: Finding, cx: &Context<'_>, make: impl FnOnce(&str) -> Fix) -> Finding {
-    if !cx.fixes {
+    if !cx.wants_fixes() {
         return f;
     }
     let fix = make(&f.pointer);

@@ -12,15 +12,21 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Security,
     blocks_registration: false,
     summary: "A container's root filesystem is writable (`readonlyRootFilesystem` not true)",
-    what: "Flags every Linux container whose `readonlyRootFilesystem` is absent or false. Windows containers \
+    what: crate::core::rules::doc(
+        "Flags every Linux container whose `readonlyRootFilesystem` is absent or false. Windows containers \
            are skipped (the parameter is not supported there).",
-    why: "A writable root filesystem lets an attacker who gets code execution drop tools, modify binaries or \
+    ),
+    why: crate::core::rules::doc(
+        "A writable root filesystem lets an attacker who gets code execution drop tools, modify binaries or \
           persist changes for the life of the task. A read-only root filesystem, with explicit writable \
           volumes for the few paths that need it, removes that foothold.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#,
-    fix: "Set `\"readonlyRootFilesystem\": true` and give the paths the application writes (`/tmp`, caches, \
+    ),
+    example: crate::core::rules::doc(r#"{"containerDefinitions": [{"name": "app", "image": "app:1.2"}]}"#),
+    fix: crate::core::rules::doc(
+        "Set `\"readonlyRootFilesystem\": true` and give the paths the application writes (`/tmp`, caches, \
           sockets) their own volume: a task `volumes` entry with no host path plus a `mountPoints` entry \
           (works on Fargate).",
+    ),
     references: &[
         Reference { tool: "Security Hub", id: "ECS.5" },
         Reference { tool: "Prowler", id: "ecs_task_definitions_containers_readonly_access" },

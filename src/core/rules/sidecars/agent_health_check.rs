@@ -14,20 +14,27 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "Datadog agent container without a `healthCheck`",
-    what: "Checks that the Datadog agent container has a `healthCheck`. Severity is high when other containers \
+    what: crate::core::rules::doc(
+        "Checks that the Datadog agent container has a `healthCheck`. Severity is high when other containers \
            wait for the agent with `dependsOn … \"condition\": \"HEALTHY\"` (they can then never start; the \
            dependency rules report the same graph problem in general terms).",
-    why: "Without a health check ECS only knows the agent process is running, not that it is ready: containers \
+    ),
+    why: crate::core::rules::doc(
+        "Without a health check ECS only knows the agent process is running, not that it is ready: containers \
           that start alongside it send traces, DogStatsD metrics and CWS events before the agent listens, and \
           those are lost. A `HEALTHY` dependency on a container without a health check can never be satisfied, \
           so the dependent containers stay `PENDING` and the task never starts. The agent ships a `agent health` \
           command made for this.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7"},
   {"name": "app", "image": "app", "dependsOn": [{"containerName": "datadog-agent", "condition": "HEALTHY"}]}]}"#,
-    fix:
+    ),
+    fix: crate::core::rules::doc(
         "Give the agent a health check:\n\n```json\n\"healthCheck\": {\"command\": [\"CMD-SHELL\", \"agent health\"], \
           \"interval\": 30, \"timeout\": 5, \"retries\": 3, \"startPeriod\": 60}\n```",
+    ),
     references: &[],
 };
 

@@ -12,20 +12,28 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "`DD_AGENT_HOST`/`DD_TRACE_AGENT_URL` point at localhost in `bridge` network mode",
-    what: "In a task definition using the `bridge` network mode (explicitly or by default on EC2), reports \
+    what: crate::core::rules::doc(
+        "In a task definition using the `bridge` network mode (explicitly or by default on EC2), reports \
            `DD_AGENT_HOST`, `DD_TRACE_AGENT_URL` or `DD_DOGSTATSD_URL` values that name `localhost`, \
            `127.0.0.1` or `::1`.",
-    why: "In `bridge` mode every container has its own network namespace: `localhost` is the application \
+    ),
+    why: crate::core::rules::doc(
+        "In `bridge` mode every container has its own network namespace: `localhost` is the application \
           container itself, not the Datadog agent — neither a sidecar agent in the same task nor the agent \
           daemon on the instance. Traces and DogStatsD metrics are sent to a port nobody listens on and are \
           lost. (In `awsvpc` and `host` mode containers do share localhost, and this is fine.)",
-    example: r#"{"networkMode": "bridge", "containerDefinitions": [{"name": "app", "image": "app",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"networkMode": "bridge", "containerDefinitions": [{"name": "app", "image": "app",
   "environment": [{"name": "DD_AGENT_HOST", "value": "localhost"}]}]}"#,
-    fix: "Send to the instance's address, where the agent daemon publishes 8126/8125 on the host: set \
+    ),
+    fix: crate::core::rules::doc(
+        "Send to the instance's address, where the agent daemon publishes 8126/8125 on the host: set \
           `DD_AGENT_HOST` at start-up from the instance metadata (`curl -s \
           http://169.254.169.254/latest/meta-data/local-ipv4`), or mount the agent's socket directory \
           (`/var/run/datadog`) and use `DD_TRACE_AGENT_URL=unix:///var/run/datadog/apm.socket`; or switch the \
           task to `awsvpc`.",
+    ),
     references: &[],
 };
 

@@ -14,18 +14,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "Datadog agent on Fargate without `ECS_FARGATE=true`",
-    what: "In a Fargate task definition (`requiresCompatibilities` contains `FARGATE`), checks that the Datadog \
+    what: crate::core::rules::doc(
+        "In a Fargate task definition (`requiresCompatibilities` contains `FARGATE`), checks that the Datadog \
            agent container (image `datadog/agent`, `public.ecr.aws/datadog/agent`, `gcr.io/datadoghq/agent` …, or a \
            name containing `datadog-agent`) sets the environment variable `ECS_FARGATE` to `true`. Variables that \
            may come from `environmentFiles` are given the benefit of the doubt.",
-    why: "`ECS_FARGATE=true` is the one setting Datadog documents as required on Fargate. Without it the agent \
+    ),
+    why: crate::core::rules::doc(
+        "`ECS_FARGATE=true` is the one setting Datadog documents as required on Fargate. Without it the agent \
           behaves as on an EC2 host: it looks for the Docker socket and the EC2 instance metadata, finds neither \
           on Fargate, and collects no container or task metrics — the Fargate integration stays empty while the \
           agent itself looks healthy.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "512", "memory": "1024",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "512", "memory": "1024",
  "containerDefinitions": [{"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
    "environment": [{"name": "DD_SITE", "value": "datadoghq.com"}]}]}"#,
-    fix: "Add `{\"name\": \"ECS_FARGATE\", \"value\": \"true\"}` to the agent's `environment`.",
+    ),
+    fix: crate::core::rules::doc(
+        "Add `{\"name\": \"ECS_FARGATE\", \"value\": \"true\"}` to the agent's `environment`.",
+    ),
     references: &[],
 };
 

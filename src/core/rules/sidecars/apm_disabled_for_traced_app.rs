@@ -14,19 +14,27 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "A container runs a Datadog tracer but the agent has `DD_APM_ENABLED=false`",
-    what: "Reports a Datadog agent with `DD_APM_ENABLED` explicitly false in a task where a container runs a \
+    what: crate::core::rules::doc(
+        "Reports a Datadog agent with `DD_APM_ENABLED` explicitly false in a task where a container runs a \
            Datadog tracer (`ddtrace-run`, `dd-java-agent`, `dd-trace`, Datadog's .NET profiler, \
            `DD_TRACE_AGENT_URL`, `DD_PROFILING_ENABLED=true` …) that is not itself disabled with \
            `DD_TRACE_ENABLED=false`.",
-    why: "With APM disabled the agent does not start its trace receiver: nothing listens on port 8126 or on \
+    ),
+    why: crate::core::rules::doc(
+        "With APM disabled the agent does not start its trace receiver: nothing listens on port 8126 or on \
           `apm.socket`, the tracer's flushes are refused, and every trace and profile of the application is \
           dropped while its code pays the instrumentation cost.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
    "environment": [{"name": "DD_APM_ENABLED", "value": "false"}]},
   {"name": "app", "image": "app", "command": ["ddtrace-run", "gunicorn", "app:app"]}]}"#,
-    fix: "Set `DD_APM_ENABLED` to `true` on the agent (it is the default, so removing it also works), or stop \
+    ),
+    fix: crate::core::rules::doc(
+        "Set `DD_APM_ENABLED` to `true` on the agent (it is the default, so removing it also works), or stop \
           instrumenting the application.",
+    ),
     references: &[],
 };
 

@@ -14,21 +14,29 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "A container that sends to the Datadog agent does not wait for it in `dependsOn`",
-    what: "For each container that talks to the Datadog agent of the same task — it runs a Datadog tracer \
+    what: crate::core::rules::doc(
+        "For each container that talks to the Datadog agent of the same task — it runs a Datadog tracer \
            (`ddtrace-run`, `dd-java-agent`, `dd-trace`, `DD_TRACE_AGENT_URL` …), sends DogStatsD \
            (`DD_DOGSTATSD_URL`, `DD_AGENT_HOST` …) or runs under the CWS tracer (`cws-instrumentation trace`) — \
            checks that its `dependsOn` has the agent with condition `HEALTHY` (or at least `START`).",
-    why: "ECS starts containers without a dependency in parallel. Until the agent listens on 8126/8125 (or its \
+    ),
+    why: crate::core::rules::doc(
+        "ECS starts containers without a dependency in parallel. Until the agent listens on 8126/8125 (or its \
           Unix sockets), traces and metrics are dropped and the tracer logs connection errors; the CWS tracer \
           cannot reach the agent's runtime-security endpoint, and Datadog notes that CWS is only stable with \
           this dependency. The first seconds of every task — start-up errors included — are invisible.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
    "healthCheck": {"command": ["CMD-SHELL", "agent health"]}},
   {"name": "app", "image": "app", "command": ["ddtrace-run", "python", "app.py"]}]}"#,
-    fix: "Add the agent to the container's `dependsOn`:\n\n```json\n\"dependsOn\": [{\"containerName\": \
+    ),
+    fix: crate::core::rules::doc(
+        "Add the agent to the container's `dependsOn`:\n\n```json\n\"dependsOn\": [{\"containerName\": \
           \"datadog-agent\", \"condition\": \"HEALTHY\"}]\n```\n\n(`START` if the agent has no health check; better, \
           give it one.)",
+    ),
     references: &[],
 };
 

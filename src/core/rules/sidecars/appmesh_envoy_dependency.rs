@@ -14,25 +14,33 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "With an App Mesh proxy, application containers do not wait for Envoy to be HEALTHY",
-    what: "When `proxyConfiguration` (type `APPMESH`) names the Envoy container, checks that each application \
+    what: crate::core::rules::doc(
+        "When `proxyConfiguration` (type `APPMESH`) names the Envoy container, checks that each application \
            container has `dependsOn` on it with condition `HEALTHY`, and that the Envoy container has a \
            `healthCheck` that condition can use.",
-    why: "With `proxyConfiguration` the task's traffic is redirected through Envoy from the start. An \
+    ),
+    why: crate::core::rules::doc(
+        "With `proxyConfiguration` the task's traffic is redirected through Envoy from the start. An \
           application that starts before Envoy has received its configuration from App Mesh gets connection \
           errors on its first outbound calls (and fails health checks or crashes on start-up dependencies). AWS's \
           App Mesh guidance is to make the application depend on Envoy `HEALTHY`, with Envoy's health check on \
           its admin endpoint.",
-    example: r#"{"proxyConfiguration": {"type": "APPMESH", "containerName": "envoy",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"proxyConfiguration": {"type": "APPMESH", "containerName": "envoy",
   "properties": [{"name": "IgnoredUID", "value": "1337"}]},
  "containerDefinitions": [
   {"name": "envoy", "image": "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.6.0-prod", "user": "1337",
    "healthCheck": {"command": ["CMD-SHELL",
      "curl -s http://localhost:9901/server_info | grep state | grep -q LIVE"]}},
   {"name": "app", "image": "app"}]}"#,
-    fix: "Add to each application container:\n\n```json\n\"dependsOn\": [{\"containerName\": \"envoy\", \
+    ),
+    fix: crate::core::rules::doc(
+        "Add to each application container:\n\n```json\n\"dependsOn\": [{\"containerName\": \"envoy\", \
           \"condition\": \"HEALTHY\"}]\n```\n\nand give Envoy a health check:\n\n```json\n\"healthCheck\": \
           {\"command\": [\"CMD-SHELL\", \"curl -s http://localhost:9901/server_info | grep state | grep -q \
           LIVE\"], \"interval\": 5, \"timeout\": 2, \"retries\": 3, \"startPeriod\": 10}\n```",
+    ),
     references: &[],
 };
 

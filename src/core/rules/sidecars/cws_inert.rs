@@ -18,7 +18,8 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "Datadog CWS is set up but cannot see anything: runtime security off, or the app is not traced",
-    what: "When the task has Datadog's CWS init container (image `datadog/cws-instrumentation`, or a command \
+    what: crate::core::rules::doc(
+        "When the task has Datadog's CWS init container (image `datadog/cws-instrumentation`, or a command \
            `cws-instrumentation setup`), checks the rest of the Workload Protection (CWS) setup that makes it do \
            anything:\n\n\
            - the Datadog agent sets `DD_RUNTIME_SECURITY_CONFIG_ENABLED=true` and, on Fargate, \
@@ -26,14 +27,18 @@ pub static META: RuleMeta = RuleMeta {
            - every container that mounts the CWS volume starts its process through the tracer: its `entryPoint` \
              (or `command`) begins with `<mount>/cws-instrumentation trace --`;\n\
            - some container uses the tracer at all, and a Datadog agent exists.",
-    why: "Each missing piece silently turns CWS off while the task definition looks instrumented. The init \
+    ),
+    why: crate::core::rules::doc(
+        "Each missing piece silently turns CWS off while the task definition looks instrumented. The init \
           container only copies the `cws-instrumentation` binary into a shared volume; the application's \
           processes are traced only when they are started by `cws-instrumentation trace -- <original \
           command>`. The events go to the agent's runtime-security module, which is disabled unless \
           `DD_RUNTIME_SECURITY_CONFIG_ENABLED` is true — and on Fargate, which has no eBPF, it also needs the \
           eBPF-less (ptrace) mode `DD_RUNTIME_SECURITY_CONFIG_EBPFLESS_ENABLED=true`. The result is no runtime \
           threat detection, with the team believing it has some.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "containerDefinitions": [
   {"name": "cws-instrumentation-init", "image": "public.ecr.aws/datadog/cws-instrumentation:latest",
    "essential": false, "user": "0",
    "command": ["/cws-instrumentation", "setup", "--cws-volume-mount", "/cws-instrumentation-volume"],
@@ -43,13 +48,16 @@ pub static META: RuleMeta = RuleMeta {
   {"name": "app", "image": "app", "entryPoint": ["/bin/sh", "-c"], "command": ["uvicorn main:app"],
    "mountPoints": [{"sourceVolume": "cws-instrumentation-volume", "containerPath": "/cws-instrumentation-volume",
                     "readOnly": true}]}]}"#,
-    fix: "On the agent:\n\n```json\n{\"name\": \"DD_RUNTIME_SECURITY_CONFIG_ENABLED\", \"value\": \"true\"},\n\
+    ),
+    fix: crate::core::rules::doc(
+        "On the agent:\n\n```json\n{\"name\": \"DD_RUNTIME_SECURITY_CONFIG_ENABLED\", \"value\": \"true\"},\n\
           {\"name\": \"DD_RUNTIME_SECURITY_CONFIG_EBPFLESS_ENABLED\", \"value\": \"true\"}\n```\n\n\
           On the application, prefix the original entry point with the tracer from the mounted volume:\n\n\
           ```json\n\"entryPoint\": [\"/cws-instrumentation-volume/cws-instrumentation\", \"trace\", \"--\", \
           \"/bin/sh\", \"-c\"]\n```\n\n\
           If the container has no `entryPoint`, put the image's `ENTRYPOINT` after `--` (find it with \
           `docker inspect -f '{{json .Config.Entrypoint}}' <image>`).",
+    ),
     references: &[],
 };
 

@@ -15,7 +15,8 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "Datadog CWS wiring that breaks start-up or tracing: ordering, mounts, SYS_PTRACE, pidMode",
-    what: "Checks the plumbing of Datadog Workload Protection (CWS) on ECS, as Datadog's Fargate task definition \
+    what: crate::core::rules::doc(
+        "Checks the plumbing of Datadog Workload Protection (CWS) on ECS, as Datadog's Fargate task definition \
            lays it out:\n\n\
            - a container started through `…/cws-instrumentation trace` waits for the CWS init container with \
              `SUCCESS` (or `COMPLETE`), and a CWS init container exists at all (high);\n\
@@ -23,22 +24,29 @@ pub static META: RuleMeta = RuleMeta {
            - the init container's mount of that volume is writable (high);\n\
            - it adds the `SYS_PTRACE` capability (low);\n\
            - on Fargate the task sets `\"pidMode\": \"task\"` (low).",
-    why: "The tracer binary only exists after the init container has copied it into the shared volume. If the \
+    ),
+    why: crate::core::rules::doc(
+        "The tracer binary only exists after the init container has copied it into the shared volume. If the \
           application starts first, or does not mount the volume, or the init container cannot write to it, \
           the entry point does not exist: the container fails with `exec … no such file or directory`, and an \
           essential container failing stops the task. The tracer follows the application with ptrace, which \
           Datadog's setup enables with `SYS_PTRACE`; and Datadog's Fargate task definition shares the task's \
           PID namespace (`pidMode: task`) so the agent can see the traced processes.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"requiresCompatibilities": ["FARGATE"], "containerDefinitions": [
   {"name": "cws-instrumentation-init", "image": "public.ecr.aws/datadog/cws-instrumentation:latest",
    "essential": false, "command": ["/cws-instrumentation", "setup", "--cws-volume-mount", "/cws"],
    "mountPoints": [{"sourceVolume": "cws", "containerPath": "/cws"}]},
   {"name": "app", "image": "app", "entryPoint": ["/cws/cws-instrumentation", "trace", "--", "/app"],
    "mountPoints": [{"sourceVolume": "cws", "containerPath": "/cws", "readOnly": true}]}]}"#,
-    fix: "On the traced container:\n\n```json\n\"dependsOn\": [{\"containerName\": \"cws-instrumentation-init\", \
+    ),
+    fix: crate::core::rules::doc(
+        "On the traced container:\n\n```json\n\"dependsOn\": [{\"containerName\": \"cws-instrumentation-init\", \
           \"condition\": \"SUCCESS\"}],\n\"mountPoints\": [{\"sourceVolume\": \"cws\", \"containerPath\": \"/cws\", \
           \"readOnly\": true}],\n\"linuxParameters\": {\"capabilities\": {\"add\": [\"SYS_PTRACE\"]}}\n```\n\n\
           and on the task `\"pidMode\": \"task\"`.",
+    ),
     references: &[],
 };
 

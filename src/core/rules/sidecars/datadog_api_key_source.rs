@@ -14,23 +14,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "Datadog agent with no `DD_API_KEY`, or with one that is not injected from `secrets`",
-    what: "Checks where the Datadog agent gets `DD_API_KEY`. Reports (high) an agent with no `DD_API_KEY` in \
+    what: crate::core::rules::doc("Checks where the Datadog agent gets `DD_API_KEY`. Reports (high) an agent with no `DD_API_KEY` in \
            `secrets` or `environment` (or an empty one), and (medium) a `DD_API_KEY` in `environment` that the \
            secrets rules do not already report — typically a placeholder such as `<YOUR_API_KEY>` or \
            `${DD_API_KEY}` that was never substituted. A plaintext key in `environment` is reported by SEC001 \
            instead; an `ENC[…]` handle for the agent's secrets backend is fine, and a key that may come from \
-           `environmentFiles` is given the benefit of the doubt.",
-    why: "The agent image refuses to run without an API key: the container exits at start-up and, as the agent \
+           `environmentFiles` is given the benefit of the doubt."),
+    why: crate::core::rules::doc("The agent image refuses to run without an API key: the container exits at start-up and, as the agent \
           is usually essential, takes the whole task down with it. A placeholder is sent as the key: Datadog \
           rejects every payload (HTTP 403) and no metric, trace or security event arrives, while the task looks \
           healthy. Injecting the key from Secrets Manager or Parameter Store keeps it out of the task definition \
-          and lets you rotate it without registering a new revision.",
-    example: r#"{"containerDefinitions": [{"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
-  "environment": [{"name": "ECS_FARGATE", "value": "true"}, {"name": "DD_SITE", "value": "datadoghq.com"}]}]}"#,
-    fix: "Store the key in Secrets Manager (or SSM Parameter Store) and inject it:\n\n```json\n\"secrets\": \
+          and lets you rotate it without registering a new revision."),
+    example: crate::core::rules::doc(r#"{"containerDefinitions": [{"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
+  "environment": [{"name": "ECS_FARGATE", "value": "true"}, {"name": "DD_SITE", "value": "datadoghq.com"}]}]}"#),
+    fix: crate::core::rules::doc("Store the key in Secrets Manager (or SSM Parameter Store) and inject it:\n\n```json\n\"secrets\": \
           [{\"name\": \"DD_API_KEY\", \"valueFrom\": \"arn:aws:secretsmanager:<region>:<account>:secret:datadog/api-key\"}]\n```\n\n\
           The task's execution role needs `secretsmanager:GetSecretValue` on that secret (and `kms:Decrypt` if it \
-          is encrypted with a customer-managed key). Remove `DD_API_KEY` from `environment`.",
+          is encrypted with a customer-managed key). Remove `DD_API_KEY` from `environment`."),
     references: &[Reference { tool: "Security Hub", id: "ECS.8" }],
 };
 

@@ -14,19 +14,27 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "Datadog agent without `DD_SITE`, or with a `DD_SITE` that is not a Datadog site",
-    what: "Checks the Datadog agent's `DD_SITE`. Reports a value that is not one of the Datadog sites \
+    what: crate::core::rules::doc(
+        "Checks the Datadog agent's `DD_SITE`. Reports a value that is not one of the Datadog sites \
            (`datadoghq.com`, `us3.datadoghq.com`, `us5.datadoghq.com`, `datadoghq.eu`, `ap1.datadoghq.com`, \
            `ap2.datadoghq.com`, `ddog-gov.com`) — a URL, an `app.` host or a region name — at medium severity, \
            and a missing `DD_SITE` at low severity. Skipped when `DD_DD_URL`/`DD_URL` set the intake explicitly \
            or the variable may come from `environmentFiles`.",
-    why: "Without `DD_SITE` the agent sends to `datadoghq.com` (US1). An organisation on US3, US5, EU1, AP1, AP2 \
+    ),
+    why: crate::core::rules::doc(
+        "Without `DD_SITE` the agent sends to `datadoghq.com` (US1). An organisation on US3, US5, EU1, AP1, AP2 \
           or US1-FED does not accept that traffic: the API key is rejected and nothing shows up, although the \
           agent runs. A value that is not a site name (e.g. `https://app.datadoghq.eu`) makes the agent build \
           intake hostnames that do not exist, with the same result.",
-    example: r#"{"containerDefinitions": [{"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
   "environment": [{"name": "DD_SITE", "value": "https://app.datadoghq.eu"}]}]}"#,
-    fix: "Set `DD_SITE` to the site of your Datadog organisation (shown in the Datadog URL you log in to): \
+    ),
+    fix: crate::core::rules::doc(
+        "Set `DD_SITE` to the site of your Datadog organisation (shown in the Datadog URL you log in to): \
           `{\"name\": \"DD_SITE\", \"value\": \"datadoghq.eu\"}`.",
+    ),
     references: &[],
 };
 

@@ -15,18 +15,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "FireLens `datadog` output sends logs to a different Datadog site than the agent's `DD_SITE`",
-    what: "When the Datadog agent sets a valid `DD_SITE`, checks each container logging through `awsfirelens` \
+    what: crate::core::rules::doc(
+        "When the Datadog agent sets a valid `DD_SITE`, checks each container logging through `awsfirelens` \
            with `Name: datadog`: its `Host` option must be that site's log intake, `http-intake.logs.<DD_SITE>`. \
            A missing `Host` means the Fluent Bit default, the US1 intake `http-intake.logs.datadoghq.com`.",
-    why: "Logs, metrics and traces of one organisation must go to the same site. Logs sent to another site's \
+    ),
+    why: crate::core::rules::doc(
+        "Logs, metrics and traces of one organisation must go to the same site. Logs sent to another site's \
           intake are rejected there (the API key belongs to a different site) and never appear in your \
           organisation — typically when an example written for US1 is copied into an EU1 or AP1 setup.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
    "environment": [{"name": "DD_SITE", "value": "ap1.datadoghq.com"}]},
   {"name": "app", "image": "app", "logConfiguration": {"logDriver": "awsfirelens",
    "options": {"Name": "datadog", "Host": "http-intake.logs.datadoghq.com", "TLS": "on"}}}]}"#,
-    fix: "Set `Host` to `http-intake.logs.<DD_SITE>`, e.g. `\"Host\": \"http-intake.logs.ap1.datadoghq.com\"`.",
+    ),
+    fix: crate::core::rules::doc(
+        "Set `Host` to `http-intake.logs.<DD_SITE>`, e.g. `\"Host\": \"http-intake.logs.ap1.datadoghq.com\"`.",
+    ),
     references: &[],
 };
 

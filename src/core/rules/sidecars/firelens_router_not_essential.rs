@@ -14,18 +14,24 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "The FireLens log router is `essential: false` while containers log through it",
-    what: "Reports a log-router container (one with `firelensConfiguration`) marked `\"essential\": false` when \
+    what: crate::core::rules::doc(
+        "Reports a log-router container (one with `firelensConfiguration`) marked `\"essential\": false` when \
            other containers of the task use the `awsfirelens` log driver.",
-    why: "If a non-essential router exits (out of memory, a bad output configuration), ECS keeps the task \
+    ),
+    why: crate::core::rules::doc(
+        "If a non-essential router exits (out of memory, a bad output configuration), ECS keeps the task \
           running without it: every container that logs through FireLens loses its logs from then on, and \
           nothing restarts the router until the task is replaced. AWS's FireLens examples mark the router \
           essential so that the task is replaced instead of running blind.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "log-router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
    "essential": false, "firelensConfiguration": {"type": "fluentbit"}},
   {"name": "app", "image": "app", "logConfiguration": {"logDriver": "awsfirelens",
    "options": {"Name": "datadog"}}}]}"#,
-    fix: "Mark the log router `\"essential\": true`.",
+    ),
+    fix: crate::core::rules::doc("Mark the log router `\"essential\": true`."),
     references: &[],
 };
 

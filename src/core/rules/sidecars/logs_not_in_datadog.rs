@@ -13,29 +13,29 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "The task runs the Datadog agent, but its containers log only to CloudWatch",
-    what: "In a task with a Datadog agent, checks whether any container's logs can reach Datadog: some container \
+    what: crate::core::rules::doc("In a task with a Datadog agent, checks whether any container's logs can reach Datadog: some container \
            uses the `awsfirelens` driver with the `datadog` output (or a custom FireLens configuration), or — on \
            EC2 only — the agent has `DD_LOGS_ENABLED=true`. Reports when every container that logs uses \
-           `awslogs` instead.",
-    why: "`awslogs` sends stdout/stderr to CloudWatch Logs, not to Datadog; a log group named `/ecs/datadog` is \
+           `awslogs` instead."),
+    why: crate::core::rules::doc("`awslogs` sends stdout/stderr to CloudWatch Logs, not to Datadog; a log group named `/ecs/datadog` is \
           still CloudWatch. On Fargate the agent cannot read other containers' output at all (there is no \
           Docker socket or host file system), so `DD_LOGS_ENABLED` on it changes nothing for them; Datadog's \
           routes are FireLens with the Fluent Bit `datadog` output, or the Datadog Forwarder Lambda subscribed \
           to the CloudWatch log group. Without one of them the logs never appear next to the metrics and traces, \
-          and log-based monitors stay silent.",
-    example: r#"{"requiresCompatibilities": ["FARGATE"], "containerDefinitions": [
+          and log-based monitors stay silent."),
+    example: crate::core::rules::doc(r#"{"requiresCompatibilities": ["FARGATE"], "containerDefinitions": [
   {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7",
    "environment": [{"name": "DD_LOGS_ENABLED", "value": "false"}]},
   {"name": "app", "image": "app", "logConfiguration": {"logDriver": "awslogs",
-   "options": {"awslogs-group": "/ecs/datadog", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"}}}]}"#,
-    fix: "Either route the logs through FireLens to Datadog — add a log router and switch the application's driver:\n\n\
+   "options": {"awslogs-group": "/ecs/datadog", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"}}}]}"#),
+    fix: crate::core::rules::doc("Either route the logs through FireLens to Datadog — add a log router and switch the application's driver:\n\n\
           ```json\n{\"name\": \"log-router\", \"image\": \"public.ecr.aws/aws-observability/aws-for-fluent-bit:stable\", \
           \"essential\": true,\n \"firelensConfiguration\": {\"type\": \"fluentbit\", \"options\": \
           {\"enable-ecs-log-metadata\": \"true\"}}}\n```\n\n```json\n\"logConfiguration\": {\"logDriver\": \
           \"awsfirelens\", \"options\": {\"Name\": \"datadog\", \"Host\": \"http-intake.logs.datadoghq.com\", \
           \"TLS\": \"on\", \"provider\": \"ecs\", \"dd_service\": \"app\", \"dd_source\": \"ecs\"},\n \
           \"secretOptions\": [{\"name\": \"apikey\", \"valueFrom\": \"<secret ARN>\"}]}\n```\n\n\
-          — or keep CloudWatch and subscribe the Datadog Forwarder Lambda to the log group.",
+          — or keep CloudWatch and subscribe the Datadog Forwarder Lambda to the log group."),
     references: &[],
 };
 

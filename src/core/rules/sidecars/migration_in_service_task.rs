@@ -13,25 +13,32 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "A schema-migration container runs inside the application's task, once per task copy",
-    what: "Finds a container whose `entryPoint`/`command` runs a schema migration — `alembic upgrade`, \
+    what: crate::core::rules::doc(
+        "Finds a container whose `entryPoint`/`command` runs a schema migration — `alembic upgrade`, \
            `rails`/`rake db:migrate`, `manage.py migrate`, `flyway migrate`, `prisma migrate deploy`, \
            `knex migrate:latest`, `goose … up`, `sequelize db:migrate`, `liquibase update`, `migrate … up` \
            (golang-migrate), `dbmate up`, `artisan migrate`, `typeorm migration:run`, `ecto.migrate` … — or a \
            non-essential container named like a migration, in a task definition that also has a long-running \
            application container.",
-    why: "A service runs its task definition once per desired task, so the migration runs in every copy. As soon \
+    ),
+    why: crate::core::rules::doc(
+        "A service runs its task definition once per desired task, so the migration runs in every copy. As soon \
           as the service has more than one task — scale-out, or old and new tasks overlapping during a rolling \
           deployment — several copies migrate the same database at the same time. Tools without a lock \
           (Alembic, Django, Sequelize …) race: the same DDL is applied twice, a migration half-applies, the \
           version table is left inconsistent. Tools with a lock make the losers fail instead, and every \
           container that waits for the migration's `SUCCESS` (the application) never starts, so the task \
           fails. Each new task also re-runs the migration on every scale-out or replacement.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "app", "image": "app", "essential": true,
    "dependsOn": [{"containerName": "migration-runner", "condition": "SUCCESS"}]},
   {"name": "migration-runner", "image": "app", "essential": false,
    "entryPoint": ["/bin/sh", "-c"], "command": ["cd /app && alembic upgrade head"]}]}"#,
-    fix: "Run migrations once per deployment, outside the service: a separate task definition with only the \
+    ),
+    fix: crate::core::rules::doc(
+        "Run migrations once per deployment, outside the service: a separate task definition with only the \
           migration container, started by the pipeline before the service update\n\n\
           ```sh\naws ecs run-task --cluster <cluster> --task-definition <family>-migrate --launch-type FARGATE \\\n  \
           --network-configuration 'awsvpcConfiguration={subnets=[<subnet>],securityGroups=[<sg>]}'\n\
@@ -39,6 +46,7 @@ pub static META: RuleMeta = RuleMeta {
           then remove the migration container and the `dependsOn` entries on it from the service's task \
           definition. If it must stay in the task, make the migration take a database lock (PostgreSQL \
           `pg_advisory_lock`, MySQL `GET_LOCK`) and treat \"already up to date\" as success.",
+    ),
     references: &[],
 };
 

@@ -15,22 +15,30 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Sidecars,
     blocks_registration: false,
     summary: "Application container without Datadog unified service tags (service, env, version)",
-    what: "In a task with a Datadog agent, checks that each application container (essential, not a known \
+    what: crate::core::rules::doc(
+        "In a task with a Datadog agent, checks that each application container (essential, not a known \
            sidecar) sets the unified service tags: `DD_SERVICE`, `DD_ENV` and `DD_VERSION` in `environment`/\
            `secrets`, or the Docker labels `com.datadoghq.tags.service`, `com.datadoghq.tags.env` and \
            `com.datadoghq.tags.version`.",
-    why: "Unified service tagging is what ties a container's metrics, traces, logs and security events together \
+    ),
+    why: crate::core::rules::doc(
+        "Unified service tagging is what ties a container's metrics, traces, logs and security events together \
           in Datadog. Without `service` everything is grouped under the image or container name, without `env` \
           production and staging mix, and without `version` deployment tracking and before/after comparisons \
           do not work.",
-    example: r#"{"containerDefinitions": [
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [
   {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7"},
   {"name": "app", "image": "app:1.4.2"}]}"#,
-    fix: "Set the three tags on the application container, as environment variables (read by the tracer) and/or \
+    ),
+    fix: crate::core::rules::doc(
+        "Set the three tags on the application container, as environment variables (read by the tracer) and/or \
           labels (read by the agent):\n\n```json\n\"environment\": [{\"name\": \"DD_SERVICE\", \"value\": \"app\"}, \
           {\"name\": \"DD_ENV\", \"value\": \"prod\"}, {\"name\": \"DD_VERSION\", \"value\": \"1.4.2\"}],\n\
           \"dockerLabels\": {\"com.datadoghq.tags.service\": \"app\", \"com.datadoghq.tags.env\": \"prod\", \
           \"com.datadoghq.tags.version\": \"1.4.2\"}\n```",
+    ),
     references: &[],
 };
 

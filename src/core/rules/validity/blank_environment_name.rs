@@ -14,11 +14,17 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "An `environment` entry without a name (missing, null or blank)",
-    what: "Checks that every object in a container's `environment` list has a non-blank `name`.",
-    why: "RegisterTaskDefinition rejects it: `Environment variable name cannot be null or blank.` Templating \
+    what: crate::core::rules::doc(
+        "Checks that every object in a container's `environment` list has a non-blank `name`.",
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects it: `Environment variable name cannot be null or blank.` Templating \
           (an unset Terraform/Helm variable) and console exports produce such entries.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environment": [{"name": "", "value": "1"}]}]}"#,
-    fix: "Give the variable its name, or remove the entry (the fix removes it).",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environment": [{"name": "", "value": "1"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc("Give the variable its name, or remove the entry (the fix removes it)."),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

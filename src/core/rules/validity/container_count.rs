@@ -16,13 +16,17 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "No container at all, or more than 10 containers",
-    what: "Checks that `containerDefinitions` holds between 1 and 10 containers.",
-    why: "RegisterTaskDefinition rejects an empty list (`Container list cannot be empty.`) and more than \
+    what: crate::core::rules::doc("Checks that `containerDefinitions` holds between 1 and 10 containers."),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects an empty list (`Container list cannot be empty.`) and more than \
           ten containers (`Too many containers.`); the limit of 10 containers per task definition is a \
           fixed service quota that cannot be raised.",
-    example: r#"{"family": "web", "containerDefinitions": []}"#,
-    fix: "Add the application container; with more than ten, split the task into several services or \
+    ),
+    example: crate::core::rules::doc(r#"{"family": "web", "containerDefinitions": []}"#),
+    fix: crate::core::rules::doc(
+        "Add the application container; with more than ten, split the task into several services or \
           merge sidecars (one log router, one agent).",
+    ),
     references: &[Reference { tool: "AWS", id: "Service quota: containers per task definition (10)" }],
 };
 

@@ -12,14 +12,22 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "The containers' `cpu` units add up to more than the task's `cpu`",
-    what: "Adds up the containers' `cpu` (CPU units, 1024 = 1 vCPU) and compares the sum with the task-level \
+    what: crate::core::rules::doc(
+        "Adds up the containers' `cpu` (CPU units, 1024 = 1 vCPU) and compares the sum with the task-level \
            `cpu` (\"256\", \"1 vCPU\" …).",
-    why: "RegisterTaskDefinition rejects it: `The sum of all container 'cpu' values cannot be greater than the \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects it: `The sum of all container 'cpu' values cannot be greater than the \
           value of the task 'cpu'.` Sizing a sidecar's cpu from its documentation without resizing the task \
           is the usual way to get there.",
-    example: r#"{"family": "web", "cpu": "256", "containerDefinitions": [{"name": "app", "image": "nginx", "cpu": 256}, {"name": "agent", "image": "datadog/agent", "cpu": 128}]}"#,
-    fix: "Lower the containers' `cpu` or raise the task's (on Fargate, to a valid cpu/memory combination). \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "cpu": "256", "containerDefinitions": [{"name": "app", "image": "nginx", "cpu": 256}, {"name": "agent", "image": "datadog/agent", "cpu": 128}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Lower the containers' `cpu` or raise the task's (on Fargate, to a valid cpu/memory combination). \
           Container `cpu` may also be omitted: the containers then share the task's CPU.",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

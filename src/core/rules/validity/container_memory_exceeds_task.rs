@@ -12,12 +12,20 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A container's `memory` hard limit is larger than the task's `memory`",
-    what: "Compares each container's `memory` (MiB) with the task-level `memory` (\"512\", \"1 GB\" …).",
-    why: "RegisterTaskDefinition rejects it: `The 'memory' setting for container 'app' is greater than for \
+    what: crate::core::rules::doc(
+        "Compares each container's `memory` (MiB) with the task-level `memory` (\"512\", \"1 GB\" …).",
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects it: `The 'memory' setting for container 'app' is greater than for \
           the task.` A container can never use more than the task it runs in.",
-    example: r#"{"family": "web", "memory": "512", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 1024}]}"#,
-    fix: "Lower the container's `memory` to at most the task's, or raise the task `memory` (on Fargate, to a \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "memory": "512", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 1024}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Lower the container's `memory` to at most the task's, or raise the task `memory` (on Fargate, to a \
           valid cpu/memory combination).",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

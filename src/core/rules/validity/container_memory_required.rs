@@ -12,13 +12,21 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "No task-level `memory` and a container without `memory` or `memoryReservation`",
-    what: "When the task definition has no task-level `memory` (allowed on EC2), checks that every container \
+    what: crate::core::rules::doc(
+        "When the task definition has no task-level `memory` (allowed on EC2), checks that every container \
            sets a non-zero `memory` or `memoryReservation`.",
-    why: "RegisterTaskDefinition rejects it: `Invalid setting for container 'app'. At least one of 'memory' or \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects it: `Invalid setting for container 'app'. At least one of 'memory' or \
           'memoryReservation' must be specified.` Without either, ECS could not place the task on an instance.",
-    example: r#"{"family": "worker", "requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Give the container a `memoryReservation` (what it needs; it may burst above) or a `memory` hard \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "worker", "requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Give the container a `memoryReservation` (what it needs; it may burst above) or a `memory` hard \
           limit — or set the task-level `memory`.",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

@@ -12,12 +12,16 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "Two containers have the same name",
-    what: "Checks that container names are unique within the task definition.",
-    why: "RegisterTaskDefinition rejects the document: `Container names must be unique within a Task \
+    what: crate::core::rules::doc("Checks that container names are unique within the task definition."),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects the document: `Container names must be unique within a Task \
           Definition.` Names are how `dependsOn`, `links`, `volumesFrom`, load balancers and FireLens refer \
           to containers, so a copy-pasted sidecar that keeps its original name cannot be told apart.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx"}, {"name": "app", "image": "busybox"}]}"#,
-    fix: "Rename one of them (and update the references to it).",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx"}, {"name": "app", "image": "busybox"}]}"#,
+    ),
+    fix: crate::core::rules::doc("Rename one of them (and update the references to it)."),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

@@ -14,13 +14,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: false,
     summary: "The same variable is set twice in a container's `environment`",
-    what: "Checks that the names in each container's `environment` list are unique.",
-    why: "Only one of the values reaches the container, and which one is not something to rely on: ECS may \
+    what: crate::core::rules::doc("Checks that the names in each container's `environment` list are unique."),
+    why: crate::core::rules::doc(
+        "Only one of the values reaches the container, and which one is not something to rely on: ECS may \
           reorder `environment` (Terraform sorts it before comparing). cfn-lint treats the name as a unique \
           key; whether RegisterTaskDefinition itself rejects duplicates is not confirmed, so this is a \
           warning.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environment": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "LOG_LEVEL", "value": "debug"}]}]}"#,
-    fix: "Keep one entry per name. When both entries hold the same value, the fix removes the copy.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environment": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "LOG_LEVEL", "value": "debug"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Keep one entry per name. When both entries hold the same value, the fix removes the copy.",
+    ),
     references: &[Reference { tool: "cfn-lint", id: "AWS::ECS::TaskDefinition schema patch: uniqueKeys Name" }],
 };
 

@@ -12,15 +12,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "The same host port and protocol is mapped twice in the task",
-    what: "Collects the host port every port mapping binds — `hostPort` when it is set and non-zero, and with \
+    what: crate::core::rules::doc(
+        "Collects the host port every port mapping binds — `hostPort` when it is set and non-zero, and with \
            `awsvpc` or `host` networking the `containerPort` itself — and reports a port/protocol pair used \
            twice, within a container or across containers. (The same port with `tcp` and `udp` is fine.)",
-    why: "RegisterTaskDefinition rejects it: `TCP host port '3000' is mapped multiple times in task.` With \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects it: `TCP host port '3000' is mapped multiple times in task.` With \
           `awsvpc` all containers share one network interface, so two containers listening on 8080 (an app \
           and a sidecar's admin port) collide even without any `hostPort`.",
-    example: r#"{"family": "web", "networkMode": "awsvpc", "containerDefinitions": [{"name": "app", "image": "nginx", "portMappings": [{"containerPort": 8080}]}, {"name": "proxy", "image": "envoy", "portMappings": [{"containerPort": 8080}]}]}"#,
-    fix: "Give one of the two a different port (and make its process listen there), or drop the duplicate \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "networkMode": "awsvpc", "containerDefinitions": [{"name": "app", "image": "nginx", "portMappings": [{"containerPort": 8080}]}, {"name": "proxy", "image": "envoy", "portMappings": [{"containerPort": 8080}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Give one of the two a different port (and make its process listen there), or drop the duplicate \
           mapping.",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

@@ -11,13 +11,21 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: false,
     summary: "The same key appears twice in one JSON object; the earlier value is silently dropped",
-    what: "Reports object members whose key was already used in the same object, e.g. two `\"memory\"` \
+    what: crate::core::rules::doc(
+        "Reports object members whose key was already used in the same object, e.g. two `\"memory\"` \
            keys in one container, or a second `\"environment\"` array added at the bottom.",
-    why: "JSON parsers (the AWS CLI's included) keep only the last value, without a warning: the first \
+    ),
+    why: crate::core::rules::doc(
+        "JSON parsers (the AWS CLI's included) keep only the last value, without a warning: the first \
           `environment` list, or the memory you reviewed, never reaches ECS. Registration succeeds, which \
           is what makes this dangerous.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 512, "memory": 256}]}"#,
-    fix: "Keep one of the two members — merge them if both held wanted content (two `environment` lists).",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 512, "memory": 256}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Keep one of the two members — merge them if both held wanted content (two `environment` lists).",
+    ),
     references: &[Reference { tool: "RFC 8259", id: "§4: names within an object SHOULD be unique" }],
 };
 

@@ -14,12 +14,20 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "The same name appears twice in a container's `secrets` (or a log configuration's `secretOptions`)",
-    what: "Checks that the names in each container's `secrets` list, and in `logConfiguration.secretOptions`, \
+    what: crate::core::rules::doc(
+        "Checks that the names in each container's `secrets` list, and in `logConfiguration.secretOptions`, \
            are unique.",
-    why: "RegisterTaskDefinition rejects it: `Duplicate secret names found: DB_PASSWORD. Each secret name must \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects it: `Duplicate secret names found: DB_PASSWORD. Each secret name must \
           be unique.` Which `valueFrom` you meant cannot be guessed.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/a"}, {"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/b"}]}]}"#,
-    fix: "Keep one entry per name. When both entries reference the same `valueFrom`, the fix removes the copy.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/a"}, {"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/b"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Keep one entry per name. When both entries reference the same `valueFrom`, the fix removes the copy.",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

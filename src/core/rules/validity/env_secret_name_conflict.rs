@@ -14,13 +14,21 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A variable is set both in `environment` and in `secrets` of one container",
-    what: "Checks that no name appears in both the `environment` and the `secrets` list of the same container.",
-    why: "RegisterTaskDefinition rejects it: `The secret name must be unique and not shared with any new or \
+    what: crate::core::rules::doc(
+        "Checks that no name appears in both the `environment` and the `secrets` list of the same container.",
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects it: `The secret name must be unique and not shared with any new or \
           existing environment variables set on the container, such as 'DB_PASSWORD'.` It typically happens \
           halfway through moving a plaintext variable to Secrets Manager: the secret was added, the old \
           plaintext entry was not removed.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environment": [{"name": "DB_PASSWORD", "value": "…"}], "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/db"}]}]}"#,
-    fix: "Remove the plaintext `environment` entry (the fix does it); the secret provides the variable.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environment": [{"name": "DB_PASSWORD", "value": "…"}], "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/db"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Remove the plaintext `environment` entry (the fix does it); the secret provides the variable.",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

@@ -14,16 +14,24 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: false,
     summary: "`healthCheck.command` is empty or does not start with `CMD` or `CMD-SHELL`",
-    what: "Checks that a container's `healthCheck.command` is non-empty and that its first element is `CMD` \
+    what: crate::core::rules::doc(
+        "Checks that a container's `healthCheck.command` is non-empty and that its first element is `CMD` \
            (exec form: the remaining elements are the program and its arguments) or `CMD-SHELL` (one shell \
            command line).",
-    why: "The ECS model says the command must start with `CMD` or `CMD-SHELL`. Older documentation said `CMD` \
+    ),
+    why: crate::core::rules::doc(
+        "The ECS model says the command must start with `CMD` or `CMD-SHELL`. Older documentation said `CMD` \
           is assumed when neither is given, so ECS may accept the registration — but then \
           `[\"curl -f http://localhost/ || exit 1\"]` is run as a program literally named \
           `curl -f http://localhost/ || exit 1`, the check never passes, and with an essential container or \
           a `HEALTHY` dependency the task never becomes healthy.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "healthCheck": {"command": ["curl -f http://localhost/ || exit 1"]}}]}"#,
-    fix: "Prefix a shell command line with `CMD-SHELL` and an argument list with `CMD` (the fix does it).",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "healthCheck": {"command": ["curl -f http://localhost/ || exit 1"]}}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Prefix a shell command line with `CMD-SHELL` and an argument list with `CMD` (the fix does it).",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API HealthCheck.command" }],
 };
 

@@ -20,14 +20,22 @@ pub static META: RuleMeta = RuleMeta {
     blocks_registration: true,
     summary:
         "A health-check timing outside ECS's range (interval 5–300, timeout 2–60, retries 1–10, startPeriod 0–300)",
-    what: "Checks each container's `healthCheck`: `interval` 5–300 seconds, `timeout` 2–60 seconds, `retries` \
+    what: crate::core::rules::doc(
+        "Checks each container's `healthCheck`: `interval` 5–300 seconds, `timeout` 2–60 seconds, `retries` \
            1–10 and `startPeriod` 0–300 seconds.",
-    why: "RegisterTaskDefinition rejects values outside the model's ranges. Docker-style habits are the usual \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects values outside the model's ranges. Docker-style habits are the usual \
           cause: `startPeriod: 600` for a slow JVM, `retries: 0`, or a `timeout` of 90 (some tools, such as \
           the CDK, accept up to 120; the ECS model documents 60).",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "interval": 2, "retries": 0, "startPeriod": 600}}]}"#,
-    fix: "Bring the value into the range (the fix clamps it). For an application that needs longer than \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "interval": 2, "retries": 0, "startPeriod": 600}}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Bring the value into the range (the fix clamps it). For an application that needs longer than \
           300 s to start, use `startTimeout`/`dependsOn` ordering or make the health endpoint answer earlier.",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API HealthCheck" }],
 };
 

@@ -12,13 +12,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: false,
     summary: "`healthCheck.timeout` is not shorter than `healthCheck.interval`",
-    what: "Compares each container's health-check `timeout` with its `interval` (ECS's defaults, 5 and 30 \
+    what: crate::core::rules::doc(
+        "Compares each container's health-check `timeout` with its `interval` (ECS's defaults, 5 and 30 \
            seconds, stand in for omitted values).",
-    why: "ECS accepts it, but a check that may run as long as the interval leaves no gap between attempts: a \
+    ),
+    why: crate::core::rules::doc(
+        "ECS accepts it, but a check that may run as long as the interval leaves no gap between attempts: a \
           slow endpoint is probed back to back and `retries × interval` no longer describes how long an \
           unhealthy container survives.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "healthCheck": {"command": ["CMD", "true"], "interval": 10, "timeout": 10}}]}"#,
-    fix: "Make `timeout` shorter than `interval`, e.g. interval 30, timeout 5.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "healthCheck": {"command": ["CMD", "true"], "interval": 10, "timeout": 10}}]}"#,
+    ),
+    fix: crate::core::rules::doc("Make `timeout` shorter than `interval`, e.g. interval 30, timeout 5."),
     references: &[],
 };
 

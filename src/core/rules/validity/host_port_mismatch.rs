@@ -14,15 +14,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "With `awsvpc` or `host` networking, a `hostPort` that differs from its `containerPort`",
-    what: "For task definitions whose `networkMode` is `awsvpc` (always the case on Fargate) or `host`, checks \
+    what: crate::core::rules::doc(
+        "For task definitions whose `networkMode` is `awsvpc` (always the case on Fargate) or `host`, checks \
            that each port mapping's `hostPort` is omitted or equal to its `containerPort`.",
-    why: "The container has the task's (or the host's) network interface to itself, so there is no port \
+    ),
+    why: crate::core::rules::doc(
+        "The container has the task's (or the host's) network interface to itself, so there is no port \
           translation. RegisterTaskDefinition rejects the mismatch: `When networkMode=awsvpc, the host ports \
           and container ports in port mappings must match.` It is what happens when a `bridge` definition \
           (`8080 → 80`) is moved to Fargate.",
-    example: r#"{"family": "web", "networkMode": "awsvpc", "containerDefinitions": [{"name": "app", "image": "nginx", "portMappings": [{"containerPort": 80, "hostPort": 8080}]}]}"#,
-    fix: "Drop `hostPort` or set it to the `containerPort` (the fix does the latter); to expose another port, \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "networkMode": "awsvpc", "containerDefinitions": [{"name": "app", "image": "nginx", "portMappings": [{"containerPort": 80, "hostPort": 8080}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Drop `hostPort` or set it to the `containerPort` (the fix does the latter); to expose another port, \
           change what the application listens on or map it at the load balancer.",
+    ),
     references: &[Reference { tool: "cfn-lint", id: "E3053" }],
 };
 

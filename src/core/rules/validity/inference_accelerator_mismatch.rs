@@ -12,13 +12,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "Inference accelerators and the containers' `InferenceAccelerator` requirements do not match up",
-    what: "Checks that every container `resourceRequirements` entry of type `InferenceAccelerator` names a task \
+    what: crate::core::rules::doc(
+        "Checks that every container `resourceRequirements` entry of type `InferenceAccelerator` names a task \
            `inferenceAccelerators[].deviceName`, and that every declared accelerator is used by some container.",
-    why: "The ECS API ties the two together: a requirement's value must be a declared device name, and a \
+    ),
+    why: crate::core::rules::doc(
+        "The ECS API ties the two together: a requirement's value must be a declared device name, and a \
           declared device is attached for a container that asks for it. (Elastic Inference itself is \
           deprecated; prefer GPU or Inferentia instances.)",
-    example: r#"{"family": "ml", "inferenceAccelerators": [{"deviceName": "device_1", "deviceType": "eia2.medium"}], "containerDefinitions": [{"name": "app", "image": "model", "resourceRequirements": [{"type": "InferenceAccelerator", "value": "device_2"}]}]}"#,
-    fix: "Use the same device name on both sides, or remove the unused declaration.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "ml", "inferenceAccelerators": [{"deviceName": "device_1", "deviceType": "eia2.medium"}], "containerDefinitions": [{"name": "app", "image": "model", "resourceRequirements": [{"type": "InferenceAccelerator", "value": "device_2"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc("Use the same device name on both sides, or remove the unused declaration."),
     references: &[Reference { tool: "AWS", id: "ECS API InferenceAccelerator" }],
 };
 

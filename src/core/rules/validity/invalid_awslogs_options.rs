@@ -27,17 +27,25 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "An `awslogs` log configuration without group or region, or with options the driver does not take",
-    what: "For containers whose `logDriver` is `awslogs`: `awslogs-group` and `awslogs-region` are required; \
+    what: crate::core::rules::doc(
+        "For containers whose `logDriver` is `awslogs`: `awslogs-group` and `awslogs-region` are required; \
            only the driver's own options are allowed (`awslogs-create-group`, `awslogs-datetime-format`, \
            `awslogs-group`, `awslogs-multiline-pattern`, `awslogs-region`, `awslogs-stream-prefix`, \
            `max-buffer-size`, `mode`); `awslogs-create-group` may only be `\"true\"`; `mode` is `blocking` or \
            `non-blocking`. Setting both `awslogs-datetime-format` and `awslogs-multiline-pattern` is a warning.",
-    why: "RegisterTaskDefinition rejects foreign options (`Log driver awslogs disallows options: log_key` — a \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects foreign options (`Log driver awslogs disallows options: log_key` — a \
           FireLens option left behind) and `Log driver awslogs option 'awslogs-create-group' should only be \
           set to 'true', else omit option.` Without a group and Region the driver has nowhere to write.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-stream-prefix": "app", "awslogs-create-group": "false", "log_key": "log"}}}]}"#,
-    fix: "Add `awslogs-group` and `awslogs-region`, drop options of other drivers, and omit \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-stream-prefix": "app", "awslogs-create-group": "false", "log_key": "log"}}}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Add `awslogs-group` and `awslogs-region`, drop options of other drivers, and omit \
           `awslogs-create-group` unless it is `\"true\"` (the fix removes the offending options).",
+    ),
     references: &[Reference { tool: "cfn-lint", id: "E3046" }],
 };
 

@@ -16,14 +16,22 @@ pub static META: RuleMeta = RuleMeta {
     blocks_registration: true,
     summary:
         "EFS IAM authorization or an access point without transit encryption, or an access point with a root directory",
-    what: "For `efsVolumeConfiguration`: `transitEncryption` must be `ENABLED` when `authorizationConfig.iam` is \
+    what: crate::core::rules::doc(
+        "For `efsVolumeConfiguration`: `transitEncryption` must be `ENABLED` when `authorizationConfig.iam` is \
            `ENABLED` or an `accessPointId` is used, and with an access point `rootDirectory` must be omitted or \
            `/`. For `s3filesVolumeConfiguration`: with an `accessPointArn`, `rootDirectory` must be omitted or `/`.",
-    why: "The ECS API requires it: IAM authorization and access points ride on the TLS connection, and the \
+    ),
+    why: crate::core::rules::doc(
+        "The ECS API requires it: IAM authorization and access points ride on the TLS connection, and the \
           access point already fixes the directory the volume exposes. ECS rejects the volume otherwise.",
-    example: r#"{"family": "web", "volumes": [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-12345678", "rootDirectory": "/data", "authorizationConfig": {"accessPointId": "fsap-1234567890abcdef0", "iam": "ENABLED"}}}], "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Set `transitEncryption` to `ENABLED` and drop `rootDirectory` when you use an access point (the fix \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "volumes": [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-12345678", "rootDirectory": "/data", "authorizationConfig": {"accessPointId": "fsap-1234567890abcdef0", "iam": "ENABLED"}}}], "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Set `transitEncryption` to `ENABLED` and drop `rootDirectory` when you use an access point (the fix \
           does both); put the directory in the access point's own root instead.",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API EFSVolumeConfiguration" }],
 };
 

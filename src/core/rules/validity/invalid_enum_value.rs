@@ -15,7 +15,8 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A value outside its enumeration (`fargate` for `FARGATE`, `healthy` for `HEALTHY`, …)",
-    what: "Checks every enumerated field against the values of the ECS API model: `networkMode`, \
+    what: crate::core::rules::doc(
+        "Checks every enumerated field against the values of the ECS API model: `networkMode`, \
            `requiresCompatibilities`, `pidMode`, `ipcMode`, `dependsOn[].condition`, `portMappings[].protocol` \
            and `appProtocol`, `logConfiguration.logDriver`, `ulimits[].name`, `runtimePlatform`, volume \
            `scope`, EFS `transitEncryption`/`iam`, device `permissions`, `resourceRequirements[].type`, \
@@ -23,12 +24,19 @@ pub static META: RuleMeta = RuleMeta {
            `proxyConfiguration.type`, `versionConsistency`. Near misses get the right spelling. Linux \
            capabilities and tmpfs mount options are checked against ECS's documented lists as warnings \
            (they are not model enums).",
-    why: "Enum values are case-sensitive and RegisterTaskDefinition rejects anything else with a \
+    ),
+    why: crate::core::rules::doc(
+        "Enum values are case-sensitive and RegisterTaskDefinition rejects anything else with a \
           `ClientException`/`InvalidParameterException`, one field at a time. An unknown capability or \
           tmpfs option makes the container fail to start instead.",
-    example: r#"{"family": "web", "requiresCompatibilities": ["fargate"], "networkMode": "AWSVPC", "containerDefinitions": [{"name": "app", "image": "nginx", "dependsOn": [{"containerName": "db", "condition": "healthy"}]}]}"#,
-    fix: "Use the exact value the message lists (the fix replaces a near miss). Capabilities are written \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "requiresCompatibilities": ["fargate"], "networkMode": "AWSVPC", "containerDefinitions": [{"name": "app", "image": "nginx", "dependsOn": [{"containerName": "db", "condition": "healthy"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Use the exact value the message lists (the fix replaces a near miss). Capabilities are written \
           without the `CAP_` prefix, in upper case (`SYS_PTRACE`).",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API enumerations" }],
 };
 

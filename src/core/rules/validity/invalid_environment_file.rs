@@ -14,13 +14,21 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "An `environmentFiles` entry whose value is not an S3 object ARN of a `.env` file",
-    what: "Checks each `environmentFiles[].value`: an S3 object ARN (`arn:aws:s3:::bucket/path/file.env`) whose \
+    what: crate::core::rules::doc(
+        "Checks each `environmentFiles[].value`: an S3 object ARN (`arn:aws:s3:::bucket/path/file.env`) whose \
            object name ends in `.env`. (The `type` must be `s3`: VAL005; at most ten files: VAL036.)",
-    why: "ECS fetches the file with the execution role from S3 by ARN; an `s3://` URL, an HTTPS URL or a bucket \
+    ),
+    why: crate::core::rules::doc(
+        "ECS fetches the file with the execution role from S3 by ARN; an `s3://` URL, an HTTPS URL or a bucket \
           ARN is refused, and the ECS API requires the `.env` extension.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environmentFiles": [{"type": "s3", "value": "s3://my-bucket/app/prod.env"}]}]}"#,
-    fix: "Write the value as `arn:aws:s3:::<bucket>/<key>.env` (the fix converts an `s3://` URL), and give \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environmentFiles": [{"type": "s3", "value": "s3://my-bucket/app/prod.env"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Write the value as `arn:aws:s3:::<bucket>/<key>.env` (the fix converts an `s3://` URL), and give \
           the execution role `s3:GetObject` on it and `s3:GetBucketLocation` on the bucket.",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API EnvironmentFile" }],
 };
 

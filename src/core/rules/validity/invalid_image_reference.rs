@@ -11,15 +11,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "An `image` that is not a valid reference (bad characters, over 255 characters, malformed digest)",
-    what: "Checks each container's `image`: the part before any `@` is at most 255 characters of letters, \
+    what: crate::core::rules::doc(
+        "Checks each container's `image`: the part before any `@` is at most 255 characters of letters, \
            digits, `-`, `_`, `:`, `.`, `/` and `#`; a digest after `@` is `sha256:` followed by exactly 64 \
            hexadecimal characters.",
-    why: "These are the ECS API's rules for `image`. Unrendered template placeholders (`${IMAGE_TAG}`, \
+    ),
+    why: crate::core::rules::doc(
+        "These are the ECS API's rules for `image`. Unrendered template placeholders (`${IMAGE_TAG}`, \
           `{{tag}}`), stray spaces and truncated digests are the usual culprits, and they surface as a \
           rejected registration or an image that can never be pulled.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${IMAGE_TAG}"}]}"#,
-    fix: "Render the template before linting, and pin images as `repository@sha256:<64 hex digits>` or \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${IMAGE_TAG}"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Render the template before linting, and pin images as `repository@sha256:<64 hex digits>` or \
           `repository:tag`.",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API ContainerDefinition.image" }],
 };
 

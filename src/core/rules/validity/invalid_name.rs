@@ -15,16 +15,24 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A family, container, volume or link name that is not 1–255 of `[A-Za-z0-9_-]`",
-    what: "Checks that `family`, every container `name`, every volume `name` and both parts of each \
+    what: crate::core::rules::doc(
+        "Checks that `family`, every container `name`, every volume `name` and both parts of each \
            `links` entry (`name:alias`) are at most 255 characters of ASCII letters, digits, `_` and `-`. \
            (Empty names are reported by VAL003.)",
-    why: "RegisterTaskDefinition rejects other characters: `Family contains invalid characters.` \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects other characters: `Family contains invalid characters.` \
           (`family must match ^[a-zA-Z0-9\\-_]+$`) and `Container.name contains invalid characters.` — \
           dots, slashes and spaces are the usual culprits when names are derived from image names or \
           Compose service names.",
-    example: r#"{"family": "my.web app", "containerDefinitions": [{"name": "nginx:1.27", "image": "nginx:1.27"}]}"#,
-    fix: "Replace the other characters with `-` (the fix does it, and renames the container's references \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "my.web app", "containerDefinitions": [{"name": "nginx:1.27", "image": "nginx:1.27"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Replace the other characters with `-` (the fix does it, and renames the container's references \
           in `dependsOn`, `volumesFrom`, `links` and `proxyConfiguration` too).",
+    ),
     references: &[Reference { tool: "Terraform", id: "aws_ecs_task_definition family validation" }],
 };
 

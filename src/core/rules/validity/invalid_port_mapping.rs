@@ -14,15 +14,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A port mapping without a valid `containerPort`, with a bad range or port name",
-    what: "Checks each `portMappings` entry: it needs a `containerPort` between 1 and 65535 (or a \
+    what: crate::core::rules::doc(
+        "Checks each `portMappings` entry: it needs a `containerPort` between 1 and 65535 (or a \
            `containerPortRange`); `hostPort` is 0–65535; `containerPortRange` is `\"start-end\"` with \
            1 ≤ start < end ≤ 65535, only with `bridge` or `awsvpc` networking and without `hostPort`; a \
            port-mapping `name` is at most 64 lowercase letters, digits, `_` and `-`, not starting with `-`.",
-    why: "RegisterTaskDefinition rejects an empty or partial mapping with `Invalid 'containerPort' setting for \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects an empty or partial mapping with `Invalid 'containerPort' setting for \
           container 'app'.` (the CDK used to generate such an empty mapping), and refuses the other \
           malformed values the same way.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "portMappings": [{"hostPort": 80}, {"containerPort": 70000}]}]}"#,
-    fix: "Give every mapping the port the application listens on as `containerPort`, or remove the mapping.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "portMappings": [{"hostPort": 80}, {"containerPort": 70000}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Give every mapping the port the application listens on as `containerPort`, or remove the mapping.",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

@@ -12,18 +12,18 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A `secrets`/`secretOptions` `valueFrom` that is neither a Secrets Manager ARN nor an SSM parameter ARN or name",
-    what: "Checks each `secrets[].valueFrom` and `logConfiguration.secretOptions[].valueFrom`: a Secrets Manager \
+    what: crate::core::rules::doc("Checks each `secrets[].valueFrom` and `logConfiguration.secretOptions[].valueFrom`: a Secrets Manager \
            secret ARN `arn:aws:secretsmanager:<region>:<account>:secret:<name>[:<json-key>:<version-stage>:<version-id>]` \
            (at most those three optional parts, not both a version stage and a version id), an SSM parameter ARN \
            `arn:aws:ssm:<region>:<account>:parameter/<name>`, or — for a parameter in the task's Region — a bare \
-           parameter name of at most 2048 letters, digits and `_ . - /`. The value itself is never printed.",
-    why: "RegisterTaskDefinition rejects a malformed parameter name (`The Systems Manager parameter name specified \
+           parameter name of at most 2048 letters, digits and `_ . - /`. The value itself is never printed."),
+    why: crate::core::rules::doc("RegisterTaskDefinition rejects a malformed parameter name (`The Systems Manager parameter name specified \
           for secret DB_PASSWORD is invalid. The parameter name can be up to 2048 characters and include the \
           following letters and symbols: a-zA-Z0-9_.-`), and a reference to anything else cannot be resolved \
-          when the task starts. A frequent cause is pasting the secret's *value* into `valueFrom`.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db:password:AWSCURRENT:0123"}]}]}"#,
-    fix: "Reference the secret by its full ARN (Secrets Manager) or its parameter ARN or name (SSM). For a JSON \
-          key keep the colons of the parts you skip: `…:secret:db:password::`.",
+          when the task starts. A frequent cause is pasting the secret's *value* into `valueFrom`."),
+    example: crate::core::rules::doc(r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db:password:AWSCURRENT:0123"}]}]}"#),
+    fix: crate::core::rules::doc("Reference the secret by its full ARN (Secrets Manager) or its parameter ARN or name (SSM). For a JSON \
+          key keep the colons of the parts you skip: `…:secret:db:password::`."),
     references: &[Reference { tool: "AWS", id: "ECS API Secret.valueFrom" }],
 };
 

@@ -16,15 +16,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "Tags that RegisterTaskDefinition refuses: too many, too long, bad characters, repeated or `aws:` keys",
-    what: "Checks the task definition's `tags` (the request's own list, or the sibling list of \
+    what: crate::core::rules::doc(
+        "Checks the task definition's `tags` (the request's own list, or the sibling list of \
            `describe-task-definition` output): at most 50 tags; keys 1–128 and values 0–256 characters of \
            letters, digits, spaces and `_ . : / = + - @`; unique keys; no key starting with `aws:` (any case), \
            which AWS reserves. An empty list is reported as information.",
-    why: "These are the ECS API's tag constraints; the request fails as a whole. An empty `tags` list is \
+    ),
+    why: crate::core::rules::doc(
+        "These are the ECS API's tag constraints; the request fails as a whole. An empty `tags` list is \
           refused too (`Tags can not be empty.`) — ecs-lens drops it when it registers, the AWS CLI does not.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx"}], "tags": [{"key": "aws:team", "value": "x"}, {"key": "env", "value": "prod"}, {"key": "env", "value": "dev"}]}"#,
-    fix: "Rename reserved or repeated keys, shorten long keys and values, and replace other characters \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx"}], "tags": [{"key": "aws:team", "value": "x"}, {"key": "env", "value": "prod"}, {"key": "env", "value": "dev"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Rename reserved or repeated keys, shorten long keys and values, and replace other characters \
           (`#`, `,`, quotes, emoji) with `-` or `_`.",
+    ),
     references: &[Reference { tool: "AWS", id: "Tagging: tag restrictions" }],
 };
 

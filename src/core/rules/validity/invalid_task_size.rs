@@ -17,14 +17,14 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A task-level `cpu` or `memory` string ECS cannot read, or a cpu outside 128–196608 units (EC2, external)",
-    what: "For task definitions that do not require Fargate: the task-level `cpu` must be CPU units (`\"1024\"`) or \
+    what: crate::core::rules::doc("For task definitions that do not require Fargate: the task-level `cpu` must be CPU units (`\"1024\"`) or \
            vCPUs (`\"1 vCPU\"`) between 128 and 196608 units, and `memory` MiB (`\"2048\"`) or GB (`\"2 GB\"`) above \
-           zero. (Fargate's fixed sizes are checked by the Fargate rules; a number instead of a string by VAL004.)",
-    why: "RegisterTaskDefinition rejects it: `Invalid 'cpu' setting for task.` — an empty string from an unset \
-          template variable, `\"1vcpus\"`, or a value meant as container shares.",
-    example: r#"{"family": "worker", "requiresCompatibilities": ["EC2"], "cpu": "64", "memory": "lots", "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Write cpu as units (`\"256\"`, `\"1024\"`) or vCPUs (`\"0.5 vCPU\"`), memory as MiB (`\"512\"`) or GB (`\"1 GB\"`); \
-          or drop them and size the containers instead (EC2).",
+           zero. (Fargate's fixed sizes are checked by the Fargate rules; a number instead of a string by VAL004.)"),
+    why: crate::core::rules::doc("RegisterTaskDefinition rejects it: `Invalid 'cpu' setting for task.` — an empty string from an unset \
+          template variable, `\"1vcpus\"`, or a value meant as container shares."),
+    example: crate::core::rules::doc(r#"{"family": "worker", "requiresCompatibilities": ["EC2"], "cpu": "64", "memory": "lots", "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#),
+    fix: crate::core::rules::doc("Write cpu as units (`\"256\"`, `\"1024\"`) or vCPUs (`\"0.5 vCPU\"`), memory as MiB (`\"512\"`) or GB (`\"1 GB\"`); \
+          or drop them and size the containers instead (EC2)."),
     references: &[Reference { tool: "AWS", id: "Troubleshoot invalid CPU or memory errors" }],
 };
 

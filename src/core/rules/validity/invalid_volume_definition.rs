@@ -16,16 +16,24 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A volume with more than one type, several `configuredAtLaunch` volumes, or a repeated volume name",
-    what: "Checks each entry of `volumes`: at most one of `host`, `dockerVolumeConfiguration`, \
+    what: crate::core::rules::doc(
+        "Checks each entry of `volumes`: at most one of `host`, `dockerVolumeConfiguration`, \
            `efsVolumeConfiguration`, `s3filesVolumeConfiguration`, `fsxWindowsFileServerVolumeConfiguration` and \
            `configuredAtLaunch: true`; at most one `configuredAtLaunch` volume per task definition; and (as a \
            warning) unique volume names.",
-    why: "A volume is of exactly one kind; the ECS API documents that you specify one of these members, and \
+    ),
+    why: crate::core::rules::doc(
+        "A volume is of exactly one kind; the ECS API documents that you specify one of these members, and \
           that a task definition revision may have only one volume configured at launch. Two volumes with the \
           same name make every mount point of that name ambiguous.",
-    example: r#"{"family": "web", "volumes": [{"name": "data", "host": {"sourcePath": "/data"}, "efsVolumeConfiguration": {"fileSystemId": "fs-12345678"}}], "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Keep one configuration per volume (split it into two named volumes if you need both), and give \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "volumes": [{"name": "data", "host": {"sourcePath": "/data"}, "efsVolumeConfiguration": {"fileSystemId": "fs-12345678"}}], "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Keep one configuration per volume (split it into two named volumes if you need both), and give \
           volumes distinct names.",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API Volume" }],
 };
 

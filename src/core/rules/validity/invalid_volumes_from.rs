@@ -13,12 +13,18 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "`volumesFrom` names a container that does not exist, or the container itself",
-    what: "Checks that every `volumesFrom[].sourceContainer` is the name of another container of the same task \
+    what: crate::core::rules::doc(
+        "Checks that every `volumesFrom[].sourceContainer` is the name of another container of the same task \
            definition.",
-    why: "ECS mounts the volumes of the source container of the same task; a name that matches no container \
+    ),
+    why: crate::core::rules::doc(
+        "ECS mounts the volumes of the source container of the same task; a name that matches no container \
           (a typo, a renamed sidecar) or the container itself cannot be resolved and the definition is rejected.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "volumesFrom": [{"sourceContainer": "assets"}]}]}"#,
-    fix: "Name an existing container (the fix corrects a near miss), or remove the entry.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "volumesFrom": [{"sourceContainer": "assets"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc("Name an existing container (the fix corrects a near miss), or remove the entry."),
     references: &[Reference { tool: "AWS", id: "ECS API VolumeFrom.sourceContainer" }],
 };
 

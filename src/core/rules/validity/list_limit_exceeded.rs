@@ -14,12 +14,18 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "More list entries than ECS allows (placement constraints, environment files, credential specs, …)",
-    what: "Checks the documented list limits: at most 10 `placementConstraints`, 10 `environmentFiles` per \
+    what: crate::core::rules::doc(
+        "Checks the documented list limits: at most 10 `placementConstraints`, 10 `environmentFiles` per \
            container, 1 `credentialSpecs` entry, 50 `restartPolicy.ignoredExitCodes` and 100 port ranges \
            (`containerPortRange`) per container. (Containers: VAL007; tags: VAL033.)",
-    why: "These are limits of the ECS API; RegisterTaskDefinition refuses a longer list.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "credentialSpecs": ["credentialspec:arn:aws:s3:::b/a.json", "credentialspec:arn:aws:s3:::b/b.json"]}]}"#,
-    fix: "Shorten the list: merge environment files, drop redundant constraints or exit codes.",
+    ),
+    why: crate::core::rules::doc("These are limits of the ECS API; RegisterTaskDefinition refuses a longer list."),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "credentialSpecs": ["credentialspec:arn:aws:s3:::b/a.json", "credentialspec:arn:aws:s3:::b/b.json"]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Shorten the list: merge environment files, drop redundant constraints or exit codes.",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API limits" }],
 };
 

@@ -12,14 +12,22 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A container's soft limit `memoryReservation` is not below its hard limit `memory`",
-    what: "When a container sets both, checks that `memory` is greater than `memoryReservation`. A reservation \
+    what: crate::core::rules::doc(
+        "When a container sets both, checks that `memory` is greater than `memoryReservation`. A reservation \
            above the limit is an error; an equal value is reported as a warning.",
-    why: "The ECS API requires `memory` to be greater than `memoryReservation`, and RegisterTaskDefinition \
+    ),
+    why: crate::core::rules::doc(
+        "The ECS API requires `memory` to be greater than `memoryReservation`, and RegisterTaskDefinition \
           rejects a reservation above the hard limit. Equal values are accepted by some tools but leave no \
           burst room, which is the point of setting both.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 256, "memoryReservation": 512}]}"#,
-    fix: "Lower `memoryReservation` (what the container normally needs) or raise `memory` (the most it may \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 256, "memoryReservation": 512}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Lower `memoryReservation` (what the container normally needs) or raise `memory` (the most it may \
           ever use); set only one of them if you do not need both.",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API ContainerDefinition.memoryReservation" }],
 };
 

@@ -16,20 +16,28 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A required field is absent or blank (family, containerDefinitions, container name/image, …)",
-    what: "Checks the members the ECS API requires: `family` and `containerDefinitions`; each container's \
+    what: crate::core::rules::doc(
+        "Checks the members the ECS API requires: `family` and `containerDefinitions`; each container's \
            `name` and `image` (absent or empty); and the required members of sub-shapes — \
            `healthCheck.command`, `secrets[].name`/`valueFrom`, `dependsOn[].containerName`/`condition`, \
            `ulimits[].name`/`softLimit`/`hardLimit`, `logConfiguration.logDriver`, \
            `efsVolumeConfiguration.fileSystemId`, `environmentFiles[].value`/`type`, \
            `resourceRequirements[].type`/`value`, `extraHosts[].hostname`/`ipAddress`, … — and a volume's \
            `name` when it uses EFS, S3 Files or `configuredAtLaunch`.",
-    why: "RegisterTaskDefinition rejects the document, one missing field at a time: \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects the document, one missing field at a time: \
           `Container.name should not be null or empty.`, `Container.image should not be null or empty.`, \
           `Family can not be blank.`, `Container list cannot be empty.`, or the SDK's \
           `Missing required parameter in input: \"family\"`.",
-    example: r#"{"family": "web", "containerDefinitions": [{"image": "nginx", "healthCheck": {"interval": 30}}]}"#,
-    fix: "Add the field. A container without a name gets one derived from its image (the fix does it); \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"image": "nginx", "healthCheck": {"interval": 30}}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Add the field. A container without a name gets one derived from its image (the fix does it); \
           a health check needs `command`, e.g. `[\"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\"]`.",
+    ),
     references: &[Reference { tool: "cfn-lint", id: "E3003" }],
 };
 

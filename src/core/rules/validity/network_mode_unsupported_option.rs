@@ -13,15 +13,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "`links` outside `bridge` networking, or `hostname`/`extraHosts` with `awsvpc`",
-    what: "Flags container `links` when the task's `networkMode` is not `bridge`, and `hostname` or \
+    what: crate::core::rules::doc(
+        "Flags container `links` when the task's `networkMode` is not `bridge`, and `hostname` or \
            `extraHosts` when it is `awsvpc`. (Fargate task definitions get the same findings from FAR011.)",
-    why: "RegisterTaskDefinition rejects them: `Links are not supported when networkMode=awsvpc.` and \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects them: `Links are not supported when networkMode=awsvpc.` and \
           `hostname is not supported on container when networkMode=awsvpc.` Links are a Docker bridge \
           feature; with `awsvpc` the containers of a task share one network namespace and reach each other \
           on `localhost`, and the hostname belongs to the task's ENI.",
-    example: r#"{"family": "web", "networkMode": "awsvpc", "requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "nginx", "links": ["db"], "hostname": "web"}, {"name": "db", "image": "postgres"}]}"#,
-    fix: "Remove the field (the fix does it). Replace a link by `localhost:<port>` (and a `dependsOn` with \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "networkMode": "awsvpc", "requiresCompatibilities": ["EC2"], "containerDefinitions": [{"name": "app", "image": "nginx", "links": ["db"], "hostname": "web"}, {"name": "db", "image": "postgres"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Remove the field (the fix does it). Replace a link by `localhost:<port>` (and a `dependsOn` with \
           `START` if the start order mattered).",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

@@ -12,11 +12,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "Every container is marked `essential: false`",
-    what: "Checks that at least one container is essential. An omitted `essential` counts as `true`.",
-    why: "ECS rejects the task definition: a task must have at least one essential container, \
+    what: crate::core::rules::doc(
+        "Checks that at least one container is essential. An omitted `essential` counts as `true`.",
+    ),
+    why: crate::core::rules::doc(
+        "ECS rejects the task definition: a task must have at least one essential container, \
           because the task's lifetime is tied to its essential containers.",
-    example: r#"{"containerDefinitions": [{"name": "app", "image": "nginx", "essential": false}]}"#,
-    fix: "Mark the main application container `\"essential\": true` (or drop the key; `true` is the default).",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"containerDefinitions": [{"name": "app", "image": "nginx", "essential": false}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Mark the main application container `\"essential\": true` (or drop the key; `true` is the default).",
+    ),
     references: &[Reference { tool: "cfn-lint", id: "E3042" }],
 };
 

@@ -13,12 +13,18 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "Port mappings on a task whose `networkMode` is `none`",
-    what: "Flags non-empty `portMappings` when the task definition's `networkMode` is `none`.",
-    why: "A task without networking has no interface to publish a port on; the ECS API documents that with \
+    what: crate::core::rules::doc("Flags non-empty `portMappings` when the task definition's `networkMode` is `none`."),
+    why: crate::core::rules::doc(
+        "A task without networking has no interface to publish a port on; the ECS API documents that with \
           `none` you can't specify port mappings, and RegisterTaskDefinition rejects them.",
-    example: r#"{"family": "batch", "networkMode": "none", "containerDefinitions": [{"name": "job", "image": "busybox", "portMappings": [{"containerPort": 80}]}]}"#,
-    fix: "Remove the port mappings (the fix does it), or choose a network mode (`awsvpc`, `bridge`) if the \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "batch", "networkMode": "none", "containerDefinitions": [{"name": "job", "image": "busybox", "portMappings": [{"containerPort": 80}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Remove the port mappings (the fix does it), or choose a network mode (`awsvpc`, `bridge`) if the \
           container must be reachable.",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API ContainerDefinition.portMappings" }],
 };
 

@@ -14,17 +14,25 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: false,
     summary: "`describe-task-definition` output fields that RegisterTaskDefinition does not accept",
-    what: "Flags the output-only members of a described task definition: `taskDefinitionArn`, `revision`, \
+    what: crate::core::rules::doc(
+        "Flags the output-only members of a described task definition: `taskDefinitionArn`, `revision`, \
            `status`, `requiresAttributes`, `compatibilities`, `registeredAt`, `registeredBy`, \
            `deregisteredAt` and `deleteRequestedAt`.",
-    why: "ECS computes these fields; `aws ecs register-task-definition --cli-input-json` rejects them \
+    ),
+    why: crate::core::rules::doc(
+        "ECS computes these fields; `aws ecs register-task-definition --cli-input-json` rejects them \
           (`Unknown parameter in input: \"taskDefinitionArn\"`), which is the classic stumble when a \
           revision is copied from the console or from `describe-task-definition`. ecs-lens strips them \
           itself when it registers a document (and moves the Describe output's sibling `tags` in), so \
           this is information, not a blocker — unless you feed the file to the AWS CLI directly.",
-    example: r#"{"family": "web", "revision": 7, "status": "ACTIVE", "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Nothing to do when registering with ecs-lens. To use the file with the AWS CLI, remove the \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "revision": 7, "status": "ACTIVE", "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Nothing to do when registering with ecs-lens. To use the file with the AWS CLI, remove the \
           fields (the fix does it), as `amazon-ecs-deploy-task-definition` does.",
+    ),
     references: &[Reference {
         tool: "GitHub Actions",
         id: "amazon-ecs-deploy-task-definition IGNORED_TASK_DEFINITION_ATTRIBUTES",

@@ -12,15 +12,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "The containers' memory reservations add up to more than the task's `memory`",
-    what: "Adds up the containers' `memoryReservation` and compares the sum with the task-level `memory`. \
+    what: crate::core::rules::doc(
+        "Adds up the containers' `memoryReservation` and compares the sum with the task-level `memory`. \
            It also adds up what each container reserves in practice — `memoryReservation`, else `memory` — and \
            warns (without blocking) when that exceeds the task's memory.",
-    why: "RegisterTaskDefinition rejects it: `The sum of all container 'memoryReservation' values cannot be \
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects it: `The sum of all container 'memoryReservation' values cannot be \
           greater than the value of the task 'memory'.` The hard-limit sum is not checked by ECS at \
           registration, but containers that all use their limit at once get the task OOM-killed.",
-    example: r#"{"family": "web", "memory": "512", "containerDefinitions": [{"name": "app", "image": "nginx", "memoryReservation": 384}, {"name": "agent", "image": "datadog/agent", "memoryReservation": 256}]}"#,
-    fix: "Lower the reservations to what the containers need, or raise the task `memory` (on Fargate, to the \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "memory": "512", "containerDefinitions": [{"name": "app", "image": "nginx", "memoryReservation": 384}, {"name": "agent", "image": "datadog/agent", "memoryReservation": 256}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Lower the reservations to what the containers need, or raise the task `memory` (on Fargate, to the \
           next valid size).",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

@@ -19,15 +19,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "The serialized task definition is larger than 64 KiB",
-    what: "Measures the RegisterTaskDefinition input this document stands for (read-only fields stripped, \
+    what: crate::core::rules::doc(
+        "Measures the RegisterTaskDefinition input this document stands for (read-only fields stripped, \
            Describe's sibling `tags` moved in), serialized as compact JSON, against the 65,536-byte limit. \
            Above 90% of the limit it warns without blocking.",
-    why: "ECS rejects larger task definitions: `Actual length: '66420'. Max allowed length is '65536' \
+    ),
+    why: crate::core::rules::doc(
+        "ECS rejects larger task definitions: `Actual length: '66420'. Max allowed length is '65536' \
           bytes.` Large `environment` lists are the usual cause, and the limit is reached by the revision \
           that adds \"just one more variable\".",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environment": [{"name": "BIG", "value": "… 70,000 characters …"}]}]}"#,
-    fix: "Move configuration out of the task definition: variables into an S3 `environmentFiles` entry \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "environment": [{"name": "BIG", "value": "… 70,000 characters …"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Move configuration out of the task definition: variables into an S3 `environmentFiles` entry \
           (no size limit enforced by ECS), secrets into `secrets` references, long commands into the image.",
+    ),
     references: &[Reference { tool: "AWS", id: "Service quota: task definition size (64 KiB)" }],
 };
 

@@ -14,12 +14,18 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: false,
     summary: "A ulimit whose `softLimit` is above its `hardLimit`",
-    what: "Checks each container's `ulimits[]` entry: `softLimit` must not exceed `hardLimit`.",
-    why: "The kernel refuses a soft limit above the hard limit, so Docker cannot create the container and the \
+    what: crate::core::rules::doc(
+        "Checks each container's `ulimits[]` entry: `softLimit` must not exceed `hardLimit`.",
+    ),
+    why: crate::core::rules::doc(
+        "The kernel refuses a soft limit above the hard limit, so Docker cannot create the container and the \
           task stops at start. Whether RegisterTaskDefinition itself rejects it is not confirmed, hence no \
           registration block — but the task will not run.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "ulimits": [{"name": "nofile", "softLimit": 65536, "hardLimit": 4096}]}]}"#,
-    fix: "Raise `hardLimit` to at least `softLimit` (the fix does it) or lower `softLimit`.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "ulimits": [{"name": "nofile", "softLimit": 65536, "hardLimit": 4096}]}]}"#,
+    ),
+    fix: crate::core::rules::doc("Raise `hardLimit` to at least `softLimit` (the fix does it) or lower `softLimit`."),
     references: &[Reference { tool: "Docker", id: "--ulimit soft:hard" }],
 };
 

@@ -16,18 +16,26 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A field the ECS API does not know (often a typo or CloudFormation's PascalCase)",
-    what: "Checks every object of the task definition — the task level, each container and every \
+    what: crate::core::rules::doc(
+        "Checks every object of the task definition — the task level, each container and every \
            sub-shape (`portMappings`, `healthCheck`, `logConfiguration`, `linuxParameters`, `volumes` and \
            their configurations, `tags` …) — against the members of the ECS API model, and suggests the \
            closest known name (`memoryReservaton` → `memoryReservation`, `Image` → `image`).",
-    why: "The AWS CLI and SDKs validate the input before sending it and refuse unknown keys: \
+    ),
+    why: crate::core::rules::doc(
+        "The AWS CLI and SDKs validate the input before sending it and refuse unknown keys: \
           `Unknown parameter in containerDefinitions[0]: \"memoryReservaton\", must be one of: …`. A typo \
           in an optional field is worse when a tool drops unknown keys silently: the setting you wrote \
           never takes effect. The read-only fields of `describe-task-definition` output are reported by \
           VAL002 instead.",
-    example: r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "memoryReservaton": 256}]}"#,
-    fix: "Rename the field to the name the suggestion gives (the fix does it), or remove it. Field names \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "containerDefinitions": [{"name": "app", "image": "nginx", "memoryReservaton": 256}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Rename the field to the name the suggestion gives (the fix does it), or remove it. Field names \
           are camelCase in the ECS API: CloudFormation's `Image`/`PortMappings` spelling is not accepted.",
+    ),
     references: &[Reference { tool: "AWS", id: "botocore ParamValidation: Unknown parameter" }],
 };
 

@@ -14,11 +14,17 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "`proxyConfiguration.containerName` is not a container of the task",
-    what: "Checks that the App Mesh `proxyConfiguration.containerName` names one of the task's containers.",
-    why: "ECS routes the task's traffic through that container (the Envoy sidecar); a name that matches no \
+    what: crate::core::rules::doc(
+        "Checks that the App Mesh `proxyConfiguration.containerName` names one of the task's containers.",
+    ),
+    why: crate::core::rules::doc(
+        "ECS routes the task's traffic through that container (the Envoy sidecar); a name that matches no \
           container cannot be wired and the task cannot work as configured.",
-    example: r#"{"family": "web", "networkMode": "awsvpc", "proxyConfiguration": {"type": "APPMESH", "containerName": "envoy"}, "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
-    fix: "Name the proxy container (the fix corrects a near miss), or add it.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "networkMode": "awsvpc", "proxyConfiguration": {"type": "APPMESH", "containerName": "envoy"}, "containerDefinitions": [{"name": "app", "image": "nginx"}]}"#,
+    ),
+    fix: crate::core::rules::doc("Name the proxy container (the fix corrects a near miss), or add it."),
     references: &[Reference { tool: "AWS", id: "ECS API ProxyConfiguration.containerName" }],
 };
 

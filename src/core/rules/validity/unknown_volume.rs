@@ -16,11 +16,19 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A mount point names a volume the task does not define",
-    what: "Checks that every `mountPoints[].sourceVolume` is the `name` of one of the task's `volumes`.",
-    why: "RegisterTaskDefinition rejects it: `Unknown volume 'data'.` — typically a volume renamed in one \
+    what: crate::core::rules::doc(
+        "Checks that every `mountPoints[].sourceVolume` is the `name` of one of the task's `volumes`.",
+    ),
+    why: crate::core::rules::doc(
+        "RegisterTaskDefinition rejects it: `Unknown volume 'data'.` — typically a volume renamed in one \
           place only, or a mount point copied from another task definition without its volume.",
-    example: r#"{"family": "web", "volumes": [{"name": "data"}], "containerDefinitions": [{"name": "app", "image": "nginx", "mountPoints": [{"sourceVolume": "dta", "containerPath": "/data"}]}]}"#,
-    fix: "Use the name of a defined volume (the fix corrects a near miss), or add the volume to `volumes`.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "volumes": [{"name": "data"}], "containerDefinitions": [{"name": "app", "image": "nginx", "mountPoints": [{"sourceVolume": "dta", "containerPath": "/data"}]}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Use the name of a defined volume (the fix corrects a near miss), or add the volume to `volumes`.",
+    ),
     references: &[Reference { tool: "AWS", id: "RegisterTaskDefinition ClientException" }],
 };
 

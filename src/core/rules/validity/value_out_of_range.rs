@@ -15,15 +15,23 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A numeric setting outside the range ECS accepts (ephemeral storage, restart period, timeouts, swap …)",
-    what: "Checks `ephemeralStorage.sizeInGiB` (21–200), `restartPolicy.restartAttemptPeriod` (60–1800 s), \
+    what: crate::core::rules::doc(
+        "Checks `ephemeralStorage.sizeInGiB` (21–200), `restartPolicy.restartAttemptPeriod` (60–1800 s), \
            `startTimeout` and `stopTimeout` (at least 2 s), `linuxParameters.swappiness` (0–100), `maxSwap` (0 or \
            more), `sharedMemorySize` and tmpfs `size` (positive), and container `cpu`, `memory` and \
            `memoryReservation` (not negative; memory above 0). Health checks: VAL016; on Fargate, ephemeral \
            storage and the 2–120 s timeouts are checked by the Fargate rules (FAR006, FAR007).",
-    why: "These are the ECS API's documented ranges; RegisterTaskDefinition rejects values outside them.",
-    example: r#"{"family": "web", "ephemeralStorage": {"sizeInGiB": 10}, "containerDefinitions": [{"name": "app", "image": "nginx", "stopTimeout": 0}]}"#,
-    fix: "Bring the value into the range (the fix clamps it). Ephemeral storage below 21 GiB is simply the \
+    ),
+    why: crate::core::rules::doc(
+        "These are the ECS API's documented ranges; RegisterTaskDefinition rejects values outside them.",
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "ephemeralStorage": {"sizeInGiB": 10}, "containerDefinitions": [{"name": "app", "image": "nginx", "stopTimeout": 0}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Bring the value into the range (the fix clamps it). Ephemeral storage below 21 GiB is simply the \
           default 20 GiB: remove `ephemeralStorage` instead.",
+    ),
     references: &[Reference { tool: "AWS", id: "ECS API ranges" }],
 };
 

@@ -15,19 +15,27 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Validity,
     blocks_registration: true,
     summary: "A value has the wrong JSON type (task cpu/memory as numbers, container memory as a string, null …)",
-    what: "Checks the JSON type of every member against the ECS API model: task-level `cpu` and `memory` \
+    what: crate::core::rules::doc(
+        "Checks the JSON type of every member against the ECS API model: task-level `cpu` and `memory` \
            are **strings** (`\"256\"`, `\"1 vCPU\"`); container `cpu`, `memory`, `memoryReservation`, ports, \
            health-check timings and ulimits are **integers**; `essential`, `readOnly`, `privileged` … are \
            booleans; lists are arrays, `dockerLabels` and log `options` are objects of **string** values. \
            `null` is flagged everywhere.",
-    why: "The AWS CLI and SDKs validate types before sending the request: `Invalid type for parameter \
+    ),
+    why: crate::core::rules::doc(
+        "The AWS CLI and SDKs validate types before sending the request: `Invalid type for parameter \
           containerDefinitions[0].memory, value: 256, type: <class 'str'>, valid types: <class 'int'>`. \
           `null` is rejected the same way (`value: None`) — console JSON exports are full of them. \
           Tools that coerce types silently hide the mistake until another tool refuses it.",
-    example: r#"{"family": "web", "cpu": 256, "memory": 512, "containerDefinitions": [{"name": "app", "image": "nginx", "memory": "512", "essential": "true", "logConfiguration": null}]}"#,
-    fix: "Write task `cpu`/`memory` as strings, container sizes as integers, booleans as `true`/`false`, and \
+    ),
+    example: crate::core::rules::doc(
+        r#"{"family": "web", "cpu": 256, "memory": 512, "containerDefinitions": [{"name": "app", "image": "nginx", "memory": "512", "essential": "true", "logConfiguration": null}]}"#,
+    ),
+    fix: crate::core::rules::doc(
+        "Write task `cpu`/`memory` as strings, container sizes as integers, booleans as `true`/`false`, and \
           omit a field rather than setting it to `null`. The fix converts the value when the intent is \
           unambiguous.",
+    ),
     references: &[Reference { tool: "AWS", id: "botocore ParamValidation: Invalid type for parameter" }],
 };
 
