@@ -61,7 +61,7 @@ fn main() {
     });
     time("all rules (with fixes)", &|| {
         for d in &docs {
-            let cx = Context { doc: d, td: TaskDef::new(d), fixes: true };
+            let cx = Context::new(d, true);
             let mut out = Vec::new();
             for r in all_rules() {
                 r.check(&cx, &mut out);
@@ -71,7 +71,7 @@ fn main() {
     });
     time("all rules (findings only)", &|| {
         for d in &docs {
-            let cx = Context { doc: d, td: TaskDef::new(d), fixes: false };
+            let cx = Context::new(d, false);
             let mut out = Vec::new();
             for r in all_rules() {
                 r.check(&cx, &mut out);

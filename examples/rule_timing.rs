@@ -23,7 +23,7 @@ fn main() {
     }
     println!("{:>9.1} µs  TaskDef::new", t.elapsed().as_secs_f64() * 1e6 / iters as f64);
     let fixes = std::env::var_os("NO_FIXES").is_none();
-    let contexts: Vec<Context> = docs.iter().map(|d| Context { doc: d, td: TaskDef::new(d), fixes }).collect();
+    let contexts: Vec<Context> = docs.iter().map(|d| Context::new(d, fixes)).collect();
     let mut rows = Vec::new();
     for rule in all_rules() {
         let t = Instant::now();

@@ -68,3 +68,19 @@ test("audit lists every family and exports JSON, CSV and SARIF", async ({ page, 
   const sarif = await (await request.get("/audit/export.sarif")).json();
   expect(sarif.version).toBe("2.1.0");
 });
+
+test("client-side navigation loads a lazy page, and rule docs come with its data", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await page.goto("/");
+  await hydrated(page);
+  // No full page load: the router fetches the revision route's WASM chunk and its data.
+  await page.locator('[data-family="Datadog"] a', { hasText: "Datadog:" }).click();
+  await expect(page).toHaveURL(/\/families\/Datadog\/\d+$/);
+  const ddKey = page.locator('[data-testid=findings] [data-rule="SEC001"][data-container="datadog-agent"]');
+  await ddKey.locator("details summary").click();
+  await expect(ddKey.locator("details")).toContainText("Why:");
+  await expect(ddKey.locator("details")).toContainText("Security Hub ECS.8");
+  expect(errors).toEqual([]);
+});

@@ -216,11 +216,18 @@ impl Document {
         if pointer.is_empty() {
             return (0, true);
         }
-        for raw in pointer.split('/').skip(1) {
+        // Reference tokens one by one (a byte loop: they are short, and `split` has more
+        // setup than work here).
+        let Some((_, mut rest)) = pointer.split_once('/') else { return (0, true) };
+        loop {
+            let (raw, next) = match rest.bytes().position(|b| b == b'/') {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
             let token = unescape_token(raw);
             let n = nodes[node];
             let kids = &all_kids[n.kids_start as usize..(n.kids_start + n.kids_len) as usize];
-            let next = match value {
+            let next_node = match value {
                 // Position and value in one pass over the members (no key hashing).
                 Value::Object(map) => map
                     .iter()
@@ -230,15 +237,18 @@ impl Document {
                 Value::Array(items) => token.parse::<usize>().ok().and_then(|i| Some((kids.get(i)?, items.get(i)?))),
                 _ => None,
             };
-            match next {
+            match next_node {
                 Some((k, v)) => {
                     node = *k as usize;
                     value = v;
                 }
                 None => return (node, false),
             }
+            match next {
+                Some(n) => rest = n,
+                None => return (node, true),
+            }
         }
-        (node, true)
     }
 }
 
@@ -279,7 +289,7 @@ pub fn register_input(value: &Value) -> Value {
 
 /// RFC 6901: `~1` is `/`, `~0` is `~`.
 pub fn unescape_token(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.contains('~') {
+    if raw.bytes().any(|b| b == b'~') {
         raw.replace("~1", "/").replace("~0", "~").into()
     } else {
         raw.into()
@@ -333,27 +343,23 @@ fn parse_error(text: &str, e: &serde_json::Error) -> ParseError {
     ParseError { message, line: pos.line, column: pos.column.max(1), offset }
 }
 
-/// A container being built: its members so far, and where its children's span indices
-/// collect in the walk's scratch list.
+/// A container being parsed. Its members so far sit at the end of the walk's flat stacks
+/// (`values`, `nodes`, and `keys` for an object) from `mark`/`keys_mark` on, so that a frame
+/// stays small and a closed container takes its members in one move, with exact capacity.
 struct Frame {
     node: u32,
-    /// Start of this container's children in `scratch`.
     mark: usize,
-    body: Body,
-    /// This container's reference token in its parent: its key (moved back into the
-    /// parent's map when the container closes) or its index.
+    keys_mark: usize,
+    object: bool,
+    /// This container's reference token in its parent (for duplicate-key pointers).
     seg: Seg,
 }
 
-enum Body {
-    /// An object and, between a key and its value, that key with where it starts.
-    Object(Map<String, Value>, Option<(u32, String)>),
-    Array(Vec<Value>),
-}
-
+#[derive(Clone, Copy)]
 enum Seg {
     Root,
-    Key(u32, String),
+    /// Index of the key in the walk's `keys` stack.
+    Key(usize),
     Index(usize),
 }
 
@@ -398,7 +404,11 @@ fn parse_with_spans(text: &str) -> Result<(Value, Spans), Rejected> {
         kids: Vec::with_capacity(text.len() / 12 + 8),
         duplicate_keys: Vec::new(),
     };
-    let mut scratch: Vec<u32> = Vec::with_capacity(64);
+    // The members of every open container: values with their span nodes, and object keys.
+    let mut values: Vec<Value> = Vec::with_capacity(64);
+    let mut value_nodes: Vec<u32> = Vec::with_capacity(64);
+    let mut keys: Vec<String> = Vec::with_capacity(64);
+    let mut key_start = 0u32;
     let mut stack: Vec<Frame> = Vec::with_capacity(16);
     let mut root: Option<Value> = None;
     let mut expect = Expect::Value;
@@ -417,13 +427,13 @@ fn parse_with_spans(text: &str) -> Result<(Value, Spans), Rejected> {
         }
         prev_end = end;
         let Some(token) = token else { break };
-        let (value, container) = match token {
+        let in_object = stack.last().is_some_and(|f| f.object);
+        let (value, node) = match token {
             Token::Comma => {
-                let object = match (expect, stack.last()) {
-                    (Expect::CommaOrClose, Some(f)) => matches!(f.body, Body::Object(..)),
-                    _ => return Err(Rejected(start)),
-                };
-                expect = if object { Expect::Key } else { Expect::Value };
+                if expect != Expect::CommaOrClose {
+                    return Err(Rejected(start));
+                }
+                expect = if in_object { Expect::Key } else { Expect::Value };
                 continue;
             }
             Token::Colon => {
@@ -434,126 +444,110 @@ fn parse_with_spans(text: &str) -> Result<(Value, Spans), Rejected> {
                 continue;
             }
             Token::String(s) if matches!(expect, Expect::Key | Expect::KeyOrClose) => {
-                let key = string_value(text, start, end, s).ok_or(Rejected(start))?;
-                match stack.last_mut() {
-                    Some(Frame { body: Body::Object(_, pending), .. }) => *pending = Some((start as u32, key)),
-                    _ => return Err(Rejected(start)),
-                }
+                keys.push(string_value(text, start, end, s).ok_or(Rejected(start))?);
+                key_start = start as u32;
                 expect = Expect::Colon;
                 continue;
             }
             Token::CloseBrace | Token::CloseBracket => {
                 let object = matches!(token, Token::CloseBrace);
-                let fits = match (expect, stack.last()) {
-                    (Expect::CommaOrClose, Some(f)) => matches!(f.body, Body::Object(..)) == object,
-                    (Expect::KeyOrClose, _) => object,
-                    (Expect::ValueOrClose, _) => !object,
+                let fits = match expect {
+                    Expect::CommaOrClose => in_object == object,
+                    Expect::KeyOrClose => object,
+                    Expect::ValueOrClose => !object,
                     _ => false,
                 };
                 let Some(f) = stack.pop().filter(|_| fits) else { return Err(Rejected(start)) };
-                let kids_start = spans.kids.len() as u32;
-                spans.kids.extend_from_slice(&scratch[f.mark..]);
-                scratch.truncate(f.mark);
+                let kids_start = spans.kids.len();
+                let value = if object {
+                    let mut map = Map::with_capacity(values.len() - f.mark);
+                    let mut duplicates = Vec::new();
+                    let members = keys.drain(f.keys_mark..).zip(values.drain(f.mark..)).zip(&value_nodes[f.mark..]);
+                    for ((key, value), &node) in members {
+                        match map.entry(key) {
+                            serde_json::map::Entry::Vacant(v) => {
+                                v.insert(value);
+                                spans.kids.push(node);
+                            }
+                            serde_json::map::Entry::Occupied(mut o) => {
+                                // Rare: the first key's place gets the new value and node.
+                                let key = o.key().clone();
+                                o.insert(value);
+                                let pos = map.keys().position(|k| *k == key).unwrap_or(0);
+                                spans.kids[kids_start + pos] = node;
+                                duplicates.push(key);
+                            }
+                        }
+                    }
+                    for key in duplicates {
+                        let mut p = container_pointer(&stack, &keys, f.seg);
+                        p.push('/');
+                        p.push_str(&escape_token(&key));
+                        spans.duplicate_keys.push(p);
+                    }
+                    Value::Object(map)
+                } else {
+                    spans.kids.extend_from_slice(&value_nodes[f.mark..]);
+                    Value::Array(values.split_off(f.mark))
+                };
+                value_nodes.truncate(f.mark);
                 let n = &mut spans.nodes[f.node as usize];
                 n.end = end as u32;
-                n.kids_start = kids_start;
-                n.kids_len = spans.kids.len() as u32 - kids_start;
-                let value = match f.body {
-                    Body::Object(map, _) => Value::Object(map),
-                    Body::Array(items) => Value::Array(items),
-                };
-                // Hand the container's key back to its parent, which is waiting for it.
-                if let Seg::Key(key_start, key) = f.seg {
-                    if let Some(Frame { body: Body::Object(_, pending), .. }) = stack.last_mut() {
-                        *pending = Some((key_start, key));
-                    }
-                }
-                (value, Some(f.node))
+                n.kids_start = kids_start as u32;
+                n.kids_len = (spans.kids.len() - kids_start) as u32;
+                (value, f.node)
             }
             Token::OpenBrace | Token::OpenBracket => {
                 if !matches!(expect, Expect::Value | Expect::ValueOrClose) || stack.len() + 1 >= MAX_DEPTH {
                     return Err(Rejected(start));
                 }
-                let key_start = pending_key_start(&stack).unwrap_or(start as u32);
                 let node = spans.nodes.len() as u32;
+                let ks = if in_object { key_start } else { start as u32 };
                 spans.nodes.push(SpanNode {
-                    key_start,
+                    key_start: ks,
                     start: start as u32,
                     end: end as u32,
                     kids_start: 0,
                     kids_len: 0,
                 });
-                let seg = match stack.last_mut() {
+                let seg = match stack.last() {
                     None => Seg::Root,
-                    Some(Frame { body: Body::Object(_, pending), .. }) => match pending.take() {
-                        Some((s, k)) => Seg::Key(s, k),
-                        None => return Err(Rejected(start)),
-                    },
-                    Some(Frame { body: Body::Array(items), .. }) => Seg::Index(items.len()),
+                    Some(p) if p.object => Seg::Key(keys.len() - 1),
+                    Some(p) => Seg::Index(values.len() - p.mark),
                 };
                 let object = matches!(token, Token::OpenBrace);
-                let body = if object { Body::Object(Map::new(), None) } else { Body::Array(Vec::new()) };
-                stack.push(Frame { node, mark: scratch.len(), body, seg });
+                stack.push(Frame { node, mark: values.len(), keys_mark: keys.len(), object, seg });
                 expect = if object { Expect::KeyOrClose } else { Expect::ValueOrClose };
                 continue;
             }
-            Token::String(s) if matches!(expect, Expect::Value | Expect::ValueOrClose) => {
-                (Value::String(string_value(text, start, end, s).ok_or(Rejected(start))?), None)
-            }
-            Token::Number(raw) if matches!(expect, Expect::Value | Expect::ValueOrClose) => {
-                (Value::Number(number_value(raw).ok_or(Rejected(start))?), None)
-            }
-            Token::Boolean(b) if matches!(expect, Expect::Value | Expect::ValueOrClose) => (Value::Bool(b), None),
-            Token::Null if matches!(expect, Expect::Value | Expect::ValueOrClose) => (Value::Null, None),
-            _ => return Err(Rejected(start)),
-        };
-        // A complete value: place it (and its span node) in its parent.
-        let node = match container {
-            Some(node) => node,
-            None => {
-                let key_start = pending_key_start(&stack).unwrap_or(start as u32);
+            scalar if matches!(expect, Expect::Value | Expect::ValueOrClose) => {
+                let value = match scalar {
+                    Token::String(s) => Value::String(string_value(text, start, end, s).ok_or(Rejected(start))?),
+                    Token::Number(raw) => Value::Number(number_value(raw).ok_or(Rejected(start))?),
+                    Token::Boolean(b) => Value::Bool(b),
+                    Token::Null => Value::Null,
+                    _ => return Err(Rejected(start)),
+                };
+                let ks = if in_object { key_start } else { start as u32 };
                 spans.nodes.push(SpanNode {
-                    key_start,
+                    key_start: ks,
                     start: start as u32,
                     end: end as u32,
                     kids_start: 0,
                     kids_len: 0,
                 });
-                spans.nodes.len() as u32 - 1
+                (value, spans.nodes.len() as u32 - 1)
             }
+            _ => return Err(Rejected(start)),
         };
-        match stack.last_mut() {
-            None => {
-                root = Some(value);
-                expect = Expect::End;
-            }
-            Some(Frame { body: Body::Array(items), .. }) => {
-                items.push(value);
-                scratch.push(node);
-                expect = Expect::CommaOrClose;
-            }
-            Some(Frame { body: Body::Object(map, pending), mark, .. }) => {
-                let Some((_, key)) = pending.take() else { return Err(Rejected(start)) };
-                let duplicate = match map.entry(key) {
-                    serde_json::map::Entry::Vacant(v) => {
-                        v.insert(value);
-                        scratch.push(node);
-                        None
-                    }
-                    serde_json::map::Entry::Occupied(mut o) => {
-                        // Rare: the first key's place now holds the new value and node.
-                        let key = o.key().clone();
-                        o.insert(value);
-                        let pos = map.keys().position(|k| *k == key).unwrap_or(0);
-                        scratch[*mark + pos] = node;
-                        Some(key)
-                    }
-                };
-                if let Some(key) = duplicate {
-                    spans.duplicate_keys.push(member_pointer(&stack, &key));
-                }
-                expect = Expect::CommaOrClose;
-            }
+        // A complete value: it becomes a member of the innermost open container, or the root.
+        if stack.is_empty() {
+            root = Some(value);
+            expect = Expect::End;
+        } else {
+            values.push(value);
+            value_nodes.push(node);
+            expect = Expect::CommaOrClose;
         }
     }
     match root {
@@ -562,15 +556,16 @@ fn parse_with_spans(text: &str) -> Result<(Value, Spans), Rejected> {
     }
 }
 
-/// The pointer of member `key` of the innermost container on `stack`.
-fn member_pointer(stack: &[Frame], key: &str) -> String {
+/// The pointer of the container whose reference token in its parent is `seg`, the
+/// containers around it being `stack`.
+fn container_pointer(stack: &[Frame], keys: &[String], seg: Seg) -> String {
     let mut p = String::new();
-    for f in stack {
-        match &f.seg {
+    for s in stack.iter().map(|f| f.seg).chain([seg]) {
+        match s {
             Seg::Root => {}
-            Seg::Key(_, k) => {
+            Seg::Key(k) => {
                 p.push('/');
-                p.push_str(&escape_token(k));
+                p.push_str(&escape_token(&keys[k]));
             }
             Seg::Index(i) => {
                 p.push('/');
@@ -578,18 +573,7 @@ fn member_pointer(stack: &[Frame], key: &str) -> String {
             }
         }
     }
-    p.push('/');
-    p.push_str(&escape_token(key));
     p
-}
-
-/// Where the key of the member being parsed starts, if the innermost container is an
-/// object waiting for a value.
-fn pending_key_start(stack: &[Frame]) -> Option<u32> {
-    match stack.last()? {
-        Frame { body: Body::Object(_, Some((s, _))), .. } => Some(*s),
-        _ => None,
-    }
 }
 
 /// A string token's value. jsonc-parser borrows strings without escapes (then only

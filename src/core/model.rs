@@ -159,6 +159,8 @@ pub struct Container<'a> {
     /// Pointer of this container in the document.
     pub pointer: String,
     image: Option<&'a str>,
+    /// [`image_name`] of `image`, computed once ("" without an image).
+    image_name: &'a str,
     essential: Option<bool>,
     health_check: bool,
     env: Vec<NameValue<'a>>,
@@ -175,6 +177,7 @@ impl<'a> Container<'a> {
             name: None,
             pointer: format!("{base}/containerDefinitions/{index}"),
             image: None,
+            image_name: "",
             essential: None,
             health_check: false,
             env: Vec::new(),
@@ -208,6 +211,7 @@ impl<'a> Container<'a> {
                 _ => {}
             }
         }
+        c.image_name = c.image.map_or("", image_name);
         c
     }
 }
@@ -287,6 +291,12 @@ impl<'a> Container<'a> {
         self.image
     }
 
+    /// The last component of the image's repository (`public.ecr.aws/datadog/agent:7` →
+    /// `agent`), "" without an image. Computed once; the sidecar recognisers ask it often.
+    pub fn image_name(&self) -> &'a str {
+        self.image_name
+    }
+
     /// `essential`, with ECS's default: omitted means true.
     pub fn essential(&self) -> bool {
         self.essential.unwrap_or(true)
@@ -349,6 +359,19 @@ impl<'a> Container<'a> {
     pub fn image_repository(&self) -> Option<String> {
         self.image().map(image_repository)
     }
+}
+
+/// The last path component of the image's repository, without tag or digest
+/// (`public.ecr.aws/datadog/agent:7` → `agent`): the last component of [`image_repo`], found with
+/// a few byte searches. The recognisers below reject on it before computing the repository.
+pub fn image_name(image: &str) -> &str {
+    // Plain byte loops: image references are short, and `str::find` has more setup than work here.
+    let b = image.as_bytes();
+    // `contains` on bytes is a word-at-a-time memchr; a digest is rare.
+    let end = if b.contains(&b'@') { b.iter().position(|&c| c == b'@').unwrap_or(b.len()) } else { b.len() };
+    let start = b[..end].iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+    let stop = b[start..end].iter().position(|&c| c == b':').map_or(end, |i| start + i);
+    &image[start..stop]
 }
 
 /// The repository part of an image reference, without registry host, tag or digest,

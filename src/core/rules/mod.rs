@@ -79,9 +79,16 @@ pub struct Context<'a> {
     /// Build fixes (see [`Finding::with_fix_from`]); false for findings-only linting.
     /// Rules ask [`Context::wants_fixes`], which also knows [`FIXES_AVAILABLE`].
     pub fixes: bool,
+    /// The schema walk's issues, shared by the validity rules (see `validity::schema::issues`).
+    pub(crate) schema_issues: std::cell::OnceCell<Vec<(validity::schema::Path<'a>, validity::schema::Issue<'a>)>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// What the rules see of `doc`; `fixes` says whether they build fixes.
+    pub fn new(doc: &'a Document, fixes: bool) -> Context<'a> {
+        Context { doc, td: TaskDef::new(doc), fixes, schema_issues: Default::default() }
+    }
+
     /// True when the rule should build its fixes (a constant `false` in the browser build,
     /// so the fix-building code is not compiled in there).
     #[inline(always)]
@@ -141,7 +148,7 @@ pub fn lint(doc: &Document) -> Vec<Finding> {
 }
 
 pub fn lint_with(doc: &Document, options: &LintOptions) -> Vec<Finding> {
-    let cx = Context { doc, td: TaskDef::new(doc), fixes: !options.skip_fixes };
+    let cx = Context::new(doc, !options.skip_fixes);
     let mut out = Vec::new();
     for rule in all_rules() {
         if options.wants(rule.meta().id) {
@@ -172,7 +179,7 @@ pub fn lint_with(doc: &Document, options: &LintOptions) -> Vec<Finding> {
 /// The fix of one finding from a findings-only lint: its rule runs again with fixes on.
 pub fn fix_for(doc: &Document, finding: &Finding) -> Option<super::finding::Fix> {
     let rule = rule(&finding.rule)?;
-    let cx = Context { doc, td: TaskDef::new(doc), fixes: true };
+    let cx = Context::new(doc, true);
     let mut out = Vec::new();
     rule.check(&cx, &mut out);
     out.into_iter().find(|f| f.pointer == finding.pointer && f.message == finding.message)?.fix
@@ -197,11 +204,11 @@ pub mod testing {
     /// Run one rule over a JSON text; findings are located.
     pub fn check(rule: &dyn Rule, json: &str) -> Vec<Finding> {
         let doc = Document::parse(json).expect("test fixture must be valid JSON");
-        let cx = Context { doc: &doc, td: TaskDef::new(&doc), fixes: true };
+        let cx = Context::new(&doc, true);
         let mut out = Vec::new();
         rule.check(&cx, &mut out);
         locate_all(&doc, &mut out);
-        let no_fix = Context { doc: &doc, td: TaskDef::new(&doc), fixes: false };
+        let no_fix = Context::new(&doc, false);
         let mut bare = Vec::new();
         rule.check(&no_fix, &mut bare);
         locate_all(&doc, &mut bare);
@@ -312,7 +319,7 @@ mod tests {
     fn no_rule_panics_on_hostile_documents() {
         for value in testing::hostile_documents() {
             let doc = Document::from_value(&value);
-            let cx = Context { doc: &doc, td: TaskDef::new(&doc), fixes: true };
+            let cx = Context::new(&doc, true);
             let mut out = Vec::new();
             for rule in all_rules() {
                 rule.check(&cx, &mut out);

@@ -4,7 +4,7 @@
 use super::{Context, Rule};
 use crate::core::document::Document;
 use crate::core::finding::Finding;
-use crate::core::model::{Container, TaskDef};
+use crate::core::model::Container;
 
 pub mod detect;
 pub mod migrate;
@@ -36,7 +36,7 @@ pub fn is_secret_env(name: &str, value: &str) -> bool {
 /// Pointers (into `doc`) of every string value the secrets rules flag as a secret
 /// value, for masking wherever a viewer sees the document (raw JSON, diffs, exports).
 pub fn secret_pointers(doc: &Document) -> Vec<String> {
-    let cx = Context { doc, td: TaskDef::new(doc), fixes: false };
+    let cx = Context::new(doc, false);
     let mut findings: Vec<Finding> = Vec::new();
     for rule in RULES {
         rule.check(&cx, &mut findings);

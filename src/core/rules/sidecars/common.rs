@@ -5,6 +5,8 @@
 
 use serde_json::{json, Value};
 
+#[cfg(test)]
+use crate::core::model::image_name;
 use crate::core::model::{image_repo, member, Container, TaskDef};
 pub use crate::core::rules::fargate::common::field;
 pub use crate::core::text::{contains_ci, ends_with_ci};
@@ -14,27 +16,10 @@ fn repo_is_str(r: &str, suffix: &str) -> bool {
     r.eq_ignore_ascii_case(suffix) || (ends_with_ci(r, suffix) && r.as_bytes()[r.len() - suffix.len() - 1] == b'/')
 }
 
-/// The last path component of the image's repository, without tag or digest
-/// (`public.ecr.aws/datadog/agent:7` → `agent`): the last component of [`repo`], found with
-/// a few byte searches. The recognisers below reject on it before computing the repository.
-fn image_name(image: &str) -> &str {
-    // Plain byte loops: image references are short, and `str::find` has more setup than work here.
-    let b = image.as_bytes();
-    // `contains` on bytes is a word-at-a-time memchr; a digest is rare.
-    let end = if b.contains(&b'@') { b.iter().position(|&c| c == b'@').unwrap_or(b.len()) } else { b.len() };
-    let start = b[..end].iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
-    let stop = b[start..end].iter().position(|&c| c == b':').map_or(end, |i| start + i);
-    &image[start..stop]
-}
-
 const AGENT_REPOS: &[&str] = &["datadog/agent", "datadoghq/agent", "datadog/docker-dd-agent"];
 
-/// True when the image names the Datadog agent (every such repository ends in `agent`).
-fn agent_image(image: &str) -> bool {
-    agent_image_named(image, image_name(image))
-}
-
-/// [`agent_image`] given the image's [`image_name`].
+/// True when `image` (whose [`image_name`] is `name`) names the Datadog agent (every such
+/// repository ends in `agent`).
 fn agent_image_named(image: &str, name: &str) -> bool {
     ends_with_ci(name, "agent") && {
         let r = image_repo(image);
@@ -42,13 +27,8 @@ fn agent_image_named(image: &str, name: &str) -> bool {
     }
 }
 
-/// True when the image is the CWS instrumentation (`cws-instrumentation`, which also covers
-/// `datadog/cws-instrumentation`).
-fn cws_image(image: &str) -> bool {
-    cws_image_named(image, image_name(image))
-}
-
-/// [`cws_image`] given the image's [`image_name`].
+/// True when `image` (whose [`image_name`] is `name`) is the CWS instrumentation
+/// (`cws-instrumentation`, which also covers `datadog/cws-instrumentation`).
 fn cws_image_named(image: &str, name: &str) -> bool {
     ends_with_ci(name, "cws-instrumentation") && repo_is_str(image_repo(image), "cws-instrumentation")
 }
@@ -57,7 +37,7 @@ fn cws_image_named(image: &str, name: &str) -> bool {
 /// A non-essential container that runs the agent image with its own command (Datadog's
 /// read-only-root `init-volume` copier) is not the agent.
 pub fn is_agent(c: &Container<'_>) -> bool {
-    agent_by(c, c.image().is_some_and(agent_image))
+    agent_by(c, c.image().is_some_and(|i| agent_image_named(i, c.image_name())))
 }
 
 /// [`is_agent`], given whether the image is the agent's.
@@ -82,7 +62,7 @@ pub fn agents<'t, 'a>(td: &'t TaskDef<'a>) -> impl Iterator<Item = &'t Container
 /// Datadog's CWS init container: image `datadog/cws-instrumentation`, or a command running
 /// `cws-instrumentation setup`.
 pub fn is_cws_init(c: &Container<'_>) -> bool {
-    c.image().is_some_and(cws_image) || runs_cws_setup(c)
+    c.image().is_some_and(|i| cws_image_named(i, c.image_name())) || runs_cws_setup(c)
 }
 
 /// True when `entryPoint`/`command` run `cws-instrumentation setup`.
@@ -127,7 +107,7 @@ const SIDECAR_NAMES: &[&str] = &[
 pub fn is_sidecar(c: &Container<'_>) -> bool {
     let mut agent_image = false;
     if let Some(image) = c.image() {
-        let name = image_name(image);
+        let name = c.image_name();
         if SIDECAR_NAMES.iter().any(|r| name.eq_ignore_ascii_case(r)) || cws_image_named(image, name) {
             return true;
         }

@@ -55,8 +55,10 @@ impl Rule for InvalidEnumValue {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        schema::walk(cx.doc, schema::Want::ENUMS, |path, issue| {
-            let Issue::BadEnum { allowed, value } = issue else { return };
+        // One walk of the schema serves all the validity rules (`schema::issues`).
+        for (path, issue) in schema::issues(cx) {
+            let issue = *issue;
+            let Issue::BadEnum { allowed, value } = issue else { continue };
             let where_ = where_prefix(td, path);
             let what = path.display();
             let suggestion = closest(value, allowed.iter().copied());
@@ -83,7 +85,7 @@ impl Rule for InvalidEnumValue {
                 finding.blocks_registration = false;
             }
             out.push(finding);
-        });
+        }
 
         // Documented (not modelled) value lists: warnings.
         for c in &td.containers {

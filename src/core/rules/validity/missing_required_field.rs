@@ -71,8 +71,10 @@ impl Rule for MissingRequiredField {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        schema::walk(cx.doc, schema::Want::MISSING, |path, issue| {
-            let Issue::Missing { shape, field, obj } = issue else { return };
+        // One walk of the schema serves all the validity rules (`schema::issues`).
+        for (path, issue) in schema::issues(cx) {
+            let issue = *issue;
+            let Issue::Missing { shape, field, obj } = issue else { continue };
             let aws = aws_text(shape.name, field.name);
             let where_ = where_prefix(td, path);
             let message = match aws {
@@ -92,7 +94,7 @@ impl Rule for MissingRequiredField {
                 }
             }
             out.push(finding);
-        });
+        }
 
         // Present but blank.
         if td.family().is_some_and(|f| f.trim().is_empty()) {

@@ -107,14 +107,13 @@ mod tests {
     use super::*;
     use crate::core::document::Document;
     use crate::core::finding::Finding;
-    use crate::core::model::TaskDef;
     use crate::core::rules::testing::{base, SEED};
     use crate::core::rules::{locate_all, Context};
     use proptest::prelude::*;
     use serde_json::{json, Value};
 
     fn run_all(doc: &Document) -> Vec<Finding> {
-        let cx = Context { doc, td: TaskDef::new(doc), fixes: true };
+        let cx = Context::new(doc, true);
         let mut out = Vec::new();
         for rule in RULES {
             rule.check(&cx, &mut out);
@@ -141,7 +140,7 @@ mod tests {
                 continue; // a 64 KiB example would not be an example
             }
             let doc = Document::parse(m.example).unwrap();
-            let cx = Context { doc: &doc, td: TaskDef::new(&doc), fixes: true };
+            let cx = Context::new(&doc, true);
             let mut out = Vec::new();
             rule.check(&cx, &mut out);
             assert!(!out.is_empty(), "{} {}: its example does not trigger it", m.id, m.name);

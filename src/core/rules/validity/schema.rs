@@ -13,6 +13,7 @@
 
 use std::sync::OnceLock;
 
+use crate::core::rules::Context;
 use serde_json::{Map, Value};
 
 use crate::core::document::{escape_token, Document, Shape as DocShape, READ_ONLY_FIELDS};
@@ -835,7 +836,7 @@ impl<'a> Path<'a> {
 // ---- the walker ----
 
 /// What the walker found.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Issue<'a> {
     /// A member the shape does not have (the path ends at it).
     Unknown { shape: &'static Shape, key: &'a str, parent: &'a Map<String, Value> },
@@ -862,6 +863,16 @@ impl Want {
     pub const MISSING: Want = Want { unknown: false, types: false, missing: true, enums: false };
     pub const ENUMS: Want = Want { unknown: false, types: false, missing: false, enums: true };
     pub const ALL: Want = Want { unknown: true, types: true, missing: true, enums: true };
+}
+
+/// Every issue of every kind in the linted document, from one walk made on first use and
+/// kept in the lint's [`Context`] for the validity rules that each report one kind.
+pub fn issues<'c, 'a>(cx: &'c Context<'a>) -> &'c [(Path<'a>, Issue<'a>)] {
+    cx.schema_issues.get_or_init(|| {
+        let mut all = Vec::new();
+        walk(cx.doc, Want::ALL, |path, issue| all.push((*path, issue)));
+        all
+    })
 }
 
 /// Walk the task definition of `doc` (and the Describe output's sibling `tags`) against

@@ -46,8 +46,10 @@ impl Rule for UnknownField {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        schema::walk(cx.doc, schema::Want::UNKNOWN, |path, issue| {
-            let Issue::Unknown { shape, key, parent } = issue else { return };
+        // One walk of the schema serves all the validity rules (`schema::issues`).
+        for (path, issue) in schema::issues(cx) {
+            let issue = *issue;
+            let Issue::Unknown { shape, key, parent } = issue else { continue };
             let suggestion = schema::closest(key, shape.fields.iter().map(|f| f.name));
             let where_ = where_prefix(td, path);
             let message = match suggestion {
@@ -68,7 +70,7 @@ impl Rule for UnknownField {
                 }
             };
             out.push(finding_at(&META, td, path, message).with_fix_from(cx, fix));
-        });
+        }
     }
 }
 

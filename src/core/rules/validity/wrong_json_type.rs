@@ -85,8 +85,10 @@ impl Rule for WrongJsonType {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
-        schema::walk(cx.doc, schema::Want::TYPES, |path, issue| {
-            let Issue::WrongType { ty, value } = issue else { return };
+        // One walk of the schema serves all the validity rules (`schema::issues`).
+        for (path, issue) in schema::issues(cx) {
+            let issue = *issue;
+            let Issue::WrongType { ty, value } = issue else { continue };
             let at = path.pointer();
             if path.segs().is_empty() && at.is_empty() {
                 out.push(Finding::new(
@@ -94,7 +96,7 @@ impl Rule for WrongJsonType {
                     at,
                     format!("the document must be a JSON object (a task definition), not {}", kind_of(value)),
                 ));
-                return;
+                continue;
             }
             let where_ = where_prefix(td, path);
             let what = path.display();
@@ -110,7 +112,7 @@ impl Rule for WrongJsonType {
                     }
                 };
                 out.push(finding_at(&META, td, path, message).with_fix_from(cx, fix));
-                return;
+                continue;
             }
             let task_size = path.container_index().is_none() && path.segs().len() == 1;
             let hint = match (path.last_key(), task_size) {
@@ -125,7 +127,7 @@ impl Rule for WrongJsonType {
                 None => Fix::advice(format!("Write `{what}` as {}", ty.describe())),
             };
             out.push(finding_at(&META, td, path, message).with_fix_from(cx, fix));
-        });
+        }
     }
 }
 
