@@ -80,5 +80,13 @@ if [ "$WANT_TEST" = 1 ]; then
       log "npm ci (end2end)"; (cd end2end && npm ci --no-audit --no-fund)
     fi
   fi
+  # 8. moto's server in a virtualenv (.venv-moto), the Amazon ECS stand-in of the store tests
+  #    (python3 -m venv needs Debian's python3-venv where python3 is Debian's own).
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    log "installing Debian python3-venv"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q && apt-get install -y -q python3-venv
+  fi
+  bash scripts/moto.sh ensure-installed
 fi
 log "set-up complete"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test of ecs-lens. Installs what is missing first (idempotent), then:
 #  1. the analysis core builds for wasm32 (the browser editor runs it);
-#  2. unit, property, integration and CLI tests, and the benchmarks in test mode;
+#  2. unit, property, integration and CLI tests, and the benchmarks in test mode; the store
+#     contract also runs against the Amazon ECS store pointed at moto's server (started here,
+#     stopped on exit);
 #  3. the dashboard end to end: cargo-leptos builds server + WASM, starts the server,
 #     Playwright drives Debian's Chromium against it.
 set -euo pipefail
@@ -16,6 +18,12 @@ cargo check --lib --target wasm32-unknown-unknown --quiet
 step "examples build (the timing tools of README's Performance section)"
 cargo check --features ssr --examples --quiet
 
+step "moto's server (the Amazon ECS stand-in for tests/aws_store.rs)"
+cleanup() { bash scripts/moto.sh stop || true; rm -rf "${ECS_LENS_DATA_DIR:-/nonexistent-ecs-lens}"; }
+trap cleanup EXIT
+ECS_LENS_MOTO_URL=$(bash scripts/moto.sh start)
+export ECS_LENS_MOTO_URL
+
 step "cargo test (unit, property, integration, CLI, store, benches in test mode)"
 PROPTEST_CASES="${PROPTEST_CASES:-256}" cargo test --features ssr --lib --bins --tests --benches
 
@@ -23,5 +31,4 @@ step "end to end (Playwright + Chromium against the real server)"
 # A fresh embedded store for the run (seeded on first start), removed afterwards.
 ECS_LENS_DATA_DIR=$(mktemp -d)
 export ECS_LENS_DATA_DIR
-trap 'rm -rf "$ECS_LENS_DATA_DIR"' EXIT
 cargo leptos end-to-end --split

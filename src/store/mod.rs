@@ -5,7 +5,10 @@
 //! per family and never reused, ACTIVE/INACTIVE, tags kept with each revision). Implementations:
 //! - [`sqlite::SqliteStore`]: the embedded store, a SQLite file under the data directory, seeded
 //!   with realistic task definitions on first start (the default when there is no AWS account);
-//! - an Amazon ECS store (aws-sdk-ecs) later, checked by the same [`contract`] suite.
+//! - [`aws::AwsStore`]: Amazon ECS itself through aws-sdk-ecs (your account, or an
+//!   ECS-compatible endpoint such as moto or LocalStack).
+//!
+//! Both pass the same [`contract`] suite (tests/store.rs, tests/aws_store.rs against moto).
 //!
 //! Layering: the store uses [`crate::core`] (no I/O there) and nothing above it.
 
@@ -15,6 +18,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod aws;
 pub mod contract;
 pub mod seed;
 pub mod sqlite;
@@ -256,6 +260,25 @@ pub trait TaskDefStore: Send + Sync {
 
     /// True when [`register`](Self::register) and [`deregister`](Self::deregister) are refused.
     fn is_read_only(&self) -> bool;
+
+    /// True when a describe gives back the register input exactly as it was given: same key
+    /// order, fields outside the ECS model kept, nothing added. Amazon ECS does not: it keeps a
+    /// task definition in its own model, so it answers in its own key order, fills in the
+    /// model's defaults (see [`contract::without_ecs_defaults`]) and refuses fields it does not
+    /// know. The [`contract`] checks values (modulo those defaults) for every store, and text
+    /// and key order only for stores that preserve them.
+    fn preserves_input_text(&self) -> bool {
+        true
+    }
+
+    /// True when every describe has `registeredAt`, `registeredBy`, `requiresAttributes` and,
+    /// once deregistered, `deregisteredAt`. ECS does; an ECS-compatible emulator may not (moto
+    /// reports none of them), and a store passing its answers through cannot promise them: its
+    /// summaries then have `""` / `None` there. The [`contract`] requires them only when true,
+    /// and checks them whenever present.
+    fn reports_all_read_only_fields(&self) -> bool {
+        true
+    }
 
     /// Every family (ECS `ListTaskDefinitionFamilies` with each family's status and latest
     /// ACTIVE revision), sorted by name, case-insensitively.
