@@ -15,6 +15,8 @@
 //! without network in src/store/aws/tests.rs.
 #![cfg(feature = "ssr")]
 
+mod common;
+
 use std::future::Future;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -39,15 +41,7 @@ fn moto() -> Option<&'static str> {
             ),
         };
         // Only this test binary's process; before any store is made (every test comes here first).
-        for (k, v) in [
-            ("AWS_ENDPOINT_URL", url.as_str()),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_REGION", REGION),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", "/nonexistent/ecs-lens-test/config"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ecs-lens-test/credentials"),
-        ] {
+        for (k, v) in common::fake_aws_env(url.as_str(), REGION) {
             std::env::set_var(k, v);
         }
         for k in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_ECS"] {

@@ -195,3 +195,174 @@ fn rules_catalogue() {
     assert!(v.as_array().unwrap().len() >= 40, "the catalogue covers the categories");
     assert_eq!(run(&["rules", "NOPE"]).status.code(), Some(2));
 }
+
+// --- scan and register over the embedded store (tests/aws_cli.rs: over Amazon ECS via moto) ---
+
+const LOCAL_ARN: &str = "arn:aws:ecs:local:000000000000:task-definition/";
+
+/// RFC 4180 records (quoted fields may hold commas, quotes and line breaks).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field, mut quoted, mut chars) = (Vec::new(), String::new(), false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted && field.is_empty() && record.is_empty(), "the CSV ends with a complete record");
+    records
+}
+
+#[test]
+fn scan_of_the_local_store_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    // The store is seeded on first use (storefront-web:1 among 6 families); WEB becomes :2.
+    let o = run(&["register", WEB, "--source", "local", "--data-dir", data]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let web2 = format!("{LOCAL_ARN}storefront-web:2");
+    assert_eq!(stdout(&o), format!("{web2}\n"));
+
+    let scan = |args: &[&str]| {
+        let mut all = vec!["scan", "--source", "local", "--data-dir", data];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let o = scan(&["--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "findings: {}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 6, "one per family");
+    assert!(files.iter().all(|f| f["path"].as_str().unwrap().starts_with(LOCAL_ARN) && f["error"].is_null()));
+    let web = files.iter().find(|f| f["path"] == web2.as_str()).expect("the latest revision, by ARN");
+    let secret = web["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "SEC001").expect("SEC001");
+    for key in ["rule", "severity", "category", "message", "pointer", "line", "column", "container", "fix"] {
+        assert!(secret.get(key).is_some(), "lint's finding shape: {key}");
+    }
+    assert!(v["notScanned"].as_array().unwrap().is_empty());
+    assert_eq!(v["summary"]["scanned"], 6);
+    assert_eq!(v["summary"]["scope"], "latestActiveRevisions");
+
+    let o = scan(&["--all-revisions", "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let all: Vec<&str> = v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(all.contains(&format!("{LOCAL_ARN}storefront-web:1").as_str()) && all.contains(&web2.as_str()), "{all:?}");
+    assert!(all.len() > 7, "the seed's older Datadog revisions too: {all:?}");
+
+    let o = scan(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains(&format!("{web2}:")) && text.contains("SEC001"), "{text}");
+    assert!(text.contains("Scanned 6 of 6 task definition(s) (the latest ACTIVE revision of each family)"), "{text}");
+    assert!(!text.contains("NOT SCANNED") && !text.contains('\x1b'));
+
+    let o = scan(&["--format", "csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    let csv = stdout(&o);
+    let records = csv_records(&csv);
+    assert_eq!(
+        records[0].join(","),
+        "arn,family,revision,status,rule,severity,category,container,pointer,line,column,message"
+    );
+    assert!(records.iter().all(|r| r.len() == 12), "every record has every column");
+    let row = records.iter().find(|r| r[0] == web2 && r[4] == "SEC001").expect("a SEC001 row for the ARN");
+    assert_eq!((row[1].as_str(), row[2].as_str(), row[3].as_str()), ("storefront-web", "2", "finding"));
+    assert!(row[8].starts_with("/taskDefinition/containerDefinitions/") && row[9].parse::<u32>().unwrap() > 0);
+    assert!(records.iter().any(|r| r[11].contains(',')), "messages with commas survive quoting");
+
+    let o = scan(&["--format", "sarif"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], true);
+    assert!(v["runs"][0]["results"].as_array().unwrap().iter().any(|r| r["ruleId"] == "SEC001"
+        && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == web2.as_str()));
+
+    for format in ["text", "json", "csv", "sarif"] {
+        let o = scan(&["--format", format]);
+        for s in WEB_SECRETS {
+            assert!(!stdout(&o).contains(s) && !stderr(&o).contains(s), "{format} printed a secret value");
+        }
+        assert!(o.stderr.is_empty(), "no progress bar when stderr is not a terminal: {}", stderr(&o));
+    }
+
+    // Thresholds and rule selection as lint's; nothing left is exit 0.
+    let o = scan(&["--select", "VAL003"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("no findings"));
+    assert_eq!(scan(&["--select", "NOPE999"]).status.code(), Some(2));
+    assert_eq!(scan(&["--severity", "bogus"]).status.code(), Some(2));
+}
+
+#[test]
+fn register_lints_first_and_dry_run_registers_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let bad = dir.path().join("bad.json");
+    // `description` is no RegisterTaskDefinition member: AWS would reject it (VAL001 blocks).
+    std::fs::write(
+        &bad,
+        "{\n  \"family\": \"web\",\n  \"description\": \"not an ECS field\",\n  \"containerDefinitions\": [{\"name\": \"a\", \"image\": \"nginx\", \"memory\": 128}]\n}\n",
+    )
+    .unwrap();
+    let bad_s = bad.to_str().unwrap();
+
+    let o = run(&["register", bad_s, "--source", "local", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{bad_s}:3:3: high VAL001 unknown field `description`")), "located: {err}");
+    assert!(err.contains("not registered") && err.contains("--force"), "{err}");
+    assert!(o.stdout.is_empty());
+    assert!(!data.exists(), "a refused register does not even open the store");
+
+    let o = run(&["register", WEB, "--source", "local", "--data-dir", data_s, "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(
+            "dry run: would register a new revision of family `storefront-web` (2 container definition(s), 2 tag(s))"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!data.exists(), "a dry run registers nothing and creates no store");
+    // --dry-run still refuses what would be refused.
+    assert_eq!(run(&["register", bad_s, "--data-dir", data_s, "--dry-run"]).status.code(), Some(1));
+
+    // --force: registered anyway (the embedded store keeps what it is given), findings printed.
+    let o = run(&["register", bad_s, "--source", "local", "--data-dir", data_s, "--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{LOCAL_ARN}web:1\n"));
+    assert!(stderr(&o).contains(&format!("{bad_s}:3:3: high VAL001")) && stderr(&o).contains("--force"));
+
+    // What the store itself refuses is located in the file, even with --force.
+    std::fs::write(&bad, "{\n  \"family\": \"web\",\n  \"containerDefinitions\": []\n}\n").unwrap();
+    let o = run(&["register", bad_s, "--data-dir", data_s, "--force"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("{bad_s}:3:3: ClientException: Container list cannot be empty.")),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["register", "tests/fixtures/does-not-exist.json", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(2));
+
+    // The dry run used no revision number; the secrets of WEB were never printed.
+    let o = run(&["register", WEB, "--data-dir", data_s]);
+    assert_eq!(stdout(&o), format!("{LOCAL_ARN}storefront-web:2\n"), "after the seed's :1");
+    for s in WEB_SECRETS {
+        assert!(!stdout(&o).contains(s) && !stderr(&o).contains(s));
+    }
+}

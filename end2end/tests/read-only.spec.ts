@@ -1,8 +1,9 @@
 import { test, expect } from "@playwright/test";
-import { spawn, ChildProcess } from "node:child_process";
+import { ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { startServer } from "./server";
 
 // A second ecs-lens, read-only, on its own port and data directory.
 const port = 3107;
@@ -10,21 +11,7 @@ const base = `http://127.0.0.1:${port}`;
 let server: ChildProcess;
 
 test.beforeAll(async () => {
-  const root = resolve(__dirname, "../..");
-  const bin = process.env.ECS_LENS_BIN ?? join(root, "target/debug/ecs-lens");
-  server = spawn(bin, ["serve", "--read-only", "--bind", `127.0.0.1:${port}`, "--data-dir", mkdtempSync(join(tmpdir(), "ecs-lens-ro-"))], {
-    cwd: root,
-    env: { ...process.env, LEPTOS_SITE_ROOT: join(root, "target/site"), LEPTOS_OUTPUT_NAME: "ecs-lens" },
-    stdio: "inherit",
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(base)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("read-only server did not start");
+  server = await startServer(port, ["--read-only", "--data-dir", mkdtempSync(join(tmpdir(), "ecs-lens-ro-"))]);
 });
 
 test.afterAll(() => {

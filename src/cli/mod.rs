@@ -1,4 +1,4 @@
-//! The command line: `ecs-lens lint|graph|diff|rules|fix|import|serve`.
+//! The command line: `ecs-lens lint|graph|diff|rules|fix|import|serve|scan|register`.
 //!
 //! Exit codes: 0 = nothing at or above the threshold, 1 = findings, 2 = usage error or
 //! an input that could not be read or parsed.
@@ -15,6 +15,8 @@ use crate::core::report::{self, FileReport};
 use crate::core::{rules, LintOptions, Severity};
 use crate::store::{SqliteOptions, SqliteStore, StoreError, TaskDefStore};
 
+mod register;
+mod scan;
 mod serve;
 
 #[derive(Parser, Debug)]
@@ -40,15 +42,43 @@ enum Command {
     Import(ImportArgs),
     /// Run the dashboard (default 127.0.0.1:3000).
     Serve(serve::ServeArgs),
+    /// Audit every family's latest ACTIVE revision (or every ACTIVE revision) of a store, for CI.
+    Scan(scan::ScanArgs),
+    /// Lint a task-definition file, then register it as a new revision and print its ARN.
+    Register(register::RegisterArgs),
 }
 
-/// Where the embedded task-definition store lives; the same for every command that uses it.
+/// Where task definitions come from; the same flags for every command that reads or
+/// registers them.
 #[derive(clap::Args, Debug, Clone)]
 pub struct StoreArgs {
+    /// `local`: the embedded store under --data-dir (works without an AWS account); `aws`:
+    /// Amazon ECS through the AWS SDK's default credential chain (environment, shared
+    /// config/credentials files and AWS_PROFILE, SSO, web identity, container and instance
+    /// roles). AWS_ENDPOINT_URL is honoured (LocalStack, moto).
+    #[arg(long, value_enum, default_value = "local", env = "ECS_LENS_SOURCE")]
+    pub source: Source,
     /// Directory of the embedded task-definition store (`ecs-lens.db` inside; created, and
     /// seeded with example task definitions, on first use).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR, env = "ECS_LENS_DATA_DIR")]
     pub data_dir: PathBuf,
+    /// AWS region(s) for --source aws (else AWS_REGION or the profile's). Several
+    /// (comma-separated or repeated): `serve` lets the dashboard switch among them; other
+    /// commands use the first.
+    #[arg(long, value_name = "REGION", value_delimiter = ',', env = "ECS_LENS_REGIONS")]
+    pub region: Vec<String>,
+    /// AWS profile for --source aws (else AWS_PROFILE, else `default`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+/// Where task definitions come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Source {
+    /// The embedded SQLite store.
+    Local,
+    /// Amazon ECS (aws-sdk-ecs).
+    Aws,
 }
 
 /// `--data-dir`'s default.
@@ -56,7 +86,7 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 
 impl Default for StoreArgs {
     fn default() -> Self {
-        StoreArgs { data_dir: PathBuf::from(DEFAULT_DATA_DIR) }
+        StoreArgs { source: Source::Local, data_dir: PathBuf::from(DEFAULT_DATA_DIR), region: vec![], profile: None }
     }
 }
 
@@ -182,6 +212,8 @@ pub fn main() -> ExitCode {
         Some(Command::Rules(args)) => rules_cmd(args),
         Some(Command::Fix(args)) => fix(args),
         Some(Command::Import(args)) => import(args),
+        Some(Command::Scan(args)) => scan::run(args),
+        Some(Command::Register(args)) => register::run(args),
     };
     match result {
         Ok(code) => code,
@@ -395,9 +427,55 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
 
 /// Open the embedded store under `--data-dir` (creating, migrating and seeding it on first use).
 pub(crate) async fn open_store(args: &StoreArgs, read_only: bool) -> Result<Arc<dyn TaskDefStore>, String> {
-    let options = SqliteOptions { read_only, ..SqliteOptions::default() };
-    let store = SqliteStore::open_with(&args.data_dir, options).await.map_err(|e| e.to_string())?;
-    Ok(Arc::new(store))
+    let first = args.region.first().cloned();
+    open_store_in(args, first, read_only).await
+}
+
+/// Every store `serve` offers, labelled: the embedded one, or one Amazon ECS store per
+/// --region (the SDK's configured region when none is given).
+pub(crate) async fn open_stores(
+    args: &StoreArgs,
+    read_only: bool,
+) -> Result<Vec<(String, Arc<dyn TaskDefStore>)>, String> {
+    match args.source {
+        Source::Local => Ok(vec![("local".to_string(), open_store_in(args, None, read_only).await?)]),
+        Source::Aws => {
+            // No --region: the SDK's configured one (AWS_REGION, the profile).
+            let regions: Vec<Option<String>> =
+                if args.region.is_empty() { vec![None] } else { args.region.iter().cloned().map(Some).collect() };
+            let mut stores: Vec<(String, Arc<dyn TaskDefStore>)> = Vec::with_capacity(regions.len());
+            for region in regions {
+                let store = aws_store(args, region, read_only).await?;
+                stores.push((store.region().to_string(), Arc::new(store)));
+            }
+            Ok(stores)
+        }
+    }
+}
+
+async fn aws_store(
+    args: &StoreArgs,
+    region: Option<String>,
+    read_only: bool,
+) -> Result<crate::store::aws::AwsStore, String> {
+    let options =
+        crate::store::aws::AwsOptions { region, profile: args.profile.clone(), read_only, ..Default::default() };
+    crate::store::aws::AwsStore::connect(options).await.map_err(|e| e.to_string())
+}
+
+async fn open_store_in(
+    args: &StoreArgs,
+    region: Option<String>,
+    read_only: bool,
+) -> Result<Arc<dyn TaskDefStore>, String> {
+    match args.source {
+        Source::Local => {
+            let options = SqliteOptions { read_only, ..SqliteOptions::default() };
+            let store = SqliteStore::open_with(&args.data_dir, options).await.map_err(|e| e.to_string())?;
+            Ok(Arc::new(store))
+        }
+        Source::Aws => Ok(Arc::new(aws_store(args, region, read_only).await?)),
+    }
 }
 
 /// `file:line:column: message` for a store error about a document, located in the document

@@ -2,14 +2,12 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
 use crate::server::AppState;
-use crate::store::TaskDefStore;
 use crate::ui::{shell, App};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -62,17 +60,21 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
 }
 
 async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
-    // The task definitions the dashboard shows.
-    let store: Arc<dyn TaskDefStore> = super::open_store(&args.store, args.read_only).await?;
-    eprintln!(
-        "ecs-lens: task definitions from {}{}",
-        store.source(),
-        if store.is_read_only() { " (read-only)" } else { "" }
-    );
+    // The task definitions the dashboard shows: the embedded store, or Amazon ECS in each
+    // --region (the dashboard switches among them).
+    let sources = super::open_stores(&args.store, args.read_only).await?;
+    for (label, store) in sources.iter() {
+        eprintln!(
+            "ecs-lens: task definitions from {}{}{}",
+            store.source(),
+            if store.is_read_only() { " (read-only)" } else { "" },
+            if sources.len() > 1 { format!(" [{label}]") } else { String::new() }
+        );
+    }
     let options = leptos_options(args.bind);
     let addr = options.site_addr;
     let routes = generate_route_list(App);
-    let state = AppState::new(store.clone(), args.read_only);
+    let state = AppState::new(sources.clone(), args.read_only);
     let export_state = state.clone();
     let app = Router::new()
         // Pages and server functions both see the application state as context.
@@ -82,7 +84,10 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         })
         .route(
             "/audit/{file}",
-            axum::routing::get(move |path| crate::server::export::export(export_state.clone(), path)),
+            axum::routing::get(move |headers: axum::http::HeaderMap, path| {
+                let cookies = headers.get(axum::http::header::COOKIE).and_then(|v| v.to_str().ok());
+                crate::server::export::export(export_state.for_cookies(cookies), path)
+            }),
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options);
@@ -94,6 +99,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         })
         .await
         .map_err(|e| format!("server error: {e}"))?;
-    store.close().await;
+    for (_, store) in sources.iter() {
+        store.close().await;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,14 +16,39 @@ pub mod export;
 /// What every request can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The store this request works on: the source the user picked (see [`SOURCE_COOKIE`]).
     pub store: Arc<dyn TaskDefStore>,
+    /// Its label: "local", or the AWS region.
+    pub source: String,
+    /// Every source the server offers, labelled (`serve --source aws --region a,b`).
+    pub sources: Arc<Vec<(String, Arc<dyn TaskDefStore>)>>,
     /// `serve --read-only`: every mutating server function refuses with 403.
     pub read_only: bool,
 }
 
+/// The cookie naming the source (region) the dashboard shows. Unknown values are ignored.
+pub const SOURCE_COOKIE: &str = "ecs-lens-source";
+
 impl AppState {
-    pub fn new(store: Arc<dyn TaskDefStore>, read_only: bool) -> AppState {
-        AppState { store, read_only }
+    /// `sources` must not be empty; the first is the default.
+    pub fn new(sources: Vec<(String, Arc<dyn TaskDefStore>)>, read_only: bool) -> AppState {
+        let (source, store) = sources.first().cloned().expect("at least one source");
+        AppState { store, source, sources: Arc::new(sources), read_only }
+    }
+
+    /// The state for a request with this `Cookie` header: the source its [`SOURCE_COOKIE`]
+    /// names, when the server offers it; else the default.
+    pub fn for_cookies(&self, cookie_header: Option<&str>) -> AppState {
+        let wanted = cookie_header.and_then(|h| {
+            h.split(';')
+                .filter_map(|c| c.trim().split_once('='))
+                .find(|(k, _)| *k == SOURCE_COOKIE)
+                .map(|(_, v)| v.trim())
+        });
+        match wanted.and_then(|w| self.sources.iter().find(|(label, _)| label == w)) {
+            Some((label, store)) => AppState { store: store.clone(), source: label.clone(), ..self.clone() },
+            None => self.clone(),
+        }
     }
 }
 
@@ -68,4 +93,38 @@ pub async fn analyse_latest(state: &AppState) -> Result<Vec<Analysed>, StoreErro
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+
+    async fn store(dir: &std::path::Path) -> Arc<dyn TaskDefStore> {
+        let options = crate::store::SqliteOptions { seed: false, ..Default::default() };
+        Arc::new(crate::store::SqliteStore::open_with(dir, options).await.expect("store"))
+    }
+
+    #[tokio::test]
+    async fn the_cookie_picks_an_offered_source_and_nothing_else() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let state = AppState::new(
+            vec![("eu-west-1".into(), store(a.path()).await), ("us-east-1".into(), store(b.path()).await)],
+            false,
+        );
+        assert_eq!(state.source, "eu-west-1", "the first is the default");
+        let picked = state.for_cookies(Some("theme=dark; ecs-lens-source=us-east-1; x=1"));
+        assert_eq!(picked.source, "us-east-1");
+        assert!(Arc::ptr_eq(&picked.store, &state.sources[1].1));
+        for other in [
+            None,
+            Some(""),
+            Some("ecs-lens-source=ap-south-1"),
+            Some("ecs-lens-source"),
+            Some("xecs-lens-source=us-east-1"),
+        ] {
+            let s = state.for_cookies(other);
+            assert_eq!(s.source, "eu-west-1", "{other:?}");
+            assert!(Arc::ptr_eq(&s.store, &state.sources[0].1));
+        }
+    }
 }

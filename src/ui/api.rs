@@ -127,6 +127,16 @@ pub struct CompareData {
     pub b_json: String,
 }
 
+/// The sources the dashboard can show (`serve --source aws --region a,b`) and the current one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sources {
+    pub current: String,
+    /// Labels ("local", or AWS regions), the default first.
+    pub all: Vec<String>,
+    /// How the current one is reached, for people ("Amazon ECS in eu-west-1, profile prod").
+    pub description: String,
+}
+
 /// One line of the audit view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditRow {
@@ -142,8 +152,14 @@ mod ssr {
     use crate::server::AppState;
     use crate::store::StoreError;
 
+    /// The server's state for this request: the source (region) its cookie picked.
     pub fn state() -> Result<AppState, ServerFnError> {
-        use_context::<AppState>().ok_or_else(|| ServerFnError::ServerError("server state missing".into()))
+        let Some(state) = use_context::<AppState>() else {
+            return Err(ServerFnError::ServerError("server state missing".into()));
+        };
+        let parts = use_context::<axum::http::request::Parts>();
+        let cookies = parts.as_ref().and_then(|p| p.headers.get(axum::http::header::COOKIE)?.to_str().ok());
+        Ok(state.for_cookies(cookies))
     }
 
     /// A store error as the server function's error, with the matching HTTP status.
@@ -173,6 +189,16 @@ mod ssr {
         }
         Ok(())
     }
+}
+
+#[server(prefix = "/api", endpoint = "sources")]
+pub async fn list_sources() -> Result<Sources, ServerFnError> {
+    let state = ssr::state()?;
+    Ok(Sources {
+        current: state.source.clone(),
+        all: state.sources.iter().map(|(label, _)| label.clone()).collect(),
+        description: state.store.source(),
+    })
 }
 
 #[server(prefix = "/api", endpoint = "families")]

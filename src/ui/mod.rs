@@ -61,6 +61,60 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Where the task definitions come from; with several AWS regions configured, a switch
+/// among them (kept in a cookie, so every page and export follows it).
+#[component]
+fn SourceSwitch() -> impl IntoView {
+    let sources = Resource::new(|| (), |_| api::list_sources());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let s = sources.await.ok()?;
+                let many = s.all.len() > 1;
+                Some(view! {
+                    <div class="ml-auto flex items-center gap-2 text-xs text-slate-400" data-testid="source">
+                        <span title=s.description.clone()>{s.description.clone()}</span>
+                        {many.then(|| view! {
+                            <select class="rounded border border-slate-600 bg-slate-800 px-2 py-1 text-slate-100" aria-label="Region"
+                                data-testid="source-switch"
+                                on:change=move |ev| switch_source(&event_target_value(&ev))>
+                                {s.all.iter().map(|label| view! {
+                                    <option value=label.clone() selected=*label == s.current>{label.clone()}</option>
+                                }).collect_view()}
+                            </select>
+                        })}
+                    </div>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// Remember the chosen source in a cookie and reload, so that the server renders from it.
+fn switch_source(label: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let cookie = format!("{}={label}; Path=/; SameSite=Lax; Max-Age=31536000", SOURCE_COOKIE_NAME);
+        let document: wasm_bindgen::JsValue = leptos::prelude::document().into();
+        let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
+        let _ = leptos::prelude::window().location().reload();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = label;
+}
+
+/// The cookie the server reads the source from (`server::SOURCE_COOKIE`, which the browser
+/// build cannot import; a test pins that they agree).
+pub const SOURCE_COOKIE_NAME: &str = "ecs-lens-source";
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    #[test]
+    fn the_source_cookie_is_the_servers() {
+        assert_eq!(super::SOURCE_COOKIE_NAME, crate::server::SOURCE_COOKIE);
+    }
+}
+
 #[component]
 fn Nav() -> impl IntoView {
     let link = "rounded-md px-3 py-1.5 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white";
@@ -75,7 +129,7 @@ fn Nav() -> impl IntoView {
                     <A href="/" exact=true attr:class=link>"Task definitions"</A>
                     <A href="/audit" attr:class=link>"Audit"</A>
                 </nav>
-                <span class="ml-auto text-xs text-slate-400">"Amazon ECS task definitions, looked at closely"</span>
+                <SourceSwitch/>
             </div>
         </header>
     }

@@ -208,9 +208,19 @@ impl AwsStore {
         family: Option<&str>,
         status: TaskDefinitionStatus,
     ) -> Result<Vec<(String, u32)>, StoreError> {
+        Ok(self.revision_arns(family, status).await?.into_iter().map(|(f, r, _)| (f, r)).collect())
+    }
+
+    /// Every revision (of `family`, or of all families) with one status, every page, as
+    /// (family, revision, ARN) — ListTaskDefinitions, for `ecs-lens scan --all-revisions`.
+    pub async fn revision_arns(
+        &self,
+        family: Option<&str>,
+        status: TaskDefinitionStatus,
+    ) -> Result<Vec<(String, u32, String)>, StoreError> {
         let doing = match family {
             Some(f) => format!("list the revisions of task definition family `{}`", shown(f)),
-            None => "list task definitions".to_string(),
+            None => format!("list the {} task definitions", status.as_str()),
         };
         let call = Call { action: "ecs:ListTaskDefinitions", doing: &doing };
         let mut pages = self
@@ -227,7 +237,7 @@ impl AwsStore {
             let arn = item.map_err(|e| self.map(e, call))?;
             match parse_arn(&arn) {
                 // familyPrefix is the full family name; keep to it even if an endpoint matched a prefix.
-                Some((f, r)) if family.is_none_or(|want| want == f) => out.push((f.to_string(), r)),
+                Some((f, r)) if family.is_none_or(|want| want == f) => out.push((f.to_string(), r, arn.clone())),
                 Some(_) => {}
                 None => {
                     return Err(StoreError::unavailable(format!(

@@ -1,0 +1,527 @@
+//! `ecs-lens scan`: audit a whole store (an AWS account's region, or the embedded store) the way
+//! a CI pipeline wants it — every family's latest ACTIVE revision, or with `--all-revisions`
+//! every ACTIVE revision, linted, in the same report formats as `lint` with each task
+//! definition's ARN as its path.
+//!
+//! What is scanned comes from the lists (every page); the describes run concurrently, at most
+//! `--concurrency` at once. A task definition whose describe fails is reported as NOT scanned in
+//! every format (JSON: an entry with `error` in `files` and in `notScanned`; text: a line; SARIF:
+//! a tool execution notification; CSV: a row with status `not-scanned`) and the scan exits 2:
+//! an incomplete scan is never reported as clean. A list that fails stops the scan (exit 2).
+//!
+//! Over Amazon ECS the requests are the API's minimum: for the latest revisions,
+//! `ListTaskDefinitionFamilies` (ACTIVE) and one `DescribeTaskDefinition` per family by its bare
+//! name (ECS answers its latest ACTIVE revision); for every ACTIVE revision,
+//! `ListTaskDefinitions` (ACTIVE) and one describe per revision.
+//!
+//! Never prints a task definition: only findings, whose messages name secrets without their
+//! values, and errors.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_ecs::types::{TaskDefinitionFamilyStatus, TaskDefinitionField, TaskDefinitionStatus};
+use clap::ValueEnum;
+use futures_util::stream::{self, StreamExt};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
+
+use super::{Source, StoreArgs};
+use crate::core::document::Document;
+use crate::core::report::{self, FileError, FileReport};
+use crate::core::{rules, LintOptions, Severity};
+use crate::store::aws::{convert, errors, AwsOptions, AwsStore};
+use crate::store::{shown, DescribedTaskDefinition, StoreError, TaskDefStatus, TaskDefStore};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    Sarif,
+    Csv,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Every ACTIVE revision of every family, not only each family's latest ACTIVE one.
+    #[arg(long)]
+    pub all_revisions: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ScanFormat,
+    /// Report (and fail on) findings at or above this severity.
+    #[arg(long, default_value = "low", value_parser = super::parse_severity)]
+    pub severity: Severity,
+    /// Only these rule ids (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rule ids.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// At most this many task definitions are described at once.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub concurrency: u16,
+    /// Never show the progress bar (it is only ever shown when standard error is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Never colour the text output (also: NO_COLOR).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// One task definition to scan.
+#[derive(Clone, Debug)]
+struct Target {
+    family: String,
+    /// `None`: the family's latest ACTIVE revision (which one is known after the describe).
+    revision: Option<u32>,
+    /// From the list, when it gives one.
+    arn: Option<String>,
+}
+
+impl Target {
+    /// How reports name it before it is described: its ARN, else `family:revision`, else the family.
+    fn name(&self) -> String {
+        match (&self.arn, self.revision) {
+            (Some(arn), _) => arn.clone(),
+            (None, Some(r)) => format!("{}:{r}", self.family),
+            (None, None) => self.family.clone(),
+        }
+    }
+}
+
+/// A task definition that could not be described.
+#[derive(Clone, Debug)]
+struct NotScanned {
+    target: Target,
+    error: StoreError,
+}
+
+/// The store to scan: the AWS one is kept concrete for its API-minimal listing.
+enum Scanned {
+    Aws(Box<AwsStore>, errors::Target),
+    Other(Arc<dyn TaskDefStore>),
+}
+
+impl Scanned {
+    fn store(&self) -> &dyn TaskDefStore {
+        match self {
+            Scanned::Aws(s, _) => s.as_ref(),
+            Scanned::Other(s) => s.as_ref(),
+        }
+    }
+}
+
+pub fn run(args: ScanArgs) -> Result<ExitCode, String> {
+    let options = LintOptions { select: args.select.clone(), ignore: args.ignore.clone(), skip_fixes: false };
+    for id in options.select.iter().chain(&options.ignore) {
+        if rules::rule(id).is_none() {
+            return Err(format!("unknown rule `{id}` (see `ecs-lens rules`)"));
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let outcome = runtime.block_on(scan(&args, &options))?;
+    let mut files = outcome.files;
+    report::filter(&mut files, args.severity);
+    let out = match args.format {
+        ScanFormat::Text => text(&files, &outcome.not_scanned, &outcome.summary, super::use_color(args.no_color)),
+        ScanFormat::Json => json_report(&files, &outcome.not_scanned, &outcome.summary) + "\n",
+        ScanFormat::Sarif => serde_json::to_string_pretty(&report::sarif(&files)).map_err(|e| e.to_string())? + "\n",
+        ScanFormat::Csv => csv(&files, &outcome.described, &outcome.not_scanned),
+    };
+    super::print(&out)?;
+    let findings = files.iter().any(|f| !f.findings.is_empty());
+    Ok(ExitCode::from(if !outcome.not_scanned.is_empty() {
+        2
+    } else if findings {
+        1
+    } else {
+        0
+    }))
+}
+
+/// What a scan found, in list order (family, then revision).
+struct Outcome {
+    /// One per target: the findings of a scanned one, `error` for one not scanned.
+    files: Vec<FileReport>,
+    /// Family and revision of each scanned file, by its path (for CSV).
+    described: BTreeMap<String, (String, u32)>,
+    not_scanned: Vec<NotScanned>,
+    summary: Summary,
+}
+
+struct Summary {
+    source: String,
+    all_revisions: bool,
+    total: usize,
+}
+
+async fn scan(args: &ScanArgs, options: &LintOptions) -> Result<Outcome, String> {
+    let scanned = match args.store.source {
+        Source::Aws => {
+            let store = super::aws_store(&args.store, args.store.region.first().cloned(), true).await?;
+            let target = errors::Target {
+                region: store.region().to_string(),
+                profile: args
+                    .store
+                    .profile
+                    .clone()
+                    .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())),
+                endpoint_url: store.endpoint_url().map(str::to_string),
+                max_attempts: AwsOptions::default().max_attempts,
+            };
+            Scanned::Aws(Box::new(store), target)
+        }
+        Source::Local => Scanned::Other(super::open_store(&args.store, true).await?),
+    };
+    let source = scanned.store().source();
+    let progress = progress_bar(args.no_progress);
+    progress.set_message(format!("listing task definitions in {source}"));
+    let listed = match &scanned {
+        Scanned::Aws(store, _) => aws_targets(store, args.all_revisions).await,
+        Scanned::Other(store) => store_targets(store.as_ref(), args.all_revisions).await,
+    };
+    let targets = match listed {
+        Ok(t) => t,
+        Err(e) => {
+            progress.finish_and_clear();
+            scanned.store().close().await;
+            return Err(format!("cannot list the task definitions to scan in {source}: {e}"));
+        }
+    };
+
+    progress.set_length(targets.len() as u64);
+    progress.set_position(0);
+    progress.set_style(bar_style());
+    progress.set_message("");
+    let concurrency = usize::from(args.concurrency.max(1));
+    let mut results: Vec<(usize, Result<DescribedTaskDefinition, StoreError>)> =
+        stream::iter(targets.iter().enumerate())
+            .map(|(i, t)| {
+                let scanned = &scanned;
+                let progress = &progress;
+                async move {
+                    let r = describe(scanned, t).await;
+                    progress.inc(1);
+                    (i, r)
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+    progress.finish_and_clear();
+    scanned.store().close().await;
+    results.sort_by_key(|(i, _)| *i);
+
+    let mut files = Vec::with_capacity(results.len());
+    let mut described = BTreeMap::new();
+    let mut not_scanned = Vec::new();
+    for ((_, result), target) in results.into_iter().zip(&targets) {
+        match result {
+            Ok(d) => {
+                let path = if d.arn().is_empty() { d.family_revision() } else { d.arn().to_string() };
+                // Findings located in the describe output as pretty JSON, as the dashboard shows it.
+                let doc = Document::from_value(&d.to_value());
+                let findings = rules::lint_with(&doc, options);
+                described.insert(path.clone(), (d.family().to_string(), d.revision()));
+                files.push(FileReport { path, error: None, findings });
+            }
+            Err(error) => {
+                files.push(FileReport {
+                    path: target.name(),
+                    error: Some(FileError {
+                        message: format!("NOT scanned: the describe failed: {error}"),
+                        line: None,
+                        column: None,
+                    }),
+                    findings: vec![],
+                });
+                not_scanned.push(NotScanned { target: target.clone(), error });
+            }
+        }
+    }
+    Ok(Outcome {
+        files,
+        described,
+        not_scanned,
+        summary: Summary { source, all_revisions: args.all_revisions, total: targets.len() },
+    })
+}
+
+/// A bar on standard error when it is a terminal; hidden otherwise (CI logs stay clean).
+fn progress_bar(disabled: bool) -> ProgressBar {
+    if disabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} scanning {bar:30} {pos}/{len} task definitions ({elapsed})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// What to scan in a store, through the trait: the lists, sorted by family then revision.
+async fn store_targets(store: &dyn TaskDefStore, all_revisions: bool) -> Result<Vec<Target>, StoreError> {
+    let families = store.list_families().await?;
+    let mut out = Vec::new();
+    for f in families {
+        if all_revisions {
+            if f.latest_active_revision.is_none() {
+                continue;
+            }
+            for r in store.list_revisions(&f.family).await? {
+                if r.status == TaskDefStatus::Active {
+                    out.push(Target { family: r.family, revision: Some(r.revision), arn: None });
+                }
+            }
+        } else if let Some(revision) = f.latest_active_revision {
+            out.push(Target { family: f.family, revision: Some(revision), arn: None });
+        }
+    }
+    Ok(out)
+}
+
+/// What to scan in Amazon ECS, with the fewest list requests (every page followed):
+/// ACTIVE family names, or every ACTIVE task-definition ARN.
+async fn aws_targets(store: &AwsStore, all_revisions: bool) -> Result<Vec<Target>, StoreError> {
+    if !all_revisions {
+        let names = store.family_names(TaskDefinitionFamilyStatus::Active).await?;
+        return Ok(names.into_iter().map(|family| Target { family, revision: None, arn: None }).collect());
+    }
+    let listed = store.revision_arns(None, TaskDefinitionStatus::Active).await?;
+    let mut out: Vec<Target> = listed
+        .into_iter()
+        .map(|(family, revision, arn)| Target { family, revision: Some(revision), arn: Some(arn) })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.family.to_ascii_lowercase(), &a.family, a.revision).cmp(&(
+            b.family.to_ascii_lowercase(),
+            &b.family,
+            b.revision,
+        ))
+    });
+    out.dedup_by(|a, b| a.family == b.family && a.revision == b.revision);
+    Ok(out)
+}
+
+async fn describe(scanned: &Scanned, t: &Target) -> Result<DescribedTaskDefinition, StoreError> {
+    match (scanned, t.revision) {
+        (Scanned::Aws(store, target), None) => describe_latest(store, target, &t.family).await,
+        (_, revision) => scanned.store().describe(&t.family, revision).await,
+    }
+}
+
+/// `DescribeTaskDefinition` of a bare family name (with tags): ECS answers its latest ACTIVE
+/// revision in one request. When the answer is not that (an emulator may answer the highest
+/// revision whatever its status) or is a ClientException (the family went away since it was
+/// listed), the store's own describe decides, from the lists.
+async fn describe_latest(
+    store: &AwsStore,
+    target: &errors::Target,
+    family: &str,
+) -> Result<DescribedTaskDefinition, StoreError> {
+    let doing = format!("describe the latest ACTIVE revision of task definition family `{}`", shown(family));
+    let call = errors::Call { action: "ecs:DescribeTaskDefinition", doing: &doing };
+    let answer = store
+        .client()
+        .describe_task_definition()
+        .task_definition(family)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await;
+    match answer {
+        Ok(out) => match convert::described_output(&out)? {
+            Some(d) if d.family() == family && d.status() == Some(TaskDefStatus::Active) => Ok(d),
+            _ => store.describe(family, None).await,
+        },
+        Err(e) => match errors::service_error(&e) {
+            Some((code, _)) if code == "ClientException" => store.describe(family, None).await,
+            _ => Err(errors::map(e, call, target)),
+        },
+    }
+}
+
+/// `{"files": [...]}` as `lint` writes it (not-scanned task definitions have `error`), plus
+/// `notScanned` (each with family, revision when known, ARN when known and the error) and a
+/// `summary`.
+fn json_report(files: &[FileReport], not_scanned: &[NotScanned], summary: &Summary) -> String {
+    let not: Vec<Value> = not_scanned
+        .iter()
+        .map(|n| {
+            json!({
+                "family": n.target.family,
+                "revision": n.target.revision,
+                "arn": n.target.arn,
+                "error": { "kind": n.error.kind(), "message": n.error.to_string() },
+            })
+        })
+        .collect();
+    let findings: usize = files.iter().map(|f| f.findings.len()).sum();
+    let v = json!({
+        "files": files,
+        "notScanned": not,
+        "summary": {
+            "source": summary.source,
+            "scope": if summary.all_revisions { "allActiveRevisions" } else { "latestActiveRevisions" },
+            "taskDefinitions": summary.total,
+            "scanned": summary.total - not_scanned.len(),
+            "notScanned": not_scanned.len(),
+            "findings": findings,
+        },
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// The `lint` text for the scanned task definitions, then a line per task definition NOT
+/// scanned, then a summary that says whether the scan is complete.
+fn text(files: &[FileReport], not_scanned: &[NotScanned], summary: &Summary, color: bool) -> String {
+    let paint = |code: &str, s: &str| if color { format!("{code}{s}\x1b[0m") } else { s.to_string() };
+    let scanned: Vec<FileReport> = files.iter().filter(|f| f.error.is_none()).cloned().collect();
+    let mut out = report::text(&scanned, color);
+    // report::text ends with its own one-line summary (about "files"); this one replaces it.
+    if let Some(end) = out.trim_end_matches('\n').rfind('\n') {
+        out.truncate(end + 1);
+    } else {
+        out.clear();
+    }
+    for n in not_scanned {
+        let _ =
+            writeln!(out, "{}: {} {}", paint("\x1b[1m", &n.target.name()), paint("\x1b[1;31m", "NOT SCANNED"), n.error);
+    }
+    let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
+    for f in scanned.iter().flat_map(|f| &f.findings) {
+        *counts.entry(f.severity).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    let scope =
+        if summary.all_revisions { "every ACTIVE revision" } else { "the latest ACTIVE revision of each family" };
+    let mut line =
+        format!("Scanned {} of {} task definition(s) ({scope}) in {}: ", scanned.len(), summary.total, summary.source);
+    if total == 0 {
+        line.push_str("no findings");
+    } else {
+        let parts: Vec<String> =
+            Severity::ALL.iter().filter_map(|s| counts.get(s).map(|n| format!("{n} {}", s.as_str()))).collect();
+        let _ = write!(line, "{total} finding(s): {}", parts.join(", "));
+    }
+    line.push('.');
+    let _ = writeln!(out, "{}", paint("\x1b[1m", &line));
+    if !not_scanned.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                "\x1b[1;31m",
+                &format!(
+                    "{} task definition(s) NOT scanned (describe failed): this scan is incomplete.",
+                    not_scanned.len()
+                )
+            )
+        );
+    }
+    out
+}
+
+/// RFC 4180 field: quoted when it holds a comma, a quote, a line break or edge spaces.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One row per finding (status `finding`), one per scanned task definition without findings
+/// (status `clean`) and one per task definition NOT scanned (status `not-scanned`, the error as
+/// message). Fields are quoted as RFC 4180 wants; lines end in `\n` (as the dashboard's export).
+fn csv(files: &[FileReport], described: &BTreeMap<String, (String, u32)>, not_scanned: &[NotScanned]) -> String {
+    let mut out =
+        String::from("arn,family,revision,status,rule,severity,category,container,pointer,line,column,message\n");
+    let mut row = |cells: [&str; 12]| {
+        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    };
+    for f in files.iter().filter(|f| f.error.is_none()) {
+        let (family, revision) = described.get(&f.path).cloned().unwrap_or_default();
+        let revision = revision.to_string();
+        if f.findings.is_empty() {
+            row([&f.path, &family, &revision, "clean", "", "", "", "", "", "", "", ""]);
+        }
+        for x in &f.findings {
+            row([
+                &f.path,
+                &family,
+                &revision,
+                "finding",
+                &x.rule,
+                x.severity.as_str(),
+                x.category.as_str(),
+                x.container.as_deref().unwrap_or(""),
+                &x.pointer,
+                &x.line.to_string(),
+                &x.column.to_string(),
+                &x.message,
+            ]);
+        }
+    }
+    for n in not_scanned {
+        let revision = n.target.revision.map(|r| r.to_string()).unwrap_or_default();
+        row([
+            n.target.arn.as_deref().unwrap_or(""),
+            &n.target.family,
+            &revision,
+            "not-scanned",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            &n.error.to_string(),
+        ]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_they_must_be() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field(" padded"), "\" padded\"");
+        assert_eq!(csv_field(""), "");
+    }
+
+    #[test]
+    fn text_of_an_incomplete_scan_says_so() {
+        let summary = Summary { source: "somewhere".into(), all_revisions: false, total: 2 };
+        let files = vec![FileReport { path: "arn:x".into(), error: None, findings: vec![] }];
+        let not = vec![NotScanned {
+            target: Target { family: "web".into(), revision: None, arn: None },
+            error: StoreError::unavailable("boom"),
+        }];
+        let t = text(&files, &not, &summary, false);
+        assert!(t.contains("web: NOT SCANNED boom"), "{t}");
+        assert!(t.contains("Scanned 1 of 2 task definition(s)"), "{t}");
+        assert!(t.contains("this scan is incomplete"), "{t}");
+        assert!(!t.contains("No findings in"), "lint's summary is replaced: {t}");
+    }
+}
