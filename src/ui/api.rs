@@ -127,22 +127,18 @@ pub struct CompareData {
     pub b_json: String,
 }
 
-/// The sources the dashboard can show (`serve --source aws --region a,b`) and the current one.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Sources {
-    pub current: String,
-    /// Labels ("local", or AWS regions), the default first.
-    pub all: Vec<String>,
-    /// How the current one is reached, for people ("Amazon ECS in eu-west-1, profile prod").
-    pub description: String,
-}
-
 /// One line of the audit view.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditRow {
     pub family: String,
     pub revision: u32,
     pub findings: Vec<Finding>,
+}
+
+/// The server's state for the request being rendered or answered (server only).
+#[cfg(feature = "ssr")]
+pub fn request_state() -> Result<crate::server::AppState, ServerFnError> {
+    ssr::state()
 }
 
 #[cfg(feature = "ssr")]
@@ -189,16 +185,6 @@ mod ssr {
         }
         Ok(())
     }
-}
-
-#[server(prefix = "/api", endpoint = "sources")]
-pub async fn list_sources() -> Result<Sources, ServerFnError> {
-    let state = ssr::state()?;
-    Ok(Sources {
-        current: state.source.clone(),
-        all: state.sources.iter().map(|(label, _)| label.clone()).collect(),
-        description: state.store.source(),
-    })
 }
 
 #[server(prefix = "/api", endpoint = "families")]
@@ -389,6 +375,50 @@ pub async fn register_revision(family: String, text: String) -> Result<u32, Serv
 #[server(prefix = "/api", endpoint = "apply-fix")]
 pub async fn apply_fix(text: String, finding: Finding) -> Result<crate::core::fix::QuickFix, ServerFnError> {
     crate::core::fix::quick_fix(&text, &finding).map_err(ServerFnError::ServerError)
+}
+
+/// The editor's review of a draft against the revision it started from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub changes: Vec<ReviewChange>,
+    /// Findings the draft resolves / introduces.
+    pub resolved: usize,
+    pub introduced: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewChange {
+    /// `added`, `removed`, `changed`, `movedToSecrets` …
+    pub kind: String,
+    /// "Added · container app › environment › DD_API_KEY".
+    pub label: String,
+}
+
+/// The semantic diff and findings delta of `text` against `family:revision` (`None` while
+/// the text is not JSON). Values are masked as in every diff.
+#[server(prefix = "/api", endpoint = "review")]
+pub async fn review_edit(family: String, revision: u32, text: String) -> Result<Option<Review>, ServerFnError> {
+    use crate::core::document::Document;
+    let state = ssr::state()?;
+    let Ok(doc) = Document::parse(text.as_str()) else { return Ok(None) };
+    let base = state.store.describe(&family, Some(revision)).await.map_err(ssr::store_error)?;
+    let base = Document::from_value(&base.register_input());
+    let d = crate::core::diff::diff(&base, &doc);
+    Ok(Some(Review {
+        changes: d
+            .changes
+            .iter()
+            .map(|c| ReviewChange {
+                kind: serde_json::to_value(c.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                label: format!("{:?} · {}", c.kind, c.path.join(" › ")),
+            })
+            .collect(),
+        resolved: d.findings.resolved.len(),
+        introduced: d.findings.introduced.len(),
+    }))
 }
 
 /// What the editor starts from.

@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::{lazy_route, LazyRoute};
 use serde::{Deserialize, Serialize};
 
-use super::api::{apply_fix, edit_source, EditData, RegisterRevision};
+use super::api::{apply_fix, edit_source, review_edit, EditData, RegisterRevision};
 use super::findings::{Message, SeverityPill};
 use super::pages::{ErrorBox, PageHeader};
 use crate::core::document::{Document, ParseError};
@@ -80,7 +80,6 @@ fn Editor(source: EditData) -> impl IntoView {
     let family = source.family.clone();
     let base_rev = source.revision;
     let storage_key = format!("ecs-lens-draft:{}:{}", source.family, source.revision);
-    let base_text = source.text.clone();
     let (draft, set_draft) = signal(source.text.clone());
     let (result, set_result) = signal(lint_text(&source.text));
     let (fix_notes, set_fix_notes) = signal(Vec::<String>::new());
@@ -121,13 +120,11 @@ fn Editor(source: EditData) -> impl IntoView {
     let can_register = move || {
         result.with(|r| r.error.is_none()) && (blocking() == 0 || override_blocking.get()) && !register.pending().get()
     };
-    let diff = {
-        let base = Document::parse(base_text.as_str()).ok();
-        Memo::new(move |_| {
-            let text = draft.get();
-            let (Some(base), Ok(doc)) = (base.as_ref(), Document::parse(text.as_str())) else { return None };
-            Some(crate::core::diff::diff(base, &doc))
-        })
+    // The review (semantic diff and findings delta against the base revision) is computed by
+    // the server: the diff and graph code stay out of the editor's download.
+    let review = {
+        let family = family.clone();
+        Resource::new(move || draft.get(), move |text| review_edit(family.clone(), base_rev, text))
     };
     let fam_register = family.clone();
     let do_register = move |_| {
@@ -222,21 +219,22 @@ fn Editor(source: EditData) -> impl IntoView {
                 </section>
                 <section data-testid="review">
                     <h2 class="mb-2 text-lg font-semibold">{format!("Review against {base_rev}")}</h2>
-                    {move || match diff.get() {
-                        None => Either::Left(view! { <p class="text-sm text-slate-500">"Fix the JSON to see the changes."</p> }),
-                        Some(d) => Either::Right(view! {
-                            <div class="text-sm">
-                                <p class="text-slate-600">{format!("{} change(s); findings: {} resolved, {} introduced", d.changes.len(), d.findings.resolved.len(), d.findings.introduced.len())}</p>
-                                <ul class="mt-1 space-y-1 font-mono text-xs">
-                                    {d.changes.iter().map(|c| view! {
-                                        <li data-kind=serde_json::to_value(c.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()>
-                                            {format!("{:?} · {}", c.kind, c.path.join(" › "))}
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            </div>
-                        }),
-                    }}
+                    <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Comparing…"</p> }>
+                        {move || Suspend::new(async move {
+                            match review.await {
+                                Err(e) => Either::Left(view! { <p class="text-sm text-red-700">{format!("The review failed: {e}")}</p> }.into_any()),
+                                Ok(None) => Either::Left(view! { <p class="text-sm text-slate-500">"Fix the JSON to see the changes."</p> }.into_any()),
+                                Ok(Some(r)) => Either::Right(view! {
+                                    <div class="text-sm">
+                                        <p class="text-slate-600">{format!("{} change(s); findings: {} resolved, {} introduced", r.changes.len(), r.resolved, r.introduced)}</p>
+                                        <ul class="mt-1 space-y-1 font-mono text-xs">
+                                            {r.changes.into_iter().map(|c| view! { <li data-kind=c.kind>{c.label}</li> }).collect_view()}
+                                        </ul>
+                                    </div>
+                                }),
+                            }
+                        })}
+                    </Transition>
                 </section>
             </div>
         </div>

@@ -29,8 +29,44 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
                 <App/>
+                {source_bar()}
             </body>
         </html>
+    }
+}
+
+/// Where the task definitions come from, shown at the right of the header; with several AWS
+/// regions configured, a switch among them, kept in a cookie so that every page and export
+/// follows it. Rendered by the server only, after the hydrated app (hydration starts at the
+/// body's first node), laid over the header, so none of it is in the WASM bundle; the switch
+/// is one line of JS.
+fn source_bar() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let state = api::request_state().ok()?;
+        let many = state.sources.len() > 1;
+        let set_cookie = format!(
+            "document.cookie='{SOURCE_COOKIE_NAME}='+this.value+'; Path=/; SameSite=Lax; Max-Age=31536000'; location.reload()"
+        );
+        Some(view! {
+            <div class="pointer-events-none absolute inset-x-0 top-0" data-testid="source">
+                <div class="mx-auto flex h-14 max-w-7xl items-center justify-end gap-2 px-6 text-xs text-slate-400">
+                    <span class="pointer-events-auto max-w-md truncate" title=state.store.source()>{state.store.source()}</span>
+                    {many.then(|| view! {
+                        <select class="pointer-events-auto rounded border border-slate-600 bg-slate-800 px-1.5 py-0.5 text-slate-100" aria-label="Region"
+                            data-testid="source-switch" onchange=set_cookie.clone()>
+                            {state.sources.iter().map(|(label, _)| view! {
+                                <option value=label.clone() selected=*label == state.source>{label.clone()}</option>
+                            }).collect_view()}
+                        </select>
+                    })}
+                </div>
+            </div>
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None::<()>
     }
 }
 
@@ -61,48 +97,6 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Where the task definitions come from; with several AWS regions configured, a switch
-/// among them (kept in a cookie, so every page and export follows it).
-#[component]
-fn SourceSwitch() -> impl IntoView {
-    let sources = Resource::new(|| (), |_| api::list_sources());
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let s = sources.await.ok()?;
-                let many = s.all.len() > 1;
-                Some(view! {
-                    <div class="ml-auto flex items-center gap-2 text-xs text-slate-400" data-testid="source">
-                        <span title=s.description.clone()>{s.description.clone()}</span>
-                        {many.then(|| view! {
-                            <select class="rounded border border-slate-600 bg-slate-800 px-2 py-1 text-slate-100" aria-label="Region"
-                                data-testid="source-switch"
-                                on:change=move |ev| switch_source(&event_target_value(&ev))>
-                                {s.all.iter().map(|label| view! {
-                                    <option value=label.clone() selected=*label == s.current>{label.clone()}</option>
-                                }).collect_view()}
-                            </select>
-                        })}
-                    </div>
-                })
-            })}
-        </Suspense>
-    }
-}
-
-/// Remember the chosen source in a cookie and reload, so that the server renders from it.
-fn switch_source(label: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let cookie = format!("{}={label}; Path=/; SameSite=Lax; Max-Age=31536000", SOURCE_COOKIE_NAME);
-        let document: wasm_bindgen::JsValue = leptos::prelude::document().into();
-        let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
-        let _ = leptos::prelude::window().location().reload();
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = label;
-}
-
 /// The cookie the server reads the source from (`server::SOURCE_COOKIE`, which the browser
 /// build cannot import; a test pins that they agree).
 pub const SOURCE_COOKIE_NAME: &str = "ecs-lens-source";
@@ -120,7 +114,7 @@ fn Nav() -> impl IntoView {
     let link = "rounded-md px-3 py-1.5 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white";
     view! {
         <header class="bg-slate-900">
-            <div class="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3">
+            <div class="mx-auto flex h-14 max-w-7xl items-center gap-6 px-6">
                 <A href="/" attr:class="flex items-center gap-2 text-white">
                     <img src="/favicon.svg" alt="" class="h-6 w-6"/>
                     <span class="text-lg font-bold tracking-tight">"ecs-lens"</span>
@@ -129,7 +123,6 @@ fn Nav() -> impl IntoView {
                     <A href="/" exact=true attr:class=link>"Task definitions"</A>
                     <A href="/audit" attr:class=link>"Audit"</A>
                 </nav>
-                <SourceSwitch/>
             </div>
         </header>
     }

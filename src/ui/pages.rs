@@ -300,7 +300,7 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
     };
     view! {
         <PageHeader title=format!("{}:{}", data.family, data.revision)
-            subtitle=format!("{} · registered {} by {}", data.status, data.registered_at, data.registered_by)>
+            subtitle=registration_line(&data.status, &data.registered_at, &data.registered_by)>
             <A href=format!("/families/{fam}") attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">"All revisions"</A>
             {(!data.read_only).then(|| view! {
                 <A href=format!("/families/{fam}/{rev}/edit") attr:class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700">"Edit"</A>
@@ -358,6 +358,17 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
                 <JsonView text=data.json.clone()/>
             </section>
         </div>
+    }
+}
+
+/// "ACTIVE · registered 2026-10-07T08:45:00Z by arn:…", leaving out what the source did not
+/// report (ECS-compatible endpoints such as LocalStack or moto may omit both).
+fn registration_line(status: &str, at: &str, by: &str) -> String {
+    match (at.is_empty(), by.is_empty()) {
+        (false, false) => format!("{status} · registered {at} by {by}"),
+        (false, true) => format!("{status} · registered {at}"),
+        (true, false) => format!("{status} · registered by {by}"),
+        (true, true) => status.to_string(),
     }
 }
 
