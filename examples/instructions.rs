@@ -10,14 +10,15 @@
 //! `serde`: bare serde_json parse; `parse`: Document::parse (value + positions); `fo`: parse +
 //! lint, findings only (the editor's keystroke); `fix`: parse + lint with fixes (`ecs-lens
 //! lint`). Each runs the corpus 50 times.
+#[path = "common/mod.rs"]
+mod common;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use ecs_lens::core::{document::Document, lint_with, LintOptions};
 
 fn main() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus");
-    let texts: Vec<String> =
-        std::fs::read_dir(dir).unwrap().filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect();
+    let texts = common::corpus_texts();
     let mode = std::env::args().nth(1).unwrap_or_default();
     let fo = LintOptions { skip_fixes: true, ..Default::default() };
     let all = LintOptions::default();

@@ -2,6 +2,9 @@
 //! `cargo run --release --example parse_timing`
 use std::time::Instant;
 
+#[path = "common/mod.rs"]
+mod common;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -10,9 +13,7 @@ use ecs_lens::core::model::TaskDef;
 use ecs_lens::core::rules::{all_rules, locate_all, Context};
 
 fn main() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus");
-    let texts: Vec<String> =
-        std::fs::read_dir(dir).unwrap().filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect();
+    let texts = common::corpus_texts();
     let docs: Vec<Document> = texts.iter().map(|t| Document::parse(t.as_str()).unwrap()).collect();
     let iters = 1000;
     let time = |name: &str, f: &dyn Fn()| {

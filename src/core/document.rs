@@ -85,6 +85,13 @@ struct SpanNode {
     kids_len: u32,
 }
 
+impl SpanNode {
+    /// A node without children yet (a container's are filled in when it closes).
+    fn leaf(key_start: u32, start: usize, end: usize) -> SpanNode {
+        SpanNode { key_start, start: start as u32, end: end as u32, kids_start: 0, kids_len: 0 }
+    }
+}
+
 /// A parsed document: original text, JSON value and positions.
 #[derive(Clone, Debug)]
 pub struct Document {
@@ -503,13 +510,7 @@ fn parse_with_spans(text: &str) -> Result<(Value, Spans), Rejected> {
                 }
                 let node = spans.nodes.len() as u32;
                 let ks = if in_object { key_start } else { start as u32 };
-                spans.nodes.push(SpanNode {
-                    key_start: ks,
-                    start: start as u32,
-                    end: end as u32,
-                    kids_start: 0,
-                    kids_len: 0,
-                });
+                spans.nodes.push(SpanNode::leaf(ks, start, end));
                 let seg = match stack.last() {
                     None => Seg::Root,
                     Some(p) if p.object => Seg::Key(keys.len() - 1),
@@ -529,13 +530,7 @@ fn parse_with_spans(text: &str) -> Result<(Value, Spans), Rejected> {
                     _ => return Err(Rejected(start)),
                 };
                 let ks = if in_object { key_start } else { start as u32 };
-                spans.nodes.push(SpanNode {
-                    key_start: ks,
-                    start: start as u32,
-                    end: end as u32,
-                    kids_start: 0,
-                    kids_len: 0,
-                });
+                spans.nodes.push(SpanNode::leaf(ks, start, end));
                 (value, spans.nodes.len() as u32 - 1)
             }
             _ => return Err(Rejected(start)),
