@@ -366,3 +366,61 @@ fn register_lints_first_and_dry_run_registers_nothing() {
         assert!(!stdout(&o).contains(s) && !stderr(&o).contains(s));
     }
 }
+
+/// The task definition that runs ecs-lens itself on Fargate (deploy/) is clean by its own rules
+/// and registrable.
+#[test]
+fn the_deploy_task_definition_passes_every_rule() {
+    let out = run(&["lint", "deploy/ecs-lens.taskdef.json", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["files"][0]["findings"], Value::Array(vec![]), "{report:#}");
+    assert_eq!(out.status.code(), Some(0));
+    // Down to `info`, only the note that ARM64 needs Fargate platform 1.4.0 (LATEST is).
+    let out = run(&["lint", "deploy/ecs-lens.taskdef.json", "--severity", "info", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> =
+        report["files"][0]["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["FAR010"], "{report:#}");
+    let dry =
+        run(&["register", "deploy/ecs-lens.taskdef.json", "--dry-run", "--data-dir", "target/tmp-deploy-dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
+}
+
+/// `ecs-lens probe` (the image's health check): 0 for an HTTP 2xx/3xx answer, 1 for an error
+/// status, a closed port or something that is not HTTP.
+#[test]
+fn probe_exits_by_the_answer() {
+    use std::io::Read;
+    use std::net::TcpListener;
+    fn serve_once(answer: &'static [u8]) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                // Read the whole request head, then answer and close.
+                let mut head = Vec::new();
+                let mut buf = [0u8; 512];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = s.write_all(answer);
+            }
+        });
+        port
+    }
+    let ok = serve_once(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    assert_eq!(run(&["probe", &format!("http://127.0.0.1:{ok}/")]).status.code(), Some(0));
+    let err = serve_once(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+    let out = run(&["probe", &format!("http://127.0.0.1:{err}/healthz")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("503"));
+    let junk = serve_once(b"SSH-2.0-OpenSSH\r\n");
+    assert_eq!(run(&["probe", &format!("http://127.0.0.1:{junk}/")]).status.code(), Some(1));
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = run(&["probe", &format!("http://127.0.0.1:{closed}/"), "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("connect"));
+}

@@ -15,6 +15,7 @@ use crate::core::report::{self, FileReport};
 use crate::core::{rules, LintOptions, Severity};
 use crate::store::{SqliteOptions, SqliteStore, StoreError, TaskDefStore};
 
+mod probe;
 mod register;
 mod scan;
 mod serve;
@@ -46,6 +47,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Lint a task-definition file, then register it as a new revision and print its ARN.
     Register(register::RegisterArgs),
+    /// Exit 0 when the server answers at URL (the container health check of the image).
+    Probe(probe::ProbeArgs),
 }
 
 /// Where task definitions come from; the same flags for every command that reads or
@@ -214,6 +217,7 @@ pub fn main() -> ExitCode {
         Some(Command::Import(args)) => import(args),
         Some(Command::Scan(args)) => scan::run(args),
         Some(Command::Register(args)) => register::run(args),
+        Some(Command::Probe(args)) => probe::run(args),
     };
     match result {
         Ok(code) => code,

@@ -220,7 +220,7 @@ impl AwsStore {
     ) -> Result<Vec<(String, u32, String)>, StoreError> {
         let doing = match family {
             Some(f) => format!("list the revisions of task definition family `{}`", shown(f)),
-            None => format!("list the {} task definitions", status.as_str()),
+            None => "list task definitions".to_string(),
         };
         let call = Call { action: "ecs:ListTaskDefinitions", doing: &doing };
         let mut pages = self
