@@ -424,3 +424,30 @@ fn probe_exits_by_the_answer() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("connect"));
 }
+
+/// `serve` refuses to offer editing beyond loopback to anyone who can reach the port, and says
+/// what to do instead.
+#[test]
+fn serve_refuses_unauthenticated_editing_beyond_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = run(&["serve", "--bind", "0.0.0.0:0", "--data-dir", data]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--trust-header") && err.contains("--read-only"), "{err}");
+    // A role map that does not parse is refused at start, located.
+    let roles = dir.path().join("roles.json");
+    std::fs::write(&roles, "{\"users\": {\"a\": \"root\"}}").unwrap();
+    let out = run(&[
+        "serve",
+        "--trust-header",
+        "X-Forwarded-Email",
+        "--access-config",
+        roles.to_str().unwrap(),
+        "--data-dir",
+        data,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("roles.json") && err.contains("root") && err.contains("line 1"), "{err}");
+}

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 export const root = resolve(__dirname, "../..");
 
 /// Another ecs-lens beside the one cargo-leptos runs: `serve` with `args` on `port`, with the
-/// site cargo-leptos built; resolves once it answers.
+/// site cargo-leptos built; resolves once it answers at all.
 export async function startServer(port: number, args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
   const bin = process.env.ECS_LENS_BIN ?? join(root, "target/debug/ecs-lens");
   const server = spawn(bin, ["serve", "--bind", `127.0.0.1:${port}`, ...args], {
@@ -14,8 +14,10 @@ export async function startServer(port: number, args: string[], env: Record<stri
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`ecs-lens serve ${args.join(" ")} exited with ${server.exitCode}`);
     try {
-      if ((await fetch(`http://127.0.0.1:${port}`)).ok) return server;
+      // Any answer means it listens (behind --trust-header a bare request is refused).
+      if ((await fetch(`http://127.0.0.1:${port}`)).status < 500) return server;
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
   }

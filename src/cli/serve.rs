@@ -7,8 +7,10 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
+use crate::server::access::{check_exposure, check_same_origin, AccessConfig, RoleMap};
 use crate::server::AppState;
 use crate::ui::{shell, App};
+use axum::response::IntoResponse;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
@@ -17,9 +19,24 @@ pub struct ServeArgs {
     pub bind: SocketAddr,
     #[command(flatten)]
     pub store: super::StoreArgs,
-    /// Show the task definitions but refuse to register or deregister any.
+    /// Show the task definitions but refuse to register or deregister any: everyone is a viewer.
     #[arg(long)]
     pub read_only: bool,
+    /// The request header a trusted authenticating proxy puts the user in (e.g.
+    /// `X-Forwarded-Email` behind oauth2-proxy, `X-Amzn-Oidc-Identity` behind an ALB). Requests
+    /// without it are refused; roles come from --access-config.
+    #[arg(long, value_name = "HEADER", env = "ECS_LENS_TRUST_HEADER")]
+    pub trust_header: Option<String>,
+    /// The header with the user's groups, comma-separated (e.g. `X-Forwarded-Groups`).
+    #[arg(long, value_name = "HEADER", env = "ECS_LENS_GROUPS_HEADER", requires = "trust_header")]
+    pub groups_header: Option<String>,
+    /// Users and groups → roles, JSON: {"users": {"alice@example.com": "editor"}, "groups":
+    /// {"platform": "editor"}, "default": "viewer"}.
+    #[arg(long, value_name = "FILE", env = "ECS_LENS_ACCESS_CONFIG", requires = "trust_header")]
+    pub access_config: Option<std::path::PathBuf>,
+    /// Serve editing beyond loopback without identities (anyone who can reach the port edits).
+    #[arg(long)]
+    pub allow_unauthenticated_editing: bool,
 }
 
 impl Default for ServeArgs {
@@ -28,6 +45,10 @@ impl Default for ServeArgs {
             bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
             store: super::StoreArgs::default(),
             read_only: false,
+            trust_header: None,
+            groups_header: None,
+            access_config: None,
+            allow_unauthenticated_editing: false,
         }
     }
 }
@@ -62,6 +83,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
 async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     // The task definitions the dashboard shows: the embedded store, or Amazon ECS in each
     // --region (the dashboard switches among them).
+    let access = access_config(&args)?;
+    check_exposure(args.bind, &access, args.allow_unauthenticated_editing)?;
     let sources = super::open_stores(&args.store, args.read_only).await?;
     for (label, store) in sources.iter() {
         eprintln!(
@@ -74,8 +97,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let options = leptos_options(args.bind);
     let addr = options.site_addr;
     let routes = generate_route_list(App);
-    let state = AppState::new(sources.clone(), args.read_only);
+    let state = AppState::new(sources.clone(), access);
     let export_state = state.clone();
+    let guard_state = state.access.clone();
     let app = Router::new()
         // Pages and server functions both see the application state as context.
         .leptos_routes_with_context(&options, routes, move || provide_context(state.clone()), {
@@ -85,12 +109,20 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         .route(
             "/audit/{file}",
             axum::routing::get(move |headers: axum::http::HeaderMap, path| {
-                let cookies = headers.get(axum::http::header::COOKIE).and_then(|v| v.to_str().ok());
-                crate::server::export::export(export_state.for_cookies(cookies), path)
+                let state = export_state.for_request(&headers);
+                async move {
+                    match state {
+                        Ok(state) => crate::server::export::export(state, path).await,
+                        Err(d) => (d.status, d.message).into_response(),
+                    }
+                }
             }),
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(options);
+        .with_state(options)
+        // Every request: an identity (when identities come from a proxy) and, for anything
+        // that can change something, the same origin.
+        .layer(axum::middleware::from_fn_with_state(guard_state, guard));
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     eprintln!("ecs-lens: dashboard on http://{addr}");
     axum::serve(listener, app.into_make_service())
@@ -103,4 +135,36 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         store.close().await;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The access settings from the flags (the role map read and checked now, not per request).
+fn access_config(args: &ServeArgs) -> Result<AccessConfig, String> {
+    let roles = match &args.access_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            RoleMap::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => RoleMap::default(),
+    };
+    Ok(AccessConfig {
+        trust_header: args.trust_header.as_ref().map(|h| h.to_ascii_lowercase()),
+        groups_header: args.groups_header.as_ref().map(|h| h.to_ascii_lowercase()),
+        roles,
+        read_only: args.read_only,
+    })
+}
+
+/// Refuse, before any page or server function runs, a request without an identity and a
+/// cross-site request that could change something.
+async fn guard(
+    axum::extract::State(access): axum::extract::State<std::sync::Arc<AccessConfig>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let checked =
+        access.identify(request.headers()).and_then(|_| check_same_origin(request.method(), request.headers()));
+    match checked {
+        Ok(()) => next.run(request).await,
+        Err(d) => (d.status, d.message).into_response(),
+    }
 }

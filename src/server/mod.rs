@@ -11,7 +11,10 @@ use crate::core::rules::secrets::mask_document;
 use crate::core::{graph, lint};
 use crate::store::{DescribedTaskDefinition, StoreError, TaskDefStore};
 
+pub mod access;
 pub mod export;
+
+use access::{AccessConfig, Denied, Identity, Role};
 
 /// What every request can reach.
 #[derive(Clone)]
@@ -22,8 +25,10 @@ pub struct AppState {
     pub source: String,
     /// Every source the server offers, labelled (`serve --source aws --region a,b`).
     pub sources: Arc<Vec<(String, Arc<dyn TaskDefStore>)>>,
-    /// `serve --read-only`: every mutating server function refuses with 403.
-    pub read_only: bool,
+    /// How identities and roles are established (`serve --trust-header …`, `--read-only`).
+    pub access: Arc<AccessConfig>,
+    /// Who this request comes from ([`AppState::for_request`]); the local user until then.
+    pub identity: Identity,
 }
 
 /// The cookie naming the source (region) the dashboard shows. Unknown values are ignored.
@@ -31,9 +36,24 @@ pub const SOURCE_COOKIE: &str = "ecs-lens-source";
 
 impl AppState {
     /// `sources` must not be empty; the first is the default.
-    pub fn new(sources: Vec<(String, Arc<dyn TaskDefStore>)>, read_only: bool) -> AppState {
+    pub fn new(sources: Vec<(String, Arc<dyn TaskDefStore>)>, access: AccessConfig) -> AppState {
         let (source, store) = sources.first().cloned().expect("at least one source");
-        AppState { store, source, sources: Arc::new(sources), read_only }
+        let identity =
+            Identity { user: "local".into(), role: if access.read_only { Role::Viewer } else { Role::Editor } };
+        AppState { store, source, sources: Arc::new(sources), access: Arc::new(access), identity }
+    }
+
+    /// The state for a request with these headers: its user and role, and the source its
+    /// [`SOURCE_COOKIE`] names (when offered; else the default).
+    pub fn for_request(&self, headers: &axum::http::HeaderMap) -> Result<AppState, Denied> {
+        let identity = self.access.identify(headers)?;
+        let cookies = headers.get(axum::http::header::COOKIE).and_then(|v| v.to_str().ok());
+        Ok(AppState { identity, ..self.for_cookies(cookies) })
+    }
+
+    /// True when this request may edit, register and deregister.
+    pub fn can_edit(&self) -> bool {
+        self.identity.role == Role::Editor
     }
 
     /// The state for a request with this `Cookie` header: the source its [`SOURCE_COOKIE`]
@@ -109,7 +129,7 @@ mod source_tests {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let state = AppState::new(
             vec![("eu-west-1".into(), store(a.path()).await), ("us-east-1".into(), store(b.path()).await)],
-            false,
+            AccessConfig::default(),
         );
         assert_eq!(state.source, "eu-west-1", "the first is the default");
         let picked = state.for_cookies(Some("theme=dark; ecs-lens-source=us-east-1; x=1"));

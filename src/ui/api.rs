@@ -76,6 +76,7 @@ pub struct RevisionData {
     pub containers: Vec<ContainerRow>,
     /// The describe output, pretty-printed, secret values masked.
     pub json: String,
+    /// True when this user may not edit (a viewer, or `--read-only`).
     pub read_only: bool,
 }
 
@@ -148,14 +149,19 @@ mod ssr {
     use crate::server::AppState;
     use crate::store::StoreError;
 
-    /// The server's state for this request: the source (region) its cookie picked.
+    /// The server's state for this request: its user and role, and the source (region) its
+    /// cookie picked. (The serve layer already refused requests without an identity.)
     pub fn state() -> Result<AppState, ServerFnError> {
         let Some(state) = use_context::<AppState>() else {
             return Err(ServerFnError::ServerError("server state missing".into()));
         };
-        let parts = use_context::<axum::http::request::Parts>();
-        let cookies = parts.as_ref().and_then(|p| p.headers.get(axum::http::header::COOKIE)?.to_str().ok());
-        Ok(state.for_cookies(cookies))
+        let Some(parts) = use_context::<axum::http::request::Parts>() else { return Ok(state) };
+        state.for_request(&parts.headers).map_err(|d| {
+            if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+                r.set_status(d.status);
+            }
+            ServerFnError::ServerError(d.message)
+        })
     }
 
     /// A store error as the server function's error, with the matching HTTP status.
@@ -173,15 +179,21 @@ mod ssr {
         ServerFnError::ServerError(e.to_string())
     }
 
-    /// Refuse a mutation in read-only mode: 403, whatever the page showed.
+    /// Refuse a mutation to a viewer: 403, whatever the page showed.
     pub fn require_editor(state: &AppState) -> Result<(), ServerFnError> {
-        if state.read_only {
+        if !state.can_edit() {
             if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
                 r.set_status(axum::http::StatusCode::FORBIDDEN);
             }
-            return Err(ServerFnError::ServerError(
-                "ecs-lens runs read-only (--read-only): registering and deregistering are disabled".into(),
-            ));
+            let why = if state.access.read_only {
+                "ecs-lens runs read-only (--read-only): editing, registering and deregistering are disabled".to_string()
+            } else {
+                format!(
+                    "{} is a viewer: editing, registering and deregistering need the editor role",
+                    state.identity.user
+                )
+            };
+            return Err(ServerFnError::ServerError(why));
         }
         Ok(())
     }
@@ -311,7 +323,7 @@ pub async fn get_revision(family: String, revision: u32) -> Result<RevisionData,
         docs: RuleDoc::for_findings(&a.findings),
         findings: a.findings,
         containers,
-        read_only: state.read_only,
+        read_only: !state.can_edit(),
     })
 }
 
@@ -365,15 +377,16 @@ pub async fn register_revision(family: String, text: String) -> Result<u32, Serv
     if input.get("family").and_then(|f| f.as_str()) != Some(family.as_str()) {
         return Err(ServerFnError::ServerError(format!("the document's family is not `{family}`")));
     }
-    let d = state.store.register(&input, "local-user").await.map_err(ssr::store_error)?;
+    let d = state.store.register(&input, &state.identity.user).await.map_err(ssr::store_error)?;
     Ok(d.revision())
 }
 
 /// The editor's quick fix: the fix of `finding` (from the browser's findings-only lint)
 /// applied to `text`, with the commands and notes the patch cannot do. Built here because
-/// the browser bundle carries no fix builders; nothing is stored, so viewers may ask too.
+/// the browser bundle carries no fix builders. Editors only, like the editor page.
 #[server(prefix = "/api", endpoint = "apply-fix")]
 pub async fn apply_fix(text: String, finding: Finding) -> Result<crate::core::fix::QuickFix, ServerFnError> {
+    ssr::require_editor(&ssr::state()?)?;
     crate::core::fix::quick_fix(&text, &finding).map_err(ServerFnError::ServerError)
 }
 
@@ -400,6 +413,7 @@ pub struct ReviewChange {
 pub async fn review_edit(family: String, revision: u32, text: String) -> Result<Option<Review>, ServerFnError> {
     use crate::core::document::Document;
     let state = ssr::state()?;
+    ssr::require_editor(&state)?;
     let Ok(doc) = Document::parse(text.as_str()) else { return Ok(None) };
     let base = state.store.describe(&family, Some(revision)).await.map_err(ssr::store_error)?;
     let base = Document::from_value(&base.register_input());

@@ -52,6 +52,10 @@ fn source_bar() -> impl IntoView {
             <div class="pointer-events-none absolute inset-x-0 top-0" data-testid="source">
                 <div class="mx-auto flex h-14 max-w-7xl items-center justify-end gap-2 px-6 text-xs text-slate-400">
                     <span class="pointer-events-auto max-w-md truncate" title=state.store.source()>{state.store.source()}</span>
+                    <span class="pointer-events-auto rounded bg-slate-800 px-1.5 py-0.5 text-slate-200" data-testid="identity"
+                        title="who you are here, and what you may do">
+                        {format!("{} · {}", state.identity.user, state.identity.role.as_str())}
+                    </span>
                     {many.then(|| view! {
                         <select class="pointer-events-auto rounded border border-slate-600 bg-slate-800 px-1.5 py-0.5 text-slate-100" aria-label="Region"
                             data-testid="source-switch" onchange=set_cookie.clone()>
