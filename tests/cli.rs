@@ -451,3 +451,33 @@ fn serve_refuses_unauthenticated_editing_beyond_loopback() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("roles.json") && err.contains("root") && err.contains("line 1"), "{err}");
 }
+
+/// A register through the CLI is in the audit trail, and `audit-log` prints it.
+#[test]
+fn register_is_recorded_and_audit_log_prints_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = run(&["audit-log", "--data-dir", data]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing registered"));
+    let out = Command::new(env!("CARGO_BIN_EXE_ecs-lens"))
+        .args(["register", "deploy/ecs-lens.taskdef.json", "--data-dir", data])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("ECS_LENS_USER", "ci-bot")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["audit-log", "--data-dir", data, "--format", "json"]);
+    let entries: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &entries[0];
+    assert_eq!(
+        (e["user"].as_str(), e["action"].as_str(), e["family"].as_str()),
+        (Some("ci-bot"), Some("register"), Some("ecs-lens"))
+    );
+    assert_eq!((e["revision"].as_u64(), e["source"].as_str()), (Some(1), Some("local")));
+    let text =
+        String::from_utf8_lossy(&run(&["audit-log", "--data-dir", data, "--family", "ecs-lens"]).stdout).to_string();
+    assert!(text.contains("ci-bot  register ecs-lens:1  [local]"), "{text}");
+    assert!(String::from_utf8_lossy(&run(&["audit-log", "--data-dir", data, "--family", "nope"]).stdout)
+        .contains("nothing"));
+}

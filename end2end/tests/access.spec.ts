@@ -111,5 +111,9 @@ test("an editor edits, registers as themselves, and cross-site requests are refu
   await expect(page).toHaveURL(/\/families\/billing-cron\/2$/);
   await expect(page.locator("h1")).toContainText("billing-cron:2");
   await expect(page.getByText("eddie@example.com").first()).toBeVisible();
+  await page.goto(`${base}/audit-log`);
+  const entry = page.locator('[data-testid=audit-log] tr[data-family="billing-cron"]').first();
+  await expect(entry).toContainText("eddie@example.com");
+  await expect(entry).toContainText("registered (from 1)");
   await context.close();
 });

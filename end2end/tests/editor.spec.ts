@@ -38,6 +38,14 @@ test("quick fixes move DD_API_KEY and MYSQL_PW to Secrets Manager, and registeri
   await page.goto(`/compare/Datadog/${n}/${n + 1}`);
   await expect(page.getByTestId("changes").locator('[data-kind="movedToSecrets"]')).toHaveCount(2);
   await expect(page.getByTestId("findings-delta")).toContainText("DD_API_KEY");
+  // The audit trail has the register: who, from which revision, what moved, what it resolved.
+  await page.goto("/audit-log");
+  const entry = page.locator('[data-testid=audit-log] tr[data-action="register"][data-family="Datadog"]').first();
+  await expect(entry).toContainText(`Datadog:${n + 1}`);
+  await expect(entry).toContainText(`registered (from ${n})`);
+  await expect(entry).toContainText("local");
+  await expect(entry).toContainText("MovedToSecrets");
+  await expect(entry).toContainText("resolved SEC001, SEC001");
 });
 
 test("a malformed edit shows a located error and registers nothing", async ({ page }) => {

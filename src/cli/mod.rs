@@ -49,6 +49,28 @@ enum Command {
     Register(register::RegisterArgs),
     /// Exit 0 when the server answers at URL (the container health check of the image).
     Probe(probe::ProbeArgs),
+    /// The audit trail: every register and deregister done through ecs-lens, newest first.
+    AuditLog(AuditLogArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct AuditLogArgs {
+    /// Only this family.
+    #[arg(long)]
+    family: Option<String>,
+    /// At most this many entries.
+    #[arg(long, default_value_t = 100)]
+    limit: u32,
+    #[arg(long, value_enum, default_value = "text")]
+    format: AuditLogFormat,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum AuditLogFormat {
+    Text,
+    Json,
 }
 
 /// Where task definitions come from; the same flags for every command that reads or
@@ -218,6 +240,7 @@ pub fn main() -> ExitCode {
         Some(Command::Scan(args)) => scan::run(args),
         Some(Command::Register(args)) => register::run(args),
         Some(Command::Probe(args)) => probe::run(args),
+        Some(Command::AuditLog(args)) => audit_log(args),
     };
     match result {
         Ok(code) => code,
@@ -545,4 +568,48 @@ fn import(args: ImportArgs) -> Result<ExitCode, String> {
         store.close().await;
         result
     })
+}
+
+/// `ecs-lens audit-log`.
+fn audit_log(args: AuditLogArgs) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let entries = runtime.block_on(async {
+        let log = crate::store::audit::AuditLog::open(&args.store.data_dir).await.map_err(|e| e.to_string())?;
+        let entries = log.list(args.family.as_deref(), args.limit).await.map_err(|e| e.to_string());
+        log.close().await;
+        entries
+    })?;
+    let mut out = String::new();
+    match args.format {
+        AuditLogFormat::Json => {
+            out = serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?;
+            out.push('\n');
+        }
+        AuditLogFormat::Text => {
+            if entries.is_empty() {
+                out.push_str("nothing registered or deregistered through ecs-lens yet\n");
+            }
+            for e in &entries {
+                let from = e.base_revision.map(|b| format!(" (from {b})")).unwrap_or_default();
+                out.push_str(&format!(
+                    "{}  {}  {} {}:{}{from}  [{}]\n",
+                    e.at, e.user, e.action, e.family, e.revision, e.source
+                ));
+                for c in &e.changes {
+                    out.push_str(&format!("    {c}\n"));
+                }
+                if !e.resolved.is_empty() {
+                    out.push_str(&format!("    resolved: {}\n", e.resolved.join(", ")));
+                }
+                if !e.introduced.is_empty() {
+                    out.push_str(&format!("    introduced: {}\n", e.introduced.join(", ")));
+                }
+            }
+        }
+    }
+    std::io::stdout().write_all(out.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -96,6 +96,7 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode, String> {
         let result = store.register(&input, &by).await;
         store.close().await;
         let d = result.map_err(|e| store_error_at(&args.file, &doc, &e))?;
+        record(&args, &d).await;
         let arn = if d.arn().is_empty() { d.family_revision() } else { d.arn().to_string() };
         print(&format!("{arn}\n"))?;
         eprintln!("ecs-lens: registered {} in {}", d.family_revision(), store.source());
@@ -106,4 +107,40 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode, String> {
 fn use_color_stderr() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+/// Record the register in the audit trail of the data directory: always for the embedded
+/// store (the database is there anyway), for Amazon ECS when the data directory exists (a
+/// pipeline's working directory does not get a database it did not ask for). The user is
+/// `ECS_LENS_USER`, else `USER`, else `cli`.
+async fn record(args: &RegisterArgs, d: &crate::store::DescribedTaskDefinition) {
+    let dir = &args.store.data_dir;
+    let source = match args.store.source {
+        super::Source::Local => "local".to_string(),
+        super::Source::Aws if dir.is_dir() => {
+            let region = d.arn().split(':').nth(3).unwrap_or_default().to_string();
+            format!("aws:{region}")
+        }
+        super::Source::Aws => return,
+    };
+    let user = std::env::var("ECS_LENS_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "cli".into());
+    let entry = crate::store::audit::NewAuditEntry {
+        user,
+        action: "register".into(),
+        source,
+        family: d.family().to_string(),
+        revision: d.revision(),
+        ..Default::default()
+    };
+    let recorded = match crate::store::audit::AuditLog::open(dir).await {
+        Ok(log) => {
+            let r = log.record(&entry).await.map(|_| ());
+            log.close().await;
+            r
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = recorded {
+        eprintln!("ecs-lens: registered, but not recorded in the audit trail: {e}");
+    }
 }

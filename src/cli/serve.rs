@@ -97,7 +97,14 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let options = leptos_options(args.bind);
     let addr = options.site_addr;
     let routes = generate_route_list(App);
-    let state = AppState::new(sources.clone(), access);
+    let read_only = access.read_only;
+    let mut state = AppState::new(sources.clone(), access);
+    // The audit trail lives in the data directory's database, whatever the source.
+    match crate::store::audit::AuditLog::open(&args.store.data_dir).await {
+        Ok(log) => state = state.with_audit(log),
+        Err(e) if read_only => eprintln!("ecs-lens: no audit trail ({e}); read-only, so nothing would be recorded"),
+        Err(e) => return Err(format!("{e} (registers and deregisters are recorded there)")),
+    }
     let export_state = state.clone();
     let guard_state = state.access.clone();
     let app = Router::new()

@@ -29,6 +29,8 @@ pub struct AppState {
     pub access: Arc<AccessConfig>,
     /// Who this request comes from ([`AppState::for_request`]); the local user until then.
     pub identity: Identity,
+    /// Where registers and deregisters are recorded (`None`: not kept, read-only only).
+    pub audit: Option<crate::store::audit::AuditLog>,
 }
 
 /// The cookie naming the source (region) the dashboard shows. Unknown values are ignored.
@@ -40,7 +42,22 @@ impl AppState {
         let (source, store) = sources.first().cloned().expect("at least one source");
         let identity =
             Identity { user: "local".into(), role: if access.read_only { Role::Viewer } else { Role::Editor } };
-        AppState { store, source, sources: Arc::new(sources), access: Arc::new(access), identity }
+        AppState { store, source, sources: Arc::new(sources), access: Arc::new(access), identity, audit: None }
+    }
+
+    /// Keep the audit trail in `log`.
+    pub fn with_audit(mut self, log: crate::store::audit::AuditLog) -> AppState {
+        self.audit = Some(log);
+        self
+    }
+
+    /// The source as the audit trail names it: `local`, or `aws:<region>`.
+    pub fn source_name(&self) -> String {
+        if self.source == "local" {
+            self.source.clone()
+        } else {
+            format!("aws:{}", self.source)
+        }
     }
 
     /// The state for a request with these headers: its user and role, and the source its
@@ -69,6 +86,49 @@ impl AppState {
             Some((label, store)) => AppState { store: store.clone(), source: label.clone(), ..self.clone() },
             None => self.clone(),
         }
+    }
+}
+
+/// Record a register in the audit trail: who, where, the revision it started from and what
+/// changed since (paths and rule ids only, never values). A failure to record is reported on
+/// the server's log; the register itself has happened.
+pub async fn audit_register(state: &AppState, family: &str, revision: u32, base_revision: Option<u32>, new: &Document) {
+    let Some(log) = &state.audit else { return };
+    let mut entry = crate::store::audit::NewAuditEntry {
+        user: state.identity.user.clone(),
+        action: "register".into(),
+        source: state.source_name(),
+        family: family.to_string(),
+        revision,
+        base_revision,
+        ..Default::default()
+    };
+    if let Some(base) = base_revision {
+        if let Ok(d) = state.store.describe(family, Some(base)).await {
+            let diff = crate::core::diff::diff(&Document::from_value(&d.register_input()), new);
+            entry.changes = diff.changes.iter().map(|c| format!("{:?} · {}", c.kind, c.path.join(" › "))).collect();
+            entry.resolved = diff.findings.resolved.iter().map(|f| f.rule.clone()).collect();
+            entry.introduced = diff.findings.introduced.iter().map(|f| f.rule.clone()).collect();
+        }
+    }
+    if let Err(e) = log.record(&entry).await {
+        eprintln!("ecs-lens: registered {family}:{revision} but could not record it: {e}");
+    }
+}
+
+/// Record a deregister in the audit trail (see [`audit_register`]).
+pub async fn audit_deregister(state: &AppState, family: &str, revision: u32) {
+    let Some(log) = &state.audit else { return };
+    let entry = crate::store::audit::NewAuditEntry {
+        user: state.identity.user.clone(),
+        action: "deregister".into(),
+        source: state.source_name(),
+        family: family.to_string(),
+        revision,
+        ..Default::default()
+    };
+    if let Err(e) = log.record(&entry).await {
+        eprintln!("ecs-lens: deregistered {family}:{revision} but could not record it: {e}");
     }
 }
 

@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod audit;
 pub mod aws;
 pub mod contract;
 pub mod seed;

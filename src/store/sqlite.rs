@@ -77,46 +77,7 @@ impl SqliteStore {
     /// Open `<data_dir>/ecs-lens.db`: the directory and the database are created if missing,
     /// migrations run, and an empty database is seeded if `options.seed`.
     pub async fn open_with(data_dir: impl AsRef<Path>, options: SqliteOptions) -> Result<SqliteStore, StoreError> {
-        let dir = data_dir.as_ref();
-        let path = dir.join(DB_FILE);
-        std::fs::create_dir_all(dir).map_err(|e| {
-            StoreError::unavailable(format!(
-                "cannot create the data directory {}: {e} (choose another with --data-dir)",
-                dir.display()
-            ))
-        })?;
-        let connect = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // Statements carry no values (everything is bound), but keep the logs quiet anyway.
-            .disable_statement_logging();
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(15))
-            .connect_with(connect)
-            .await
-            .map_err(|e| {
-                StoreError::unavailable(format!(
-                    "cannot open the task-definition database {}: {e} (check that the directory is writable, or choose another with --data-dir)",
-                    path.display()
-                ))
-            })?;
-        sqlx::migrate!().run(&pool).await.map_err(|e| {
-            let hint = match e {
-                sqlx::migrate::MigrateError::VersionMissing(_) => {
-                    " (the database was written by a newer ecs-lens; use that version or another --data-dir)"
-                }
-                _ => "",
-            };
-            StoreError::unavailable(format!(
-                "cannot migrate the task-definition database {}: {e}{hint}",
-                path.display()
-            ))
-        })?;
+        let (pool, path) = open_database(data_dir.as_ref()).await?;
         let store = SqliteStore { pool, path, options };
         if store.options.seed {
             store.seed_if_empty().await?;
@@ -318,6 +279,48 @@ fn status_of(s: &str, path: &Path) -> Result<TaskDefStatus, StoreError> {
             super::shown(s)
         ))
     })
+}
+
+/// Open (creating and migrating) the database `ecs-lens.db` in `dir`: the embedded store's,
+/// and the audit trail's whatever the task-definition source.
+pub(crate) async fn open_database(dir: &Path) -> Result<(SqlitePool, PathBuf), StoreError> {
+    let path = dir.join(DB_FILE);
+    std::fs::create_dir_all(dir).map_err(|e| {
+        StoreError::unavailable(format!(
+            "cannot create the data directory {}: {e} (choose another with --data-dir)",
+            dir.display()
+        ))
+    })?;
+    let connect = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        // Statements carry no values (everything is bound), but keep the logs quiet anyway.
+        .disable_statement_logging();
+    let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(connect)
+            .await
+            .map_err(|e| {
+                StoreError::unavailable(format!(
+                    "cannot open the task-definition database {}: {e} (check that the directory is writable, or choose another with --data-dir)",
+                    path.display()
+                ))
+            })?;
+    sqlx::migrate!().run(&pool).await.map_err(|e| {
+        let hint = match e {
+            sqlx::migrate::MigrateError::VersionMissing(_) => {
+                " (the database was written by a newer ecs-lens; use that version or another --data-dir)"
+            }
+            _ => "",
+        };
+        StoreError::unavailable(format!("cannot migrate the task-definition database {}: {e}{hint}", path.display()))
+    })?;
+    Ok((pool, path))
 }
 
 #[async_trait]

@@ -356,12 +356,13 @@ pub async fn deregister_revision(family: String, revision: u32) -> Result<(), Se
     let state = ssr::state()?;
     ssr::require_editor(&state)?;
     state.store.deregister(&family, revision).await.map_err(ssr::store_error)?;
+    crate::server::audit_deregister(&state, &family, revision).await;
     Ok(())
 }
 
 /// Register a new revision from edited JSON (editors only; 403 in read-only mode).
 #[server(prefix = "/api", endpoint = "register")]
-pub async fn register_revision(family: String, text: String) -> Result<u32, ServerFnError> {
+pub async fn register_revision(family: String, text: String, base: Option<u32>) -> Result<u32, ServerFnError> {
     let state = ssr::state()?;
     ssr::require_editor(&state)?;
     let doc = match crate::core::document::Document::parse(text.as_str()) {
@@ -378,6 +379,7 @@ pub async fn register_revision(family: String, text: String) -> Result<u32, Serv
         return Err(ServerFnError::ServerError(format!("the document's family is not `{family}`")));
     }
     let d = state.store.register(&input, &state.identity.user).await.map_err(ssr::store_error)?;
+    crate::server::audit_register(&state, &family, d.revision(), base, &doc).await;
     Ok(d.revision())
 }
 
@@ -433,6 +435,44 @@ pub async fn review_edit(family: String, revision: u32, text: String) -> Result<
         resolved: d.findings.resolved.len(),
         introduced: d.findings.introduced.len(),
     }))
+}
+
+/// One register or deregister done through ecs-lens (the audit trail page).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditTrailRow {
+    pub at: String,
+    pub user: String,
+    pub action: String,
+    pub source: String,
+    pub family: String,
+    pub revision: u32,
+    pub base_revision: Option<u32>,
+    pub changes: Vec<String>,
+    pub resolved: Vec<String>,
+    pub introduced: Vec<String>,
+}
+
+/// The newest 500 entries of the audit trail (every user may read it: it holds no values).
+#[server(prefix = "/api", endpoint = "audit-trail")]
+pub async fn audit_trail() -> Result<Vec<AuditTrailRow>, ServerFnError> {
+    let state = ssr::state()?;
+    let Some(log) = &state.audit else { return Ok(vec![]) };
+    let entries = log.list(None, 500).await.map_err(ssr::store_error)?;
+    Ok(entries
+        .into_iter()
+        .map(|e| AuditTrailRow {
+            at: e.at,
+            user: e.user,
+            action: e.action,
+            source: e.source,
+            family: e.family,
+            revision: e.revision,
+            base_revision: e.base_revision,
+            changes: e.changes,
+            resolved: e.resolved,
+            introduced: e.introduced,
+        })
+        .collect())
 }
 
 /// What the editor starts from.

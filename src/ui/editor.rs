@@ -128,7 +128,11 @@ fn Editor(source: EditData) -> impl IntoView {
     };
     let fam_register = family.clone();
     let do_register = move |_| {
-        register.dispatch(RegisterRevision { family: fam_register.clone(), text: draft.get_untracked() });
+        register.dispatch(RegisterRevision {
+            family: fam_register.clone(),
+            text: draft.get_untracked(),
+            base: Some(base_rev),
+        });
     };
     // The fix is built and applied on the server (the browser bundle has no fix builders).
     let apply = move |f: Finding| {

@@ -12,7 +12,7 @@ pub mod graph;
 pub mod json;
 pub mod pages;
 
-use pages::{AuditRoute, CompareRoute, FamiliesPage, FamilyRoute, RevisionRoute};
+use pages::{AuditRoute, AuditTrailRoute, CompareRoute, FamiliesPage, FamilyRoute, RevisionRoute};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/families/:family/:revision/edit") view={Lazy::<editor::EditRoute>::new()}/>
                     <Route path=path!("/compare/:family/:a/:b") view={Lazy::<CompareRoute>::new()}/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
+                    <Route path=path!("/audit-log") view={Lazy::<AuditTrailRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
@@ -125,7 +126,8 @@ fn Nav() -> impl IntoView {
                 </A>
                 <nav class="flex gap-1">
                     <A href="/" exact=true attr:class=link>"Task definitions"</A>
-                    <A href="/audit" attr:class=link>"Audit"</A>
+                    <A href="/audit" exact=true attr:class=link>"Audit"</A>
+                    <A href="/audit-log" attr:class=link>"Audit log"</A>
                 </nav>
             </div>
         </header>

@@ -594,3 +594,84 @@ fn audit_view(AuditRoute { rows }: AuditRoute) -> impl IntoView {
         </Suspense>
     }
 }
+
+// ---------------------------------------------------------------- audit trail
+
+/// `/audit-log`: every register and deregister done through ecs-lens (lazily loaded).
+pub struct AuditTrailRoute {
+    rows: Resource<Result<Vec<AuditTrailRow>, ServerFnError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for AuditTrailRoute {
+    fn data() -> Self {
+        AuditTrailRoute { rows: Resource::new(|| (), |_| audit_trail()) }
+    }
+
+    fn view(this: Self) -> AnyView {
+        audit_trail_view(this).into_any()
+    }
+}
+
+fn audit_trail_view(AuditTrailRoute { rows }: AuditTrailRoute) -> impl IntoView {
+    view! {
+        <Title text="Audit log · ecs-lens"/>
+        <PageHeader title="Audit log".into() subtitle="Every register and deregister done through ecs-lens, newest first. Values are never recorded.".into()>
+            {()}
+        </PageHeader>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match rows.await {
+                    Err(e) => Either::Left(view! { <ErrorBox message=error_text(&e)/> }),
+                    Ok(rows) if rows.is_empty() => Either::Right(Either::Left(view! {
+                        <p class="rounded-lg border border-slate-200 bg-white p-4 text-sm text-slate-600">"Nothing registered or deregistered through ecs-lens yet."</p>
+                    })),
+                    Ok(rows) => Either::Right(Either::Right(view! {
+                        <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+                            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="audit-log">
+                                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                                    <tr>
+                                        <th class="px-4 py-2">"When"</th>
+                                        <th class="px-4 py-2">"Who"</th>
+                                        <th class="px-4 py-2">"What"</th>
+                                        <th class="px-4 py-2">"Changes"</th>
+                                        <th class="px-4 py-2">"Findings"</th>
+                                    </tr>
+                                </thead>
+                                <tbody class="divide-y divide-slate-100">
+                                    {rows.into_iter().map(|r| {
+                                        let target = format!("{}:{}", r.family, r.revision);
+                                        let href = format!("/families/{}/{}", r.family, r.revision);
+                                        let what = match (r.action.as_str(), r.base_revision) {
+                                            ("register", Some(b)) => format!("registered (from {b})"),
+                                            ("register", None) => "registered".to_string(),
+                                            _ => "deregistered".to_string(),
+                                        };
+                                        view! {
+                                            <tr data-action=r.action.clone() data-family=r.family.clone() class="align-top">
+                                                <td class="whitespace-nowrap px-4 py-3 text-slate-600">{r.at.clone()}<div class="text-xs text-slate-400">{r.source.clone()}</div></td>
+                                                <td class="px-4 py-3">{r.user.clone()}</td>
+                                                <td class="px-4 py-3">
+                                                    <A href=href attr:class="font-mono text-sky-700 hover:underline">{target}</A>
+                                                    <div class="text-xs text-slate-500">{what}</div>
+                                                </td>
+                                                <td class="px-4 py-3 font-mono text-xs text-slate-600">
+                                                    {r.changes.iter().take(8).map(|c| view! { <div>{c.clone()}</div> }).collect_view()}
+                                                    {(r.changes.len() > 8).then(|| view! { <div class="text-slate-400">{format!("… {} more", r.changes.len() - 8)}</div> })}
+                                                </td>
+                                                <td class="px-4 py-3 text-xs">
+                                                    {(!r.resolved.is_empty()).then(|| view! { <div class="text-emerald-700">{format!("resolved {}", r.resolved.join(", "))}</div> })}
+                                                    {(!r.introduced.is_empty()).then(|| view! { <div class="text-red-700">{format!("introduced {}", r.introduced.join(", "))}</div> })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    })),
+                }
+            })}
+        </Suspense>
+    }
+}

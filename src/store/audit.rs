@@ -1,0 +1,164 @@
+//! The audit trail: every register and deregister done through ecs-lens (dashboard or CLI),
+//! with who, when, where, which revision it started from, what changed and how the findings
+//! moved. Kept in the embedded database (`ecs-lens.db` under the data directory) whatever
+//! the task-definition source, append-only. Never holds a secret value: changes are
+//! described by path, findings by rule id.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqlitePool;
+use sqlx::Row;
+
+use super::StoreError;
+
+/// One entry, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub user: String,
+    /// `register` or `deregister`.
+    pub action: String,
+    /// `local`, or `aws:<region>`.
+    pub source: String,
+    pub family: String,
+    pub revision: u32,
+    pub base_revision: Option<u32>,
+    /// "Added · container app › secrets › DD_API_KEY", … (no values).
+    pub changes: Vec<String>,
+    /// Rule ids of the findings the change resolved / introduced.
+    pub resolved: Vec<String>,
+    pub introduced: Vec<String>,
+}
+
+/// What to record (the database adds the id and the time).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    pub user: String,
+    pub action: String,
+    pub source: String,
+    pub family: String,
+    pub revision: u32,
+    pub base_revision: Option<u32>,
+    pub changes: Vec<String>,
+    pub resolved: Vec<String>,
+    pub introduced: Vec<String>,
+}
+
+/// The audit trail in the data directory's database.
+#[derive(Clone, Debug)]
+pub struct AuditLog {
+    pool: SqlitePool,
+}
+
+fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::unavailable(format!("cannot {what} the audit trail: {e}"))
+}
+
+impl AuditLog {
+    /// The audit trail in `data_dir` (the database is created and migrated if needed).
+    pub async fn open(data_dir: &Path) -> Result<AuditLog, StoreError> {
+        let (pool, _) = super::sqlite::open_database(data_dir).await?;
+        Ok(AuditLog { pool })
+    }
+
+    /// Append one entry; its id.
+    pub async fn record(&self, e: &NewAuditEntry) -> Result<i64, StoreError> {
+        let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        let row = sqlx::query(
+            "INSERT INTO audit_log (user, action, source, family, revision, base_revision, changes, resolved, introduced)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&e.user)
+        .bind(&e.action)
+        .bind(&e.source)
+        .bind(&e.family)
+        .bind(i64::from(e.revision))
+        .bind(e.base_revision.map(i64::from))
+        .bind(json(&e.changes))
+        .bind(json(&e.resolved))
+        .bind(json(&e.introduced))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|err| unavailable("write to", err))?;
+        Ok(row.get::<i64, _>(0))
+    }
+
+    /// The newest `limit` entries (of `family`, or of all), newest first.
+    pub async fn list(&self, family: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, user, action, source, family, revision, base_revision, changes, resolved, introduced
+             FROM audit_log WHERE (?1 IS NULL OR family = ?1) ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(family)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|err| unavailable("read", err))?;
+        let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.get(0),
+                at: r.get(1),
+                user: r.get(2),
+                action: r.get(3),
+                source: r.get(4),
+                family: r.get(5),
+                revision: u32::try_from(r.get::<i64, _>(6)).unwrap_or(0),
+                base_revision: r.get::<Option<i64>, _>(7).and_then(|b| u32::try_from(b).ok()),
+                changes: list(r.get(8)),
+                resolved: list(r.get(9)),
+                introduced: list(r.get(10)),
+            })
+            .collect())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn entries_are_appended_and_listed_newest_first_and_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(dir.path()).await.unwrap();
+        assert!(log.list(None, 10).await.unwrap().is_empty());
+        let first = NewAuditEntry {
+            user: "alice@example.com".into(),
+            action: "register".into(),
+            source: "local".into(),
+            family: "web".into(),
+            revision: 2,
+            base_revision: Some(1),
+            changes: vec!["MovedToSecrets · container app › environment › DB_PASSWORD".into()],
+            resolved: vec!["SEC001".into()],
+            introduced: vec![],
+        };
+        let id1 = log.record(&first).await.unwrap();
+        let id2 = log
+            .record(&NewAuditEntry { action: "deregister".into(), revision: 1, base_revision: None, ..first.clone() })
+            .await
+            .unwrap();
+        log.record(&NewAuditEntry { family: "other".into(), ..first.clone() }).await.unwrap();
+        assert!(id2 > id1);
+        log.close().await;
+        let log = AuditLog::open(dir.path()).await.unwrap();
+        let web = log.list(Some("web"), 10).await.unwrap();
+        assert_eq!(web.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["deregister", "register"]);
+        let reg = &web[1];
+        assert_eq!((reg.user.as_str(), reg.revision, reg.base_revision), ("alice@example.com", 2, Some(1)));
+        assert_eq!(reg.resolved, ["SEC001"]);
+        assert!(reg.changes[0].contains("DB_PASSWORD"));
+        assert!(reg.at.ends_with('Z') && reg.at.contains('T'), "{}", reg.at);
+        assert_eq!(log.list(None, 2).await.unwrap().len(), 2, "limit");
+        assert_eq!(log.list(None, 10).await.unwrap()[0].family, "other");
+    }
+}
