@@ -66,3 +66,36 @@ test("a malformed edit shows a located error and registers nothing", async ({ pa
   await page.goto("/families/Datadog");
   await expect(page.locator("[data-testid=revisions] tbody tr").first()).toHaveAttribute("data-revision", String(n));
 });
+
+test("a register on a stale base is a conflict: nothing registered, compare offered, the edit carried over on request", async ({ page, request }) => {
+  const family = "billing-cron";
+  await page.goto(`/families/${family}`);
+  const n = Number(await page.locator("[data-testid=revisions] tbody tr").first().getAttribute("data-revision"));
+  await page.goto(`/families/${family}/${n}/edit`);
+  await hydrated(page);
+  await expect(page.getByTestId("editor").locator(".cm-content")).toContainText('"containerDefinitions"', { timeout: 15_000 });
+  // Meanwhile somebody else registers n+1 (through the same API, same origin).
+  const source = await (await request.post("/api/edit-source", { headers: { Origin: "http://127.0.0.1:3000" }, form: { family, revision: String(n) } })).json();
+  const other = await request.post("/api/register", {
+    headers: { Origin: "http://127.0.0.1:3000" },
+    form: { family, text: source.text, base: String(n) },
+  });
+  expect(other.status()).toBe(200);
+  expect(await other.json()).toEqual({ Registered: n + 1 });
+  // Our register is refused as a conflict, and names both revisions.
+  await page.getByTestId("register").click();
+  const conflict = page.getByTestId("register-conflict");
+  await expect(conflict).toContainText(`has revision ${n + 1}`);
+  await expect(conflict.getByRole("link")).toHaveAttribute("href", `/compare/${family}/${n}/${n + 1}`);
+  await page.goto(`/families/${family}`);
+  await expect(page.locator("[data-testid=revisions] tbody tr").first()).toHaveAttribute("data-revision", String(n + 1));
+  // Back in the editor (the draft is kept), carry the edit over onto n+1 and register: n+2.
+  await page.goto(`/families/${family}/${n}/edit`);
+  await hydrated(page);
+  await expect(page.getByTestId("editor").locator(".cm-content")).toContainText('"containerDefinitions"', { timeout: 15_000 });
+  await page.getByTestId("register").click();
+  await page.getByTestId("carry-over").click();
+  await expect(page.getByTestId("review")).toContainText(`Review against ${n + 1}`);
+  await page.getByTestId("register").click();
+  await expect(page).toHaveURL(new RegExp(`/families/${family}/${n + 2}$`));
+});

@@ -360,9 +360,27 @@ pub async fn deregister_revision(family: String, revision: u32) -> Result<(), Se
     Ok(())
 }
 
-/// Register a new revision from edited JSON (editors only; 403 in read-only mode).
+/// What a register from the editor came to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RegisterOutcome {
+    /// The new revision.
+    Registered(u32),
+    /// The family has a newer revision than the one the edit started from: nothing was
+    /// registered; compare `base` with `latest`, then register on top of `latest` if the edit
+    /// still holds.
+    Conflict { base: u32, latest: u32, message: String },
+}
+
+/// Register a new revision from edited JSON (editors only; 403 in read-only mode). `base` is
+/// the revision the edit started from: when the family has a newer one by now, nothing is
+/// registered and the answer is a [`RegisterOutcome::Conflict`] (an answer, not an error:
+/// the editor shows it with what to do; HTTP 200 so that the server-function client reads it).
 #[server(prefix = "/api", endpoint = "register")]
-pub async fn register_revision(family: String, text: String, base: Option<u32>) -> Result<u32, ServerFnError> {
+pub async fn register_revision(
+    family: String,
+    text: String,
+    base: Option<u32>,
+) -> Result<RegisterOutcome, ServerFnError> {
     let state = ssr::state()?;
     ssr::require_editor(&state)?;
     let doc = match crate::core::document::Document::parse(text.as_str()) {
@@ -378,9 +396,24 @@ pub async fn register_revision(family: String, text: String, base: Option<u32>) 
     if input.get("family").and_then(|f| f.as_str()) != Some(family.as_str()) {
         return Err(ServerFnError::ServerError(format!("the document's family is not `{family}`")));
     }
+    if let Some(base) = base {
+        let revisions = state.store.list_revisions(&family).await.map_err(ssr::store_error)?;
+        if let Some(latest) = revisions.iter().filter(|r| r.revision > base).max_by_key(|r| r.revision) {
+            let by =
+                if latest.registered_by.is_empty() { String::new() } else { format!(" by {}", latest.registered_by) };
+            return Ok(RegisterOutcome::Conflict {
+                base,
+                latest: latest.revision,
+                message: format!(
+                    "{family} has revision {} (registered{by}) since your edit started from {base}; nothing was registered",
+                    latest.revision
+                ),
+            });
+        }
+    }
     let d = state.store.register(&input, &state.identity.user).await.map_err(ssr::store_error)?;
     crate::server::audit_register(&state, &family, d.revision(), base, &doc).await;
-    Ok(d.revision())
+    Ok(RegisterOutcome::Registered(d.revision()))
 }
 
 /// The editor's quick fix: the fix of `finding` (from the browser's findings-only lint)

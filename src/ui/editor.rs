@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::{lazy_route, LazyRoute};
 use serde::{Deserialize, Serialize};
 
-use super::api::{apply_fix, edit_source, review_edit, EditData, RegisterRevision};
+use super::api::{apply_fix, edit_source, review_edit, EditData, RegisterOutcome, RegisterRevision};
 use super::findings::{Message, SeverityPill};
 use super::pages::{ErrorBox, PageHeader};
 use crate::core::document::{Document, ParseError};
@@ -109,7 +109,7 @@ fn Editor(source: EditData) -> impl IntoView {
         let storage_key = storage_key.clone();
         let family = family.clone();
         Effect::new(move |_| {
-            if let Some(Ok(rev)) = register.value().get() {
+            if let Some(Ok(RegisterOutcome::Registered(rev))) = register.value().get() {
                 clear_local_draft(&storage_key);
                 navigate(&format!("/families/{family}/{rev}"), Default::default());
             }
@@ -122,16 +122,22 @@ fn Editor(source: EditData) -> impl IntoView {
     };
     // The review (semantic diff and findings delta against the base revision) is computed by
     // the server: the diff and graph code stay out of the editor's download.
+    // The revision the draft is registered on top of: the one the edit started from, or,
+    // after a conflict the user chose to carry the edit over, the newer one.
+    let (on_top_of, set_on_top_of) = signal(base_rev);
     let review = {
         let family = family.clone();
-        Resource::new(move || draft.get(), move |text| review_edit(family.clone(), base_rev, text))
+        Resource::new(
+            move || (draft.get(), on_top_of.get()),
+            move |(text, base)| review_edit(family.clone(), base, text),
+        )
     };
     let fam_register = family.clone();
     let do_register = move |_| {
         register.dispatch(RegisterRevision {
             family: fam_register.clone(),
             text: draft.get_untracked(),
-            base: Some(base_rev),
+            base: Some(on_top_of.get_untracked()),
         });
     };
     // The fix is built and applied on the server (the browser bundle has no fix builders).
@@ -172,6 +178,31 @@ fn Editor(source: EditData) -> impl IntoView {
                         {format!("Line {}, column {}: {}", e.line, e.column, e.message)}
                     </div>
                 })}
+                {
+                    let family = family.clone();
+                    move || match register.value().get() {
+                        Some(Ok(RegisterOutcome::Conflict { base, latest, message })) => Some(view! {
+                            <div class="mb-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" role="alert" data-testid="register-conflict">
+                                <div><span class="font-semibold">"Conflict: "</span>{message}". Your draft is kept."</div>
+                                <div class="mt-2 flex flex-wrap items-center gap-3">
+                                    <a class="font-medium text-sky-700 hover:underline" target="_blank" href=format!("/compare/{family}/{base}/{latest}")>
+                                        {format!("See what changed: compare {base} ↔ {latest}")}
+                                    </a>
+                                    <button class="rounded border border-amber-400 bg-white px-2 py-0.5 text-xs font-medium hover:bg-amber-100"
+                                        data-testid="carry-over" on:click=move |_| set_on_top_of.set(latest)
+                                        disabled=move || on_top_of.get() == latest>
+                                        {move || if on_top_of.get() == latest {
+                                            format!("Carried over: Register now creates the revision after {latest}")
+                                        } else {
+                                            format!("Carry my edit over onto {latest}")
+                                        }}
+                                    </button>
+                                </div>
+                            </div>
+                        }.into_any()),
+                        _ => None,
+                    }
+                }
                 {move || register.value().get().and_then(|r| r.err()).map(|e| view! {
                     <div class="mb-3 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800" role="alert" data-testid="register-error">
                         <span class="font-semibold">"Not registered: "</span>{match e { ServerFnError::ServerError(m) => m, o => o.to_string() }}
@@ -222,7 +253,7 @@ fn Editor(source: EditData) -> impl IntoView {
                     </ul>
                 </section>
                 <section data-testid="review">
-                    <h2 class="mb-2 text-lg font-semibold">{format!("Review against {base_rev}")}</h2>
+                    <h2 class="mb-2 text-lg font-semibold">{move || format!("Review against {}", on_top_of.get())}</h2>
                     <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Comparing…"</p> }>
                         {move || Suspend::new(async move {
                             match review.await {

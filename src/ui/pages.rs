@@ -617,7 +617,7 @@ fn audit_trail_view(AuditTrailRoute { rows }: AuditTrailRoute) -> impl IntoView 
     view! {
         <Title text="Audit log · ecs-lens"/>
         <PageHeader title="Audit log".into() subtitle="Every register and deregister done through ecs-lens, newest first. Values are never recorded.".into()>
-            {()}
+            <span></span>
         </PageHeader>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
