@@ -105,6 +105,11 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         Err(e) if read_only => eprintln!("ecs-lens: no audit trail ({e}); read-only, so nothing would be recorded"),
         Err(e) => return Err(format!("{e} (registers and deregisters are recorded there)")),
     }
+    match crate::store::drafts::Drafts::open(&args.store.data_dir).await {
+        Ok(drafts) => state = state.with_drafts(drafts),
+        Err(e) if read_only => eprintln!("ecs-lens: no server-side drafts ({e}); read-only, so none would be saved"),
+        Err(e) => return Err(format!("{e} (editors' drafts are kept there)")),
+    }
     let export_state = state.clone();
     let guard_state = state.access.clone();
     let app = Router::new()

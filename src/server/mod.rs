@@ -31,6 +31,8 @@ pub struct AppState {
     pub identity: Identity,
     /// Where registers and deregisters are recorded (`None`: not kept, read-only only).
     pub audit: Option<crate::store::audit::AuditLog>,
+    /// Where editors' drafts are kept (`None`: read-only only).
+    pub drafts: Option<crate::store::drafts::Drafts>,
 }
 
 /// The cookie naming the source (region) the dashboard shows. Unknown values are ignored.
@@ -42,12 +44,26 @@ impl AppState {
         let (source, store) = sources.first().cloned().expect("at least one source");
         let identity =
             Identity { user: "local".into(), role: if access.read_only { Role::Viewer } else { Role::Editor } };
-        AppState { store, source, sources: Arc::new(sources), access: Arc::new(access), identity, audit: None }
+        AppState {
+            store,
+            source,
+            sources: Arc::new(sources),
+            access: Arc::new(access),
+            identity,
+            audit: None,
+            drafts: None,
+        }
     }
 
     /// Keep the audit trail in `log`.
     pub fn with_audit(mut self, log: crate::store::audit::AuditLog) -> AppState {
         self.audit = Some(log);
+        self
+    }
+
+    /// Keep editors' drafts in `drafts`.
+    pub fn with_drafts(mut self, drafts: crate::store::drafts::Drafts) -> AppState {
+        self.drafts = Some(drafts);
         self
     }
 

@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 pub mod audit;
 pub mod aws;
 pub mod contract;
+pub mod drafts;
 pub mod seed;
 pub mod sqlite;
 

@@ -413,6 +413,12 @@ pub async fn register_revision(
     }
     let d = state.store.register(&input, &state.identity.user).await.map_err(ssr::store_error)?;
     crate::server::audit_register(&state, &family, d.revision(), base, &doc).await;
+    // Registered: the draft has done its job.
+    if let Some(drafts) = &state.drafts {
+        if let Err(e) = drafts.delete(&state.identity.user, &family).await {
+            eprintln!("ecs-lens: registered {family}:{} but could not forget the draft: {e}", d.revision());
+        }
+    }
     Ok(RegisterOutcome::Registered(d.revision()))
 }
 
@@ -516,6 +522,17 @@ pub struct EditData {
     /// The revision's RegisterTaskDefinition input, pretty-printed, values unmasked
     /// (editors edit them).
     pub text: String,
+    /// This user's draft of the family, saved on the server as they typed.
+    pub draft: Option<SavedDraft>,
+}
+
+/// A draft kept on the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedDraft {
+    /// The revision the edit started from (or was carried over onto).
+    pub base_revision: u32,
+    pub text: String,
+    pub updated_at: String,
 }
 
 /// The source of a revision for editing (editors only; 403 in read-only mode).
@@ -525,5 +542,23 @@ pub async fn edit_source(family: String, revision: u32) -> Result<EditData, Serv
     ssr::require_editor(&state)?;
     let d = state.store.describe(&family, Some(revision)).await.map_err(ssr::store_error)?;
     let text = serde_json::to_string_pretty(&d.register_input()).unwrap_or_default();
-    Ok(EditData { family: d.family().to_string(), revision: d.revision(), text })
+    let draft = match &state.drafts {
+        Some(drafts) => drafts.get(&state.identity.user, d.family()).await.map_err(ssr::store_error)?,
+        None => None,
+    };
+    Ok(EditData {
+        family: d.family().to_string(),
+        revision: d.revision(),
+        text,
+        draft: draft.map(|d| SavedDraft { base_revision: d.base_revision, text: d.text, updated_at: d.updated_at }),
+    })
+}
+
+/// Save this user's draft of `family` (editors only), as the editor does while they type.
+#[server(prefix = "/api", endpoint = "save-draft")]
+pub async fn save_draft(family: String, base: u32, text: String) -> Result<(), ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    let Some(drafts) = &state.drafts else { return Ok(()) };
+    drafts.save(&state.identity.user, &family, base, &text).await.map_err(ssr::store_error)
 }

@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::{lazy_route, LazyRoute};
 use serde::{Deserialize, Serialize};
 
-use super::api::{apply_fix, edit_source, review_edit, EditData, RegisterOutcome, RegisterRevision};
+use super::api::{apply_fix, edit_source, review_edit, save_draft, EditData, RegisterOutcome, RegisterRevision};
 use super::findings::{Message, SeverityPill};
 use super::pages::{ErrorBox, PageHeader};
 use crate::core::document::{Document, ParseError};
@@ -80,8 +80,12 @@ fn Editor(source: EditData) -> impl IntoView {
     let family = source.family.clone();
     let base_rev = source.revision;
     let storage_key = format!("ecs-lens-draft:{}:{}", source.family, source.revision);
-    let (draft, set_draft) = signal(source.text.clone());
-    let (result, set_result) = signal(lint_text(&source.text));
+    // The user's draft kept on the server (it survives reloads, other browsers and restarts)
+    // wins over the revision's text; the browser's own copy is the fallback.
+    let restored = source.draft.clone();
+    let initial = restored.as_ref().map_or_else(|| source.text.clone(), |d| d.text.clone());
+    let (draft, set_draft) = signal(initial.clone());
+    let (result, set_result) = signal(lint_text(&initial));
     let (fix_notes, set_fix_notes) = signal(Vec::<String>::new());
     let (override_blocking, set_override) = signal(false);
     let container = NodeRef::<leptos::html::Div>::new();
@@ -91,9 +95,10 @@ fn Editor(source: EditData) -> impl IntoView {
     // Mount CodeMirror once the bundle has loaded (browser only).
     {
         let storage_key = storage_key.clone();
+        let has_server_draft = restored.is_some();
         Effect::new(move |_| {
             if let Some(el) = container.get() {
-                let saved = local_draft(&storage_key);
+                let saved = if has_server_draft { None } else { local_draft(&storage_key) };
                 if let Some(t) = &saved {
                     set_draft.set(t.clone());
                     set_result.set(lint_text(t));
@@ -124,7 +129,32 @@ fn Editor(source: EditData) -> impl IntoView {
     // the server: the diff and graph code stay out of the editor's download.
     // The revision the draft is registered on top of: the one the edit started from, or,
     // after a conflict the user chose to carry the edit over, the newer one.
-    let (on_top_of, set_on_top_of) = signal(base_rev);
+    let (on_top_of, set_on_top_of) = signal(restored.as_ref().map_or(base_rev, |d| d.base_revision));
+    // Save the draft on the server as the user types: 400 ms after the last change.
+    {
+        let family = family.clone();
+        let generation = StoredValue::new(0u64);
+        Effect::new(move |first: Option<()>| {
+            let text = draft.get();
+            let base = on_top_of.get();
+            if first.is_none() {
+                return; // the text as loaded is not an edit
+            }
+            let mine = generation.get_value() + 1;
+            generation.set_value(mine);
+            let family = family.clone();
+            set_timeout(
+                move || {
+                    if generation.get_value() == mine {
+                        leptos::task::spawn_local(async move {
+                            let _ = save_draft(family, base, text).await;
+                        });
+                    }
+                },
+                std::time::Duration::from_millis(400),
+            );
+        });
+    }
     let review = {
         let family = family.clone();
         Resource::new(
@@ -207,6 +237,11 @@ fn Editor(source: EditData) -> impl IntoView {
                     <div class="mb-3 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800" role="alert" data-testid="register-error">
                         <span class="font-semibold">"Not registered: "</span>{match e { ServerFnError::ServerError(m) => m, o => o.to_string() }}
                         " Your draft is kept."
+                    </div>
+                })}
+                {restored.as_ref().map(|d| view! {
+                    <div class="mb-3 rounded-md border border-sky-200 bg-sky-50 p-2 text-xs text-sky-900" data-testid="draft-restored">
+                        {format!("Your draft, saved on the server at {} (on top of revision {}), is restored.", d.updated_at, d.base_revision)}
                     </div>
                 })}
                 <div node_ref=container class="overflow-hidden rounded-lg border border-slate-300 bg-white" data-testid="editor"></div>

@@ -1,0 +1,125 @@
+//! Editor drafts kept on the server: one per user and family, saved as the user types, so
+//! that a failed register, a conflict, a reload, another browser or a server restart loses
+//! nothing. Kept in the data directory's database whatever the task-definition source.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqlitePool;
+use sqlx::Row;
+
+use super::StoreError;
+
+/// A saved draft.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft {
+    pub family: String,
+    /// The revision the edit started from (or was carried over onto).
+    pub base_revision: u32,
+    pub text: String,
+    /// RFC 3339, UTC.
+    pub updated_at: String,
+}
+
+/// The drafts in the data directory's database.
+#[derive(Clone, Debug)]
+pub struct Drafts {
+    pool: SqlitePool,
+}
+
+/// Drafts larger than this are refused (a task definition is at most 64 KiB for ECS).
+pub const MAX_DRAFT_BYTES: usize = 1 << 20;
+
+fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::unavailable(format!("cannot {what} the draft: {e}"))
+}
+
+impl Drafts {
+    pub async fn open(data_dir: &Path) -> Result<Drafts, StoreError> {
+        let (pool, _) = super::sqlite::open_database(data_dir).await?;
+        Ok(Drafts { pool })
+    }
+
+    /// Save (replace) `user`'s draft of `family`.
+    pub async fn save(&self, user: &str, family: &str, base_revision: u32, text: &str) -> Result<(), StoreError> {
+        if text.len() > MAX_DRAFT_BYTES {
+            return Err(StoreError::invalid(
+                "",
+                format!("the draft is {} bytes; at most {MAX_DRAFT_BYTES} are kept", text.len()),
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO drafts (user, family, base_revision, text) VALUES (?, ?, ?, ?)
+             ON CONFLICT (user, family) DO UPDATE SET base_revision = excluded.base_revision, text = excluded.text,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(user)
+        .bind(family)
+        .bind(i64::from(base_revision.max(1)))
+        .bind(text)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| unavailable("save", e))?;
+        Ok(())
+    }
+
+    /// `user`'s draft of `family`, if any.
+    pub async fn get(&self, user: &str, family: &str) -> Result<Option<Draft>, StoreError> {
+        let row =
+            sqlx::query("SELECT family, base_revision, text, updated_at FROM drafts WHERE user = ? AND family = ?")
+                .bind(user)
+                .bind(family)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| unavailable("read", e))?;
+        Ok(row.map(|r| Draft {
+            family: r.get(0),
+            base_revision: u32::try_from(r.get::<i64, _>(1)).unwrap_or(1),
+            text: r.get(2),
+            updated_at: r.get(3),
+        }))
+    }
+
+    /// Forget `user`'s draft of `family` (after a register, or when the user discards it).
+    pub async fn delete(&self, user: &str, family: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM drafts WHERE user = ? AND family = ?")
+            .bind(user)
+            .bind(family)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| unavailable("delete", e))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn drafts_are_per_user_and_family_replaced_and_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = Drafts::open(dir.path()).await.unwrap();
+        assert_eq!(d.get("alice", "web").await.unwrap(), None);
+        d.save("alice", "web", 3, "{\"family\": \"web\"}").await.unwrap();
+        d.save("alice", "web", 4, "{\"family\": \"web\", \"cpu\": \"256\"}").await.unwrap();
+        d.save("bob", "web", 3, "bob's").await.unwrap();
+        d.close().await;
+        let d = Drafts::open(dir.path()).await.unwrap();
+        let a = d.get("alice", "web").await.unwrap().unwrap();
+        assert_eq!((a.base_revision, a.text.as_str()), (4, "{\"family\": \"web\", \"cpu\": \"256\"}"));
+        assert!(a.updated_at.ends_with('Z'));
+        assert_eq!(d.get("bob", "web").await.unwrap().unwrap().text, "bob's");
+        assert_eq!(d.get("alice", "other").await.unwrap(), None);
+        d.delete("alice", "web").await.unwrap();
+        assert_eq!(d.get("alice", "web").await.unwrap(), None);
+        assert!(d.get("bob", "web").await.unwrap().is_some(), "only alice's went");
+        let big = "x".repeat(MAX_DRAFT_BYTES + 1);
+        assert!(matches!(d.save("alice", "web", 1, &big).await, Err(StoreError::Invalid { .. })));
+    }
+}
