@@ -84,3 +84,18 @@ test("client-side navigation loads a lazy page, and rule docs come with its data
   await expect(ddKey.locator("details")).toContainText("Security Hub ECS.8");
   expect(errors).toEqual([]);
 });
+
+test("the lint server function answers scripts; oversized bodies are refused", async ({ request }) => {
+  const origin = { Origin: "http://127.0.0.1:3000" };
+  const seed = require("node:fs").readFileSync(require("node:path").join(__dirname, "../../tests/fixtures/seed/datadog-fastapi-taskdef.json"), "utf8");
+  const res = await request.post("/api/lint", { headers: origin, form: { text: seed } });
+  expect(res.status()).toBe(200);
+  const report = await res.json();
+  const rules = report.findings.map((f: any) => f.rule);
+  expect(rules.filter((r: string) => r === "SEC001")).toHaveLength(2);
+  expect(report.findings.find((f: any) => f.rule === "SEC001").fix.patch.length).toBeGreaterThan(0);
+  const bad = await (await request.post("/api/lint", { headers: origin, form: { text: "{\n  \"family\": \"x\",\n}" } })).json();
+  expect(bad.error.line).toBe(3);
+  const big = await request.post("/api/lint", { headers: origin, form: { text: "x".repeat(3 << 20) } });
+  expect(big.status()).toBe(413);
+});

@@ -175,8 +175,41 @@ async fn guard(
 ) -> axum::response::Response {
     let checked =
         access.identify(request.headers()).and_then(|_| check_same_origin(request.method(), request.headers()));
-    match checked {
-        Ok(()) => next.run(request).await,
-        Err(d) => (d.status, d.message).into_response(),
+    if let Err(d) = checked {
+        return (d.status, d.message).into_response();
+    }
+    // Bodies are read whole and bounded here, so that no handler sees more than MAX_BODY.
+    let request = if matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
+        request
+    } else {
+        let (parts, body) = request.into_parts();
+        match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(bytes) => axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)),
+            Err(_) => {
+                return (
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the request body is larger than {} KiB (or was cut off)", MAX_BODY / 1024),
+                )
+                    .into_response()
+            }
+        }
+    };
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            format!(
+                "the request took longer than {} s; try again (the source may be slow or unreachable)",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        )
+            .into_response(),
     }
 }
+
+/// The largest request body accepted (a task definition is at most 64 KiB for ECS; a draft or
+/// a lint request carries one).
+const MAX_BODY: usize = 2 << 20;
+
+/// How long one request may take (a scan of a slow account is a CLI job, not a page).
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);

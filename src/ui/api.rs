@@ -514,6 +514,14 @@ pub async fn audit_trail() -> Result<Vec<AuditTrailRow>, ServerFnError> {
         .collect())
 }
 
+/// Lint a task definition (either shape) on the server: the findings with their fixes, or
+/// where the JSON is malformed. For API clients and scripts; every user may call it.
+#[server(prefix = "/api", endpoint = "lint")]
+pub async fn lint_document(text: String) -> Result<crate::core::report::FileReport, ServerFnError> {
+    ssr::state()?;
+    Ok(crate::core::report::FileReport::lint_text("request", &text, &crate::core::LintOptions::default()))
+}
+
 /// What the editor starts from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EditData {
