@@ -592,11 +592,11 @@ fn audit_log(args: AuditLogArgs) -> Result<ExitCode, String> {
             if entries.is_empty() {
                 out.push_str("nothing registered or deregistered through ecs-lens yet\n");
             }
-            for e in &entries {
+            for (at, e) in entries.iter().map(|x| (&x.at, &x.entry)) {
                 let from = e.base_revision.map(|b| format!(" (from {b})")).unwrap_or_default();
                 out.push_str(&format!(
                     "{}  {}  {} {}:{}{from}  [{}]\n",
-                    e.at, e.user, e.action, e.family, e.revision, e.source
+                    at, e.user, e.action, e.family, e.revision, e.source
                 ));
                 for c in &e.changes {
                     out.push_str(&format!("    {c}\n"));

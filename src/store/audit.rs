@@ -12,13 +12,21 @@ use sqlx::Row;
 
 use super::StoreError;
 
-/// One entry, as recorded.
+/// One entry, as recorded: what was recorded, with its id and time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     pub id: i64,
     /// RFC 3339, UTC.
     pub at: String,
+    #[serde(flatten)]
+    pub entry: NewAuditEntry,
+}
+
+/// What to record (the database adds the id and the time).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAuditEntry {
     pub user: String,
     /// `register` or `deregister`.
     pub action: String,
@@ -26,24 +34,11 @@ pub struct AuditEntry {
     pub source: String,
     pub family: String,
     pub revision: u32,
+    /// The revision an edit started from.
     pub base_revision: Option<u32>,
     /// "Added · container app › secrets › DD_API_KEY", … (no values).
     pub changes: Vec<String>,
     /// Rule ids of the findings the change resolved / introduced.
-    pub resolved: Vec<String>,
-    pub introduced: Vec<String>,
-}
-
-/// What to record (the database adds the id and the time).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NewAuditEntry {
-    pub user: String,
-    pub action: String,
-    pub source: String,
-    pub family: String,
-    pub revision: u32,
-    pub base_revision: Option<u32>,
-    pub changes: Vec<String>,
     pub resolved: Vec<String>,
     pub introduced: Vec<String>,
 }
@@ -104,15 +99,17 @@ impl AuditLog {
             .map(|r| AuditEntry {
                 id: r.get(0),
                 at: r.get(1),
-                user: r.get(2),
-                action: r.get(3),
-                source: r.get(4),
-                family: r.get(5),
-                revision: u32::try_from(r.get::<i64, _>(6)).unwrap_or(0),
-                base_revision: r.get::<Option<i64>, _>(7).and_then(|b| u32::try_from(b).ok()),
-                changes: list(r.get(8)),
-                resolved: list(r.get(9)),
-                introduced: list(r.get(10)),
+                entry: NewAuditEntry {
+                    user: r.get(2),
+                    action: r.get(3),
+                    source: r.get(4),
+                    family: r.get(5),
+                    revision: u32::try_from(r.get::<i64, _>(6)).unwrap_or(0),
+                    base_revision: r.get::<Option<i64>, _>(7).and_then(|b| u32::try_from(b).ok()),
+                    changes: list(r.get(8)),
+                    resolved: list(r.get(9)),
+                    introduced: list(r.get(10)),
+                },
             })
             .collect())
     }
@@ -152,13 +149,13 @@ mod tests {
         log.close().await;
         let log = AuditLog::open(dir.path()).await.unwrap();
         let web = log.list(Some("web"), 10).await.unwrap();
-        assert_eq!(web.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["deregister", "register"]);
-        let reg = &web[1];
+        assert_eq!(web.iter().map(|e| e.entry.action.as_str()).collect::<Vec<_>>(), ["deregister", "register"]);
+        let (reg, at) = (&web[1].entry, &web[1].at);
         assert_eq!((reg.user.as_str(), reg.revision, reg.base_revision), ("alice@example.com", 2, Some(1)));
         assert_eq!(reg.resolved, ["SEC001"]);
         assert!(reg.changes[0].contains("DB_PASSWORD"));
-        assert!(reg.at.ends_with('Z') && reg.at.contains('T'), "{}", reg.at);
+        assert!(at.ends_with('Z') && at.contains('T'), "{at}");
         assert_eq!(log.list(None, 2).await.unwrap().len(), 2, "limit");
-        assert_eq!(log.list(None, 10).await.unwrap()[0].family, "other");
+        assert_eq!(log.list(None, 10).await.unwrap()[0].entry.family, "other");
     }
 }

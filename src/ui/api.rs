@@ -476,7 +476,8 @@ pub async fn review_edit(family: String, revision: u32, text: String) -> Result<
     }))
 }
 
-/// One register or deregister done through ecs-lens (the audit trail page).
+/// One register or deregister done through ecs-lens (the audit trail page): the store's
+/// `AuditEntry` as the browser receives it (the store's types do not reach the browser build).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditTrailRow {
     pub at: String,
@@ -501,15 +502,15 @@ pub async fn audit_trail() -> Result<Vec<AuditTrailRow>, ServerFnError> {
         .into_iter()
         .map(|e| AuditTrailRow {
             at: e.at,
-            user: e.user,
-            action: e.action,
-            source: e.source,
-            family: e.family,
-            revision: e.revision,
-            base_revision: e.base_revision,
-            changes: e.changes,
-            resolved: e.resolved,
-            introduced: e.introduced,
+            user: e.entry.user,
+            action: e.entry.action,
+            source: e.entry.source,
+            family: e.entry.family,
+            revision: e.entry.revision,
+            base_revision: e.entry.base_revision,
+            changes: e.entry.changes,
+            resolved: e.entry.resolved,
+            introduced: e.entry.introduced,
         })
         .collect())
 }
