@@ -33,21 +33,14 @@ fn main() {
             std::hint::black_box(Document::parse(t.as_str()).unwrap());
         }
     });
-    time("Document::parse + span index (first locate)", &|| {
+    time("Document::parse + a first locate", &|| {
         for t in &texts {
             let d = Document::parse(t.as_str()).unwrap();
             std::hint::black_box(d.locate("/family"));
         }
     });
     time("jsonc-parser scanner alone (strict options)", &|| {
-        let options = jsonc_parser::ScannerOptions {
-            allow_single_quoted_strings: false,
-            allow_hexadecimal_numbers: false,
-            allow_unary_plus_numbers: false,
-            allow_bare_decimal_point_numbers: false,
-            allow_non_finite_numbers: false,
-            allow_extended_string_escapes: false,
-        };
+        let options = ecs_lens::core::document::strict_scanner();
         for t in &texts {
             let mut s = jsonc_parser::Scanner::new(t, &options);
             while let Ok(Some(tok)) = s.scan() {

@@ -384,6 +384,18 @@ enum Expect {
     End,
 }
 
+/// jsonc-parser's scanner with every JSON5/JSONC extension off (strict JSON tokens).
+pub fn strict_scanner() -> jsonc_parser::ScannerOptions {
+    jsonc_parser::ScannerOptions {
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
 /// Where one pass stopped on text it does not accept (then serde_json, which accepts
 /// exactly the same language, words the error).
 struct Rejected(usize);
@@ -396,14 +408,7 @@ struct Rejected(usize);
 /// serde_json's map: the last value wins, at the first key's place.
 fn parse_with_spans(text: &str) -> Result<(Value, Spans), Rejected> {
     use jsonc_parser::tokens::Token;
-    let options = jsonc_parser::ScannerOptions {
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
+    let options = strict_scanner();
     let bytes = text.as_bytes();
     let mut scanner = jsonc_parser::Scanner::new(text, &options);
     let mut spans = Spans {

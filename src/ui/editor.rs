@@ -8,13 +8,13 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::{Script, Title};
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use leptos_router::{lazy_route, LazyRoute};
 use serde::{Deserialize, Serialize};
 
 use super::api::{apply_fix, edit_source, review_edit, save_draft, EditData, RegisterOutcome, RegisterRevision};
 use super::findings::{Message, SeverityPill};
-use super::pages::{ErrorBox, PageHeader};
+use super::pages::{error_text, family_revision_key, ErrorBox, PageHeader};
 use crate::core::document::{Document, ParseError};
 use crate::core::finding::Finding;
 use crate::core::rules::{lint_with, LintOptions};
@@ -48,11 +48,7 @@ pub struct EditRoute {
 #[lazy_route]
 impl LazyRoute for EditRoute {
     fn data() -> Self {
-        let params = use_params_map();
-        let key = Memo::new(move |_| {
-            let p = params.read();
-            (p.get("family").unwrap_or_default(), p.get("revision").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0))
-        });
+        let key = family_revision_key();
         let source = Resource::new(move || key.get(), |(f, r)| edit_source(f, r));
         EditRoute { key, source }
     }
@@ -65,7 +61,7 @@ impl LazyRoute for EditRoute {
             <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match source.await {
-                        Err(e) => Either::Left(view! { <ErrorBox message=match e { ServerFnError::ServerError(m) => m, o => o.to_string() }/> }),
+                        Err(e) => Either::Left(view! { <ErrorBox message=error_text(&e)/> }),
                         Ok(s) => Either::Right(view! { <Editor source=s/> }),
                     }
                 })}
@@ -181,13 +177,7 @@ fn Editor(source: EditData) -> impl IntoView {
                     set_result.set(lint_text(&q.text));
                     set_draft.set(q.text);
                 }
-                Err(e) => set_fix_notes.set(vec![format!(
-                    "The fix could not be applied: {}",
-                    match e {
-                        ServerFnError::ServerError(m) => m,
-                        o => o.to_string(),
-                    }
-                )]),
+                Err(e) => set_fix_notes.set(vec![format!("The fix could not be applied: {}", error_text(&e))]),
             }
         });
     };
@@ -235,7 +225,7 @@ fn Editor(source: EditData) -> impl IntoView {
                 }
                 {move || register.value().get().and_then(|r| r.err()).map(|e| view! {
                     <div class="mb-3 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800" role="alert" data-testid="register-error">
-                        <span class="font-semibold">"Not registered: "</span>{match e { ServerFnError::ServerError(m) => m, o => o.to_string() }}
+                        <span class="font-semibold">"Not registered: "</span>{error_text(&e)}
                         " Your draft is kept."
                     </div>
                 })}

@@ -26,7 +26,8 @@ pub fn ErrorBox(message: String) -> impl IntoView {
     }
 }
 
-fn error_text(e: &ServerFnError) -> String {
+/// A server function's error as a person reads it (the server's own message when it sent one).
+pub fn error_text(e: &ServerFnError) -> String {
     match e {
         ServerFnError::ServerError(m) => m.clone(),
         other => other.to_string(),
@@ -230,6 +231,16 @@ fn family_view(FamilyRoute { family, revisions }: FamilyRoute) -> impl IntoView 
 
 // ---------------------------------------------------------------- revision
 
+/// `(family, revision)` from the route's `:family/:revision` (revision 0 when it is not a number,
+/// which the store answers as not found).
+pub fn family_revision_key() -> Memo<(String, u32)> {
+    let params = use_params_map();
+    Memo::new(move |_| {
+        let p = params.read();
+        (p.get("family").unwrap_or_default(), p.get("revision").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0))
+    })
+}
+
 /// `/families/:family/:revision` (lazily loaded: the graph, findings and JSON views).
 pub struct RevisionRoute {
     key: Memo<(String, u32)>,
@@ -239,11 +250,7 @@ pub struct RevisionRoute {
 #[lazy_route]
 impl LazyRoute for RevisionRoute {
     fn data() -> Self {
-        let params = use_params_map();
-        let key = Memo::new(move |_| {
-            let p = params.read();
-            (p.get("family").unwrap_or_default(), p.get("revision").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0))
-        });
+        let key = family_revision_key();
         RevisionRoute { key, data: Resource::new(move || key.get(), |(f, r)| get_revision(f, r)) }
     }
 
