@@ -99,16 +99,18 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let routes = generate_route_list(App);
     let read_only = access.read_only;
     let mut state = AppState::new(sources.clone(), access);
-    // The audit trail lives in the data directory's database, whatever the source.
-    match crate::store::audit::AuditLog::open(&args.store.data_dir).await {
-        Ok(log) => state = state.with_audit(log),
-        Err(e) if read_only => eprintln!("ecs-lens: no audit trail ({e}); read-only, so nothing would be recorded"),
-        Err(e) => return Err(format!("{e} (registers and deregisters are recorded there)")),
-    }
-    match crate::store::drafts::Drafts::open(&args.store.data_dir).await {
-        Ok(drafts) => state = state.with_drafts(drafts),
-        Err(e) if read_only => eprintln!("ecs-lens: no server-side drafts ({e}); read-only, so none would be saved"),
-        Err(e) => return Err(format!("{e} (editors' drafts are kept there)")),
+    // The audit trail and the drafts live in the data directory's database, whatever the
+    // source: one connection pool (one migration run) for both.
+    match crate::store::sqlite::open_database(&args.store.data_dir).await {
+        Ok((pool, _)) => {
+            state = state
+                .with_audit(crate::store::audit::AuditLog::on(pool.clone()))
+                .with_drafts(crate::store::drafts::Drafts::on(pool));
+        }
+        Err(e) if read_only => {
+            eprintln!("ecs-lens: no audit trail or drafts ({e}); read-only, so nothing would be recorded")
+        }
+        Err(e) => return Err(format!("{e} (registers, deregisters and editors' drafts are kept there)")),
     }
     let export_state = state.clone();
     let guard_state = state.access.clone();

@@ -56,8 +56,12 @@ fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
 impl AuditLog {
     /// The audit trail in `data_dir` (the database is created and migrated if needed).
     pub async fn open(data_dir: &Path) -> Result<AuditLog, StoreError> {
-        let (pool, _) = super::sqlite::open_database(data_dir).await?;
-        Ok(AuditLog { pool })
+        Ok(AuditLog::on(super::sqlite::open_database(data_dir).await?.0))
+    }
+
+    /// The audit trail in an open (migrated) database, e.g. shared with the drafts.
+    pub fn on(pool: SqlitePool) -> AuditLog {
+        AuditLog { pool }
     }
 
     /// Append one entry; its id.

@@ -36,9 +36,14 @@ fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
 }
 
 impl Drafts {
+    /// The drafts in `data_dir` (the database is created and migrated if needed).
     pub async fn open(data_dir: &Path) -> Result<Drafts, StoreError> {
-        let (pool, _) = super::sqlite::open_database(data_dir).await?;
-        Ok(Drafts { pool })
+        Ok(Drafts::on(super::sqlite::open_database(data_dir).await?.0))
+    }
+
+    /// The drafts in an open (migrated) database, e.g. shared with the audit trail.
+    pub fn on(pool: SqlitePool) -> Drafts {
+        Drafts { pool }
     }
 
     /// Save (replace) `user`'s draft of `family`.

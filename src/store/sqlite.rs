@@ -283,7 +283,7 @@ fn status_of(s: &str, path: &Path) -> Result<TaskDefStatus, StoreError> {
 
 /// Open (creating and migrating) the database `ecs-lens.db` in `dir`: the embedded store's,
 /// and the audit trail's whatever the task-definition source.
-pub(crate) async fn open_database(dir: &Path) -> Result<(SqlitePool, PathBuf), StoreError> {
+pub async fn open_database(dir: &Path) -> Result<(SqlitePool, PathBuf), StoreError> {
     let path = dir.join(DB_FILE);
     std::fs::create_dir_all(dir).map_err(|e| {
         StoreError::unavailable(format!(
