@@ -4,7 +4,7 @@
 # registry (crates.io, npm, PyPI, Debian); nothing is downloaded from elsewhere.
 #
 #   scripts/setup.sh            # build tools (wasm target, cargo-leptos, wasm-bindgen, npm)
-#   scripts/setup.sh --test     # ... plus test tools (Chromium, Playwright, moto)
+#   scripts/setup.sh --test     # ... plus test tools (Chromium, Playwright, moto, PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -88,5 +88,8 @@ if [ "$WANT_TEST" = 1 ]; then
     apt-get update -q && apt-get install -y -q python3-venv
   fi
   bash scripts/moto.sh ensure-installed
+  # 9. PostgreSQL from Debian, for the --database-url tests (scripts/postgres.sh runs a
+  #    throwaway cluster of it during the tests).
+  bash scripts/postgres.sh ensure-installed
 fi
 log "set-up complete"

@@ -133,6 +133,11 @@ fn contract_revisions_are_never_reused() {
 }
 
 #[test]
+fn contract_an_edit_from_an_old_base_is_not_registered() {
+    with_moto(|s| async move { contract::an_edit_from_an_old_base_is_not_registered(s.as_ref()).await });
+}
+
+#[test]
 fn contract_latest_active_skips_inactive() {
     with_moto(|s| async move { contract::latest_active_skips_inactive(s.as_ref()).await });
 }

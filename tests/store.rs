@@ -4,85 +4,117 @@
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use ecs_lens::store::{contract, SqliteOptions, SqliteStore, TaskDefStatus, TaskDefStore};
+use ecs_lens::store::test_db::{self, TestDatabase};
+use ecs_lens::store::{contract, EmbeddedOptions, EmbeddedStore, Location, Registered, TaskDefStatus, TaskDefStore};
 use serde_json::Value;
 
 /// A fresh store in its own temporary directory (kept alive by the returned guard).
 async fn store(seed: bool) -> (tempfile::TempDir, Arc<dyn TaskDefStore>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store =
-        SqliteStore::open_with(dir.path(), SqliteOptions { seed, ..Default::default() }).await.expect("open store");
+        EmbeddedStore::open_with(&Location::DataDir(dir.path().into()), EmbeddedOptions { seed, ..Default::default() })
+            .await
+            .expect("open store");
     (dir, Arc::new(store))
+}
+
+/// A fresh store in each kind of database: SQLite, and PostgreSQL (ECS_LENS_POSTGRES_URL; see
+/// `ecs_lens::store::test_db`). The database guard keeps a SQLite directory alive.
+async fn stores(seed: bool) -> Vec<(TestDatabase, Arc<dyn TaskDefStore>)> {
+    let mut out = Vec::new();
+    for db in test_db::each().await {
+        let store = EmbeddedStore::open_with(&db.location, EmbeddedOptions { seed, ..Default::default() })
+            .await
+            .unwrap_or_else(|e| panic!("open a {} store: {e}", db.kind));
+        out.push((db, Arc::new(store) as Arc<dyn TaskDefStore>));
+    }
+    out
 }
 
 // --- the contract, one check per test on an empty store, and all of them on a seeded one ---
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn contract_on_a_seeded_store() {
-    let (_dir, s) = store(true).await;
-    contract::run_all(s).await;
+    for (_db, s) in stores(true).await {
+        contract::run_all(s).await;
+    }
 }
 
 #[tokio::test]
 async fn contract_register_describe_list_deregister() {
-    let (_dir, s) = store(false).await;
-    contract::register_describe_list_deregister(s.as_ref()).await;
+    for (_db, s) in stores(false).await {
+        contract::register_describe_list_deregister(s.as_ref()).await;
+    }
 }
 
 #[tokio::test]
 async fn contract_revisions_are_never_reused() {
-    let (_dir, s) = store(false).await;
-    contract::revisions_are_never_reused(s.as_ref()).await;
+    for (_db, s) in stores(false).await {
+        contract::revisions_are_never_reused(s.as_ref()).await;
+    }
 }
 
 #[tokio::test]
 async fn contract_latest_active_skips_inactive() {
-    let (_dir, s) = store(false).await;
-    contract::latest_active_skips_inactive(s.as_ref()).await;
+    for (_db, s) in stores(false).await {
+        contract::latest_active_skips_inactive(s.as_ref()).await;
+    }
 }
 
 #[tokio::test]
 async fn contract_tags_round_trip() {
-    let (_dir, s) = store(false).await;
-    contract::tags_round_trip(s.as_ref()).await;
+    for (_db, s) in stores(false).await {
+        contract::tags_round_trip(s.as_ref()).await;
+    }
 }
 
 #[tokio::test]
 async fn contract_lossless_round_trip_of_every_fixture() {
-    let (_dir, s) = store(false).await;
-    contract::lossless_round_trip(s.as_ref()).await;
+    for (_db, s) in stores(false).await {
+        contract::lossless_round_trip(s.as_ref()).await;
+    }
 }
 
 #[tokio::test]
 async fn contract_describe_shapes_are_accepted() {
-    let (_dir, s) = store(false).await;
-    contract::describe_shapes_are_accepted(s.as_ref()).await;
+    for (_db, s) in stores(false).await {
+        contract::describe_shapes_are_accepted(s.as_ref()).await;
+    }
 }
 
 #[tokio::test]
 async fn contract_unknown_family_and_revision() {
-    let (_dir, s) = store(false).await;
-    contract::unknown_family_and_revision(s.as_ref()).await;
+    for (_db, s) in stores(false).await {
+        contract::unknown_family_and_revision(s.as_ref()).await;
+    }
 }
 
 #[tokio::test]
 async fn contract_invalid_input_is_refused() {
-    let (_dir, s) = store(false).await;
-    contract::invalid_input_is_refused(s.as_ref()).await;
+    for (_db, s) in stores(false).await {
+        contract::invalid_input_is_refused(s.as_ref()).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn contract_concurrent_registers() {
-    let (_dir, s) = store(false).await;
-    contract::concurrent_registers(s).await;
+    for (_db, s) in stores(false).await {
+        contract::concurrent_registers(s).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_registers_through_two_opens_of_one_file() {
-    // Two stores (two pools, as two processes would have) on one database file.
-    let dir = tempfile::tempdir().unwrap();
-    let a: Arc<dyn TaskDefStore> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-    let b: Arc<dyn TaskDefStore> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+async fn concurrent_registers_through_two_opens_of_one_database() {
+    for db in test_db::each().await {
+        concurrent_registers_through_two_opens(&db.location).await;
+    }
+}
+
+async fn concurrent_registers_through_two_opens(location: &Location) {
+    // Two stores (two pools, as two processes would have) on one database.
+    let open = || async { EmbeddedStore::open_with(location, EmbeddedOptions::default()).await.unwrap() };
+    let a: Arc<dyn TaskDefStore> = Arc::new(open().await);
+    let b: Arc<dyn TaskDefStore> = Arc::new(open().await);
     let family = contract::fresh_family("two-pools");
     let handles: Vec<_> = (0..10)
         .map(|i| {
@@ -98,6 +130,43 @@ async fn concurrent_registers_through_two_opens_of_one_file() {
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=10).collect::<Vec<u32>>());
     assert_eq!(a.list_families().await.unwrap().len(), 7, "seeded once: 6 seed families + this one");
+}
+
+#[tokio::test]
+async fn contract_an_edit_from_an_old_base_is_not_registered() {
+    for (_db, s) in stores(false).await {
+        contract::an_edit_from_an_old_base_is_not_registered(s.as_ref()).await;
+    }
+}
+
+/// Ten editors register edits from the same base at once, through two stores (two pools, as
+/// two replicas have) on one database: exactly one is registered, the others are told of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_concurrent_edits_from_one_base_exactly_one_is_registered() {
+    for db in test_db::each().await {
+        let open = || async { EmbeddedStore::open_with(&db.location, EmbeddedOptions::default()).await.unwrap() };
+        let (a, b) = (Arc::new(open().await), Arc::new(open().await));
+        let family = contract::fresh_family("one-base");
+        a.register(&contract::minimal(&family), contract::PRINCIPAL).await.unwrap();
+        let handles: Vec<_> = (0..10)
+            .map(|i| {
+                let s = if i % 2 == 0 { Arc::clone(&a) } else { Arc::clone(&b) };
+                let input = contract::minimal(&family);
+                tokio::spawn(async move { s.register_from(&input, &format!("editor-{i}"), 1).await.unwrap() })
+            })
+            .collect();
+        let mut registered = Vec::new();
+        let mut told = Vec::new();
+        for h in handles {
+            match h.await.unwrap() {
+                Registered::New(d) => registered.push(d.revision()),
+                Registered::Newer(r) => told.push(r.revision),
+            }
+        }
+        assert_eq!(registered, [2], "{}: exactly one edit from base 1 is registered", db.kind);
+        assert_eq!(told, [2; 9], "{}: the others are told of revision 2", db.kind);
+        assert_eq!(a.list_revisions(&family).await.unwrap().len(), 2, "{}", db.kind);
+    }
 }
 
 #[tokio::test]
@@ -129,8 +198,8 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
-async fn open(dir: &std::path::Path) -> SqliteStore {
-    SqliteStore::open(dir).await.unwrap()
+async fn open(dir: &std::path::Path) -> EmbeddedStore {
+    EmbeddedStore::open(dir).await.unwrap()
 }
 
 #[tokio::test]
@@ -241,4 +310,51 @@ fn serve_and_import_document_the_store_flags() {
     assert!(help.contains("--data-dir") && help.contains("--read-only") && help.contains("./data"), "{help}");
     let o = run(&["import", "--help"]);
     assert!(text(&o.stdout).contains("--data-dir"));
+}
+
+// --- several ecs-lens processes on one PostgreSQL database (--database-url) ---
+
+/// `ecs-lens register` in eight processes at once against one PostgreSQL database (the URL in
+/// ECS_LENS_DATABASE_URL, never on the command line): eight distinct revision numbers in
+/// sequence, and `ecs-lens audit-log`, another process, lists every one of them.
+#[tokio::test]
+async fn processes_sharing_a_postgres_database_never_share_a_revision_number() {
+    let Some(db) = test_db::postgres().await else { return };
+    let Location::Url(url) = &db.location else { unreachable!() };
+    let no_data_dir = tempfile::tempdir().unwrap();
+    let unused = no_data_dir.path().join("unused");
+    let spawn = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ecs-lens"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .env("ECS_LENS_USER", "pipeline")
+            .env("ECS_LENS_DATABASE_URL", url)
+            .env("ECS_LENS_DATA_DIR", &unused)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run ecs-lens")
+    };
+    // The first opens migrate and seed (once, whoever comes first).
+    let children: Vec<_> = (0..8).map(|_| spawn(&["register", WEB])).collect();
+    let mut numbers = Vec::new();
+    for child in children {
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let arn = text(&o.stdout);
+        numbers.push(arn.trim().rsplit(':').next().unwrap().parse::<u32>().unwrap());
+    }
+    numbers.sort_unstable();
+    let first = numbers[0];
+    assert_eq!(numbers, (first..first + 8).collect::<Vec<_>>(), "distinct, in sequence");
+    assert!(!unused.exists(), "nothing was written to a data directory");
+
+    let o = spawn(&["audit-log", "--family", "storefront-web", "--format", "json"]).wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let entries: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let mut audited: Vec<u64> = entries.iter().filter_map(|e| e["revision"].as_u64()).collect();
+    audited.sort_unstable();
+    assert_eq!(audited, numbers.iter().map(|&n| u64::from(n)).collect::<Vec<_>>());
+    assert!(entries.iter().all(|e| e["user"] == "pipeline" && e["source"] == "local"));
 }

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::core::document::Document;
 use crate::core::report::{self, FileReport};
 use crate::core::{rules, LintOptions, Severity};
-use crate::store::{SqliteOptions, SqliteStore, StoreError, TaskDefStore};
+use crate::store::{EmbeddedOptions, EmbeddedStore, Location, StoreError, TaskDefStore};
 
 mod probe;
 mod register;
@@ -87,6 +87,12 @@ pub struct StoreArgs {
     /// seeded with example task definitions, on first use).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR, env = "ECS_LENS_DATA_DIR")]
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of the SQLite file under --data-dir, for the embedded store, the
+    /// audit trail and the drafts: `postgres://user:password@host:5432/database` (add
+    /// `?sslmode=require` for TLS). Several ecs-lens replicas can share one database. Prefer
+    /// the environment variable: a password on the command line shows in `ps`.
+    #[arg(long, value_name = "URL", env = "ECS_LENS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
     /// AWS region(s) for --source aws (else AWS_REGION or the profile's). Several
     /// (comma-separated or repeated): `serve` lets the dashboard switch among them; other
     /// commands use the first.
@@ -111,7 +117,20 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 
 impl Default for StoreArgs {
     fn default() -> Self {
-        StoreArgs { source: Source::Local, data_dir: PathBuf::from(DEFAULT_DATA_DIR), region: vec![], profile: None }
+        StoreArgs {
+            source: Source::Local,
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database_url: None,
+            region: vec![],
+            profile: None,
+        }
+    }
+}
+
+impl StoreArgs {
+    /// The ecs-lens database: --database-url, else `ecs-lens.db` under --data-dir.
+    pub fn database(&self) -> Location {
+        Location::new(&self.data_dir, self.database_url.as_deref())
     }
 }
 
@@ -452,7 +471,8 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Open the embedded store under `--data-dir` (creating, migrating and seeding it on first use).
+/// Open the store `--source` names: the embedded one in the ecs-lens database (created,
+/// migrated and seeded on first use), or Amazon ECS in the first --region.
 pub(crate) async fn open_store(args: &StoreArgs, read_only: bool) -> Result<Arc<dyn TaskDefStore>, String> {
     let first = args.region.first().cloned();
     open_store_in(args, first, read_only).await
@@ -460,13 +480,21 @@ pub(crate) async fn open_store(args: &StoreArgs, read_only: bool) -> Result<Arc<
 
 /// Every store `serve` offers, labelled: the embedded one, or one Amazon ECS store per
 /// --region (the SDK's configured region when none is given).
+/// `database`: the ecs-lens database already open (the embedded store uses it rather than
+/// opening another pool).
 pub(crate) async fn open_stores(
     args: &StoreArgs,
     read_only: bool,
+    database: Option<crate::store::Database>,
 ) -> Result<Vec<(String, Arc<dyn TaskDefStore>)>, String> {
-    match args.source {
-        Source::Local => Ok(vec![("local".to_string(), open_store_in(args, None, read_only).await?)]),
-        Source::Aws => {
+    match (args.source, database) {
+        (Source::Local, Some(db)) => {
+            let options = EmbeddedOptions { read_only, ..EmbeddedOptions::default() };
+            let store = EmbeddedStore::on(db, options).await.map_err(|e| e.to_string())?;
+            Ok(vec![("local".to_string(), Arc::new(store))])
+        }
+        (Source::Local, None) => Ok(vec![("local".to_string(), open_store_in(args, None, read_only).await?)]),
+        (Source::Aws, _) => {
             // No --region: the SDK's configured one (AWS_REGION, the profile).
             let regions: Vec<Option<String>> =
                 if args.region.is_empty() { vec![None] } else { args.region.iter().cloned().map(Some).collect() };
@@ -497,8 +525,8 @@ async fn open_store_in(
 ) -> Result<Arc<dyn TaskDefStore>, String> {
     match args.source {
         Source::Local => {
-            let options = SqliteOptions { read_only, ..SqliteOptions::default() };
-            let store = SqliteStore::open_with(&args.data_dir, options).await.map_err(|e| e.to_string())?;
+            let options = EmbeddedOptions { read_only, ..EmbeddedOptions::default() };
+            let store = EmbeddedStore::open_with(&args.database(), options).await.map_err(|e| e.to_string())?;
             Ok(Arc::new(store))
         }
         Source::Aws => Ok(Arc::new(aws_store(args, region, read_only).await?)),
@@ -577,7 +605,7 @@ fn audit_log(args: AuditLogArgs) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let entries = runtime.block_on(async {
-        let log = crate::store::audit::AuditLog::open(&args.store.data_dir).await.map_err(|e| e.to_string())?;
+        let log = crate::store::audit::AuditLog::open(&args.store.database()).await.map_err(|e| e.to_string())?;
         let entries = log.list(args.family.as_deref(), args.limit).await.map_err(|e| e.to_string());
         log.close().await;
         entries

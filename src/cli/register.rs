@@ -109,15 +109,19 @@ fn use_color_stderr() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
 }
 
-/// Record the register in the audit trail of the data directory: always for the embedded
-/// store (the database is there anyway), for Amazon ECS when the data directory exists (a
-/// pipeline's working directory does not get a database it did not ask for). The user is
-/// `ECS_LENS_USER`, else `USER`, else `cli`.
+/// Record the register in the audit trail of the ecs-lens database: always for the embedded
+/// store (the database is there anyway), for Amazon ECS when --database-url is given or the
+/// data directory exists (a pipeline's working directory does not get a database it did not
+/// ask for). The user is `ECS_LENS_USER`, else `USER`, else `cli`.
 async fn record(args: &RegisterArgs, d: &crate::store::DescribedTaskDefinition) {
-    let dir = &args.store.data_dir;
+    let location = args.store.database();
+    let exists = match &location {
+        crate::store::Location::DataDir(dir) => dir.is_dir(),
+        crate::store::Location::Url(_) => true,
+    };
     let source = match args.store.source {
         super::Source::Local => "local".to_string(),
-        super::Source::Aws if dir.is_dir() => {
+        super::Source::Aws if exists => {
             let region = d.arn().split(':').nth(3).unwrap_or_default().to_string();
             format!("aws:{region}")
         }
@@ -132,7 +136,7 @@ async fn record(args: &RegisterArgs, d: &crate::store::DescribedTaskDefinition) 
         revision: d.revision(),
         ..Default::default()
     };
-    let recorded = match crate::store::audit::AuditLog::open(dir).await {
+    let recorded = match crate::store::audit::AuditLog::open(&location).await {
         Ok(log) => {
             let r = log.record(&entry).await.map(|_| ());
             log.close().await;

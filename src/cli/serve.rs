@@ -85,7 +85,20 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     // --region (the dashboard switches among them).
     let access = access_config(&args)?;
     check_exposure(args.bind, &access, args.allow_unauthenticated_editing)?;
-    let sources = super::open_stores(&args.store, args.read_only).await?;
+    // One ecs-lens database (one pool, one migration run) for the embedded store, the audit
+    // trail and the drafts: the SQLite file under --data-dir, or --database-url's PostgreSQL.
+    let database = match crate::store::Database::open(&args.store.database()).await {
+        Ok(db) => Some(db),
+        Err(e) if access.read_only && args.store.source == super::Source::Aws => {
+            eprintln!("ecs-lens: no audit trail or drafts ({e}); read-only, so nothing would be recorded");
+            None
+        }
+        Err(e) => return Err(format!("{e} (task definitions, registers, deregisters and editors' drafts are kept there)")),
+    };
+    if let Some(db) = &database {
+        eprintln!("ecs-lens: audit trail and drafts in the {}", db.name());
+    }
+    let sources = super::open_stores(&args.store, args.read_only, database.clone()).await?;
     for (label, store) in sources.iter() {
         eprintln!(
             "ecs-lens: task definitions from {}{}{}",
@@ -97,20 +110,11 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let options = leptos_options(args.bind);
     let addr = options.site_addr;
     let routes = generate_route_list(App);
-    let read_only = access.read_only;
     let mut state = AppState::new(sources.clone(), access);
-    // The audit trail and the drafts live in the data directory's database, whatever the
-    // source: one connection pool (one migration run) for both.
-    match crate::store::sqlite::open_database(&args.store.data_dir).await {
-        Ok((pool, _)) => {
-            state = state
-                .with_audit(crate::store::audit::AuditLog::on(pool.clone()))
-                .with_drafts(crate::store::drafts::Drafts::on(pool));
-        }
-        Err(e) if read_only => {
-            eprintln!("ecs-lens: no audit trail or drafts ({e}); read-only, so nothing would be recorded")
-        }
-        Err(e) => return Err(format!("{e} (registers, deregisters and editors' drafts are kept there)")),
+    if let Some(db) = database {
+        state = state
+            .with_audit(crate::store::audit::AuditLog::on(db.clone()))
+            .with_drafts(crate::store::drafts::Drafts::on(db));
     }
     let export_state = state.clone();
     let guard_state = state.access.clone();

@@ -196,8 +196,9 @@ mod source_tests {
     use super::*;
 
     async fn store(dir: &std::path::Path) -> Arc<dyn TaskDefStore> {
-        let options = crate::store::SqliteOptions { seed: false, ..Default::default() };
-        Arc::new(crate::store::SqliteStore::open_with(dir, options).await.expect("store"))
+        let options = crate::store::EmbeddedOptions { seed: false, ..Default::default() };
+        let location = crate::store::Location::DataDir(dir.to_path_buf());
+        Arc::new(crate::store::EmbeddedStore::open_with(&location, options).await.expect("store"))
     }
 
     #[tokio::test]

@@ -1,15 +1,13 @@
 //! The audit trail: every register and deregister done through ecs-lens (dashboard or CLI),
 //! with who, when, where, which revision it started from, what changed and how the findings
-//! moved. Kept in the embedded database (`ecs-lens.db` under the data directory) whatever
-//! the task-definition source, append-only. Never holds a secret value: changes are
+//! moved. Kept in the ecs-lens database (see [`super::database`]) whatever the
+//! task-definition source, append-only. Never holds a secret value: changes are
 //! described by path, findings by rule id.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 
+use super::database::{Database, Location};
 use super::StoreError;
 
 /// One entry, as recorded: what was recorded, with its id and time.
@@ -43,10 +41,10 @@ pub struct NewAuditEntry {
     pub introduced: Vec<String>,
 }
 
-/// The audit trail in the data directory's database.
+/// The audit trail in the ecs-lens database.
 #[derive(Clone, Debug)]
 pub struct AuditLog {
-    pool: SqlitePool,
+    db: Database,
 }
 
 fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -54,22 +52,22 @@ fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
 }
 
 impl AuditLog {
-    /// The audit trail in `data_dir` (the database is created and migrated if needed).
-    pub async fn open(data_dir: &Path) -> Result<AuditLog, StoreError> {
-        Ok(AuditLog::on(super::sqlite::open_database(data_dir).await?.0))
+    /// The audit trail in the database at `location` (created and migrated if needed).
+    pub async fn open(location: &Location) -> Result<AuditLog, StoreError> {
+        Ok(AuditLog::on(Database::open(location).await?))
     }
 
     /// The audit trail in an open (migrated) database, e.g. shared with the drafts.
-    pub fn on(pool: SqlitePool) -> AuditLog {
-        AuditLog { pool }
+    pub fn on(db: Database) -> AuditLog {
+        AuditLog { db }
     }
 
     /// Append one entry; its id.
     pub async fn record(&self, e: &NewAuditEntry) -> Result<i64, StoreError> {
         let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
         let row = sqlx::query(
-            "INSERT INTO audit_log (user, action, source, family, revision, base_revision, changes, resolved, introduced)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            r#"INSERT INTO audit_log ("user", action, source, family, revision, base_revision, changes, resolved, introduced)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"#,
         )
         .bind(&e.user)
         .bind(&e.action)
@@ -80,7 +78,7 @@ impl AuditLog {
         .bind(json(&e.changes))
         .bind(json(&e.resolved))
         .bind(json(&e.introduced))
-        .fetch_one(&self.pool)
+        .fetch_one(self.db.pool())
         .await
         .map_err(|err| unavailable("write to", err))?;
         Ok(row.get::<i64, _>(0))
@@ -89,12 +87,12 @@ impl AuditLog {
     /// The newest `limit` entries (of `family`, or of all), newest first.
     pub async fn list(&self, family: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, at, user, action, source, family, revision, base_revision, changes, resolved, introduced
-             FROM audit_log WHERE (?1 IS NULL OR family = ?1) ORDER BY id DESC LIMIT ?2",
+            r#"SELECT id, at, "user", action, source, family, revision, base_revision, changes, resolved, introduced
+               FROM audit_log WHERE (CAST($1 AS TEXT) IS NULL OR family = $1) ORDER BY id DESC LIMIT $2"#,
         )
         .bind(family)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.db.pool())
         .await
         .map_err(|err| unavailable("read", err))?;
         let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
@@ -119,7 +117,7 @@ impl AuditLog {
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.db.close().await;
     }
 }
 
@@ -129,8 +127,13 @@ mod tests {
 
     #[tokio::test]
     async fn entries_are_appended_and_listed_newest_first_and_survive_a_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::open(dir.path()).await.unwrap();
+        for db in crate::store::test_db::each().await {
+            appended_listed_and_kept(&db.location).await;
+        }
+    }
+
+    async fn appended_listed_and_kept(location: &Location) {
+        let log = AuditLog::open(location).await.unwrap();
         assert!(log.list(None, 10).await.unwrap().is_empty());
         let first = NewAuditEntry {
             user: "alice@example.com".into(),
@@ -151,14 +154,14 @@ mod tests {
         log.record(&NewAuditEntry { family: "other".into(), ..first.clone() }).await.unwrap();
         assert!(id2 > id1);
         log.close().await;
-        let log = AuditLog::open(dir.path()).await.unwrap();
+        let log = AuditLog::open(location).await.unwrap();
         let web = log.list(Some("web"), 10).await.unwrap();
         assert_eq!(web.iter().map(|e| e.entry.action.as_str()).collect::<Vec<_>>(), ["deregister", "register"]);
         let (reg, at) = (&web[1].entry, &web[1].at);
         assert_eq!((reg.user.as_str(), reg.revision, reg.base_revision), ("alice@example.com", 2, Some(1)));
         assert_eq!(reg.resolved, ["SEC001"]);
         assert!(reg.changes[0].contains("DB_PASSWORD"));
-        assert!(at.ends_with('Z') && at.contains('T'), "{at}");
+        assert!(at.len() == 24 && at.ends_with('Z') && at.as_bytes()[10] == b'T', "RFC 3339 with milliseconds: {at}");
         assert_eq!(log.list(None, 2).await.unwrap().len(), 2, "limit");
         assert_eq!(log.list(None, 10).await.unwrap()[0].entry.family, "other");
     }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::{seed, DescribedTaskDefinition, StoreError, TaskDefStatus, TaskDefStore};
+use super::{seed, DescribedTaskDefinition, Registered, StoreError, TaskDefStatus, TaskDefStore};
 use crate::core::document::{register_input, READ_ONLY_FIELDS};
 
 /// Who the contract registers as.
@@ -33,6 +33,7 @@ pub const PRINCIPAL: &str = "arn:aws:iam::000000000000:user/contract-test";
 pub async fn run_all(store: Arc<dyn TaskDefStore>) {
     register_describe_list_deregister(store.as_ref()).await;
     revisions_are_never_reused(store.as_ref()).await;
+    an_edit_from_an_old_base_is_not_registered(store.as_ref()).await;
     latest_active_skips_inactive(store.as_ref()).await;
     tags_round_trip(store.as_ref()).await;
     lossless_round_trip(store.as_ref()).await;
@@ -255,6 +256,32 @@ pub async fn revisions_are_never_reused(store: &dyn TaskDefStore) {
     assert_eq!(f.status, TaskDefStatus::Inactive, "no ACTIVE revision: the family is INACTIVE");
     assert_eq!(f.latest_active_revision, None);
     assert_eq!(register(store, &minimal(&single)).await.revision(), 2, "1 is not handed out again");
+}
+
+/// `register_from(base)`: registered while `base` is the newest revision; once the family has
+/// a newer one, that one comes back and nothing is registered.
+pub async fn an_edit_from_an_old_base_is_not_registered(store: &dyn TaskDefStore) {
+    let family = fresh_family("base");
+    let input = minimal(&family);
+    register(store, &input).await;
+    let from = |base| store.register_from(&input, PRINCIPAL, base);
+    let Registered::New(second) = from(1).await.expect("register from the newest") else {
+        panic!("an edit from the newest revision is registered")
+    };
+    assert_eq!(second.revision(), 2);
+    match from(1).await.expect("an answer") {
+        Registered::Newer(newer) => {
+            assert_eq!((newer.family.as_str(), newer.revision), (family.as_str(), 2));
+            if store.reports_all_read_only_fields() {
+                assert_eq!(newer.registered_by, PRINCIPAL);
+            }
+        }
+        Registered::New(d) => panic!("registered {} from a stale base", d.revision()),
+    }
+    assert_eq!(store.list_revisions(&family).await.unwrap().len(), 2, "nothing registered from the stale base");
+    // A deregistered newer revision still counts: the edit did not start from it.
+    store.deregister(&family, 2).await.expect("deregister");
+    assert!(matches!(from(1).await.expect("an answer"), Registered::Newer(n) if n.revision == 2));
 }
 
 /// Describing a family without a revision gives its highest ACTIVE revision, skipping INACTIVE

@@ -1,13 +1,12 @@
 //! Editor drafts kept on the server: one per user and family, saved as the user types, so
 //! that a failed register, a conflict, a reload, another browser or a server restart loses
-//! nothing. Kept in the data directory's database whatever the task-definition source.
-
-use std::path::Path;
+//! nothing. Kept in the ecs-lens database (see [`super::database`]) whatever the
+//! task-definition source.
 
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 
+use super::database::{Database, Location};
 use super::StoreError;
 
 /// A saved draft.
@@ -22,10 +21,10 @@ pub struct Draft {
     pub updated_at: String,
 }
 
-/// The drafts in the data directory's database.
+/// The drafts in the ecs-lens database.
 #[derive(Clone, Debug)]
 pub struct Drafts {
-    pool: SqlitePool,
+    db: Database,
 }
 
 /// Drafts larger than this are refused (a task definition is at most 64 KiB for ECS).
@@ -36,14 +35,14 @@ fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
 }
 
 impl Drafts {
-    /// The drafts in `data_dir` (the database is created and migrated if needed).
-    pub async fn open(data_dir: &Path) -> Result<Drafts, StoreError> {
-        Ok(Drafts::on(super::sqlite::open_database(data_dir).await?.0))
+    /// The drafts in the database at `location` (created and migrated if needed).
+    pub async fn open(location: &Location) -> Result<Drafts, StoreError> {
+        Ok(Drafts::on(Database::open(location).await?))
     }
 
     /// The drafts in an open (migrated) database, e.g. shared with the audit trail.
-    pub fn on(pool: SqlitePool) -> Drafts {
-        Drafts { pool }
+    pub fn on(db: Database) -> Drafts {
+        Drafts { db }
     }
 
     /// Save (replace) `user`'s draft of `family`.
@@ -54,16 +53,17 @@ impl Drafts {
                 format!("the draft is {} bytes; at most {MAX_DRAFT_BYTES} are kept", text.len()),
             ));
         }
-        sqlx::query(
-            "INSERT INTO drafts (user, family, base_revision, text) VALUES (?, ?, ?, ?)
-             ON CONFLICT (user, family) DO UPDATE SET base_revision = excluded.base_revision, text = excluded.text,
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-        )
+        sqlx::query(&format!(
+            r#"INSERT INTO drafts ("user", family, base_revision, text) VALUES ($1, $2, $3, $4)
+               ON CONFLICT ("user", family) DO UPDATE SET base_revision = excluded.base_revision, text = excluded.text,
+                   updated_at = {}"#,
+            self.db.now()
+        ))
         .bind(user)
         .bind(family)
         .bind(i64::from(base_revision.max(1)))
         .bind(text)
-        .execute(&self.pool)
+        .execute(self.db.pool())
         .await
         .map_err(|e| unavailable("save", e))?;
         Ok(())
@@ -72,10 +72,10 @@ impl Drafts {
     /// `user`'s draft of `family`, if any.
     pub async fn get(&self, user: &str, family: &str) -> Result<Option<Draft>, StoreError> {
         let row =
-            sqlx::query("SELECT family, base_revision, text, updated_at FROM drafts WHERE user = ? AND family = ?")
+            sqlx::query(r#"SELECT family, base_revision, text, updated_at FROM drafts WHERE "user" = $1 AND family = $2"#)
                 .bind(user)
                 .bind(family)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.db.pool())
                 .await
                 .map_err(|e| unavailable("read", e))?;
         Ok(row.map(|r| Draft {
@@ -88,17 +88,17 @@ impl Drafts {
 
     /// Forget `user`'s draft of `family` (after a register, or when the user discards it).
     pub async fn delete(&self, user: &str, family: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM drafts WHERE user = ? AND family = ?")
+        sqlx::query(r#"DELETE FROM drafts WHERE "user" = $1 AND family = $2"#)
             .bind(user)
             .bind(family)
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await
             .map_err(|e| unavailable("delete", e))?;
         Ok(())
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.db.close().await;
     }
 }
 
@@ -108,17 +108,22 @@ mod tests {
 
     #[tokio::test]
     async fn drafts_are_per_user_and_family_replaced_and_survive_a_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = Drafts::open(dir.path()).await.unwrap();
+        for db in crate::store::test_db::each().await {
+            per_user_and_family(&db.location).await;
+        }
+    }
+
+    async fn per_user_and_family(location: &Location) {
+        let d = Drafts::open(location).await.unwrap();
         assert_eq!(d.get("alice", "web").await.unwrap(), None);
         d.save("alice", "web", 3, "{\"family\": \"web\"}").await.unwrap();
         d.save("alice", "web", 4, "{\"family\": \"web\", \"cpu\": \"256\"}").await.unwrap();
         d.save("bob", "web", 3, "bob's").await.unwrap();
         d.close().await;
-        let d = Drafts::open(dir.path()).await.unwrap();
+        let d = Drafts::open(location).await.unwrap();
         let a = d.get("alice", "web").await.unwrap().unwrap();
         assert_eq!((a.base_revision, a.text.as_str()), (4, "{\"family\": \"web\", \"cpu\": \"256\"}"));
-        assert!(a.updated_at.ends_with('Z'));
+        assert!(a.updated_at.len() == 24 && a.updated_at.ends_with('Z'), "{}", a.updated_at);
         assert_eq!(d.get("bob", "web").await.unwrap().unwrap().text, "bob's");
         assert_eq!(d.get("alice", "other").await.unwrap(), None);
         d.delete("alice", "web").await.unwrap();

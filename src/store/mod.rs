@@ -3,8 +3,9 @@
 //!
 //! One trait, [`TaskDefStore`], with Amazon ECS semantics (families, revisions numbered 1, 2, 3 …
 //! per family and never reused, ACTIVE/INACTIVE, tags kept with each revision). Implementations:
-//! - [`sqlite::SqliteStore`]: the embedded store, a SQLite file under the data directory, seeded
-//!   with realistic task definitions on first start (the default when there is no AWS account);
+//! - [`embedded::EmbeddedStore`]: the embedded store in the ecs-lens database — a SQLite file
+//!   under the data directory, or PostgreSQL shared by replicas ([`database`]) — seeded with
+//!   realistic task definitions on first start (the default when there is no AWS account);
 //! - [`aws::AwsStore`]: Amazon ECS itself through aws-sdk-ecs (your account, or an
 //!   ECS-compatible endpoint such as moto or LocalStack).
 //!
@@ -21,11 +22,14 @@ use serde_json::{Map, Value};
 pub mod audit;
 pub mod aws;
 pub mod contract;
+pub mod database;
 pub mod drafts;
+pub mod embedded;
 pub mod seed;
-pub mod sqlite;
+pub mod test_db;
 
-pub use sqlite::{SqliteOptions, SqliteStore};
+pub use database::{Database, Location};
+pub use embedded::{EmbeddedOptions, EmbeddedStore};
 
 /// The local pseudo AWS account of the embedded store's ARNs.
 pub const LOCAL_ACCOUNT: &str = "000000000000";
@@ -301,6 +305,31 @@ pub trait TaskDefStore: Send + Sync {
     /// [`validate_register_input`]).
     async fn register(&self, input: &Value, registered_by: &str) -> Result<DescribedTaskDefinition, StoreError>;
 
+    /// Register an edit that started from revision `base` — unless the family has a newer
+    /// revision by then, which is returned instead and nothing is registered (the editor's
+    /// conflict: someone registered since). The default checks, then registers: Amazon ECS
+    /// has no conditional register, so two editors racing within that gap both get in (each
+    /// a distinct number). The embedded store overrides it to check and register in one
+    /// transaction, so across replicas exactly one edit from a base wins.
+    async fn register_from(
+        &self,
+        input: &Value,
+        registered_by: &str,
+        base: u32,
+    ) -> Result<Registered, StoreError> {
+        let family = input.get("family").and_then(Value::as_str).unwrap_or_default();
+        match self.list_revisions(family).await {
+            Ok(revisions) => {
+                if let Some(newer) = revisions.into_iter().filter(|r| r.revision > base).max_by_key(|r| r.revision) {
+                    return Ok(Registered::Newer(newer));
+                }
+            }
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        self.register(input, registered_by).await.map(Registered::New)
+    }
+
     /// `DeregisterTaskDefinition`: the revision becomes INACTIVE with `deregisteredAt` set.
     /// `Conflict` if it already is INACTIVE, `NotFound` if it does not exist.
     async fn deregister(&self, family: &str, revision: u32) -> Result<DescribedTaskDefinition, StoreError>;
@@ -308,6 +337,15 @@ pub trait TaskDefStore: Send + Sync {
     /// Release connections before the process ends (the SQLite store checkpoints its
     /// write-ahead log). Nothing to do for stores without connections of their own.
     async fn close(&self) {}
+}
+
+/// What [`TaskDefStore::register_from`] did.
+#[derive(Clone, Debug)]
+pub enum Registered {
+    /// Registered: the new revision.
+    New(DescribedTaskDefinition),
+    /// Not registered: the family's newest revision, newer than the edit's base.
+    Newer(RevisionSummary),
 }
 
 /// Refuse what ECS's RegisterTaskDefinition itself would refuse and the store's integrity

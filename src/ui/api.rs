@@ -396,22 +396,29 @@ pub async fn register_revision(
     if input.get("family").and_then(|f| f.as_str()) != Some(family.as_str()) {
         return Err(ServerFnError::ServerError(format!("the document's family is not `{family}`")));
     }
-    if let Some(base) = base {
-        let revisions = state.store.list_revisions(&family).await.map_err(ssr::store_error)?;
-        if let Some(latest) = revisions.iter().filter(|r| r.revision > base).max_by_key(|r| r.revision) {
-            let by =
-                if latest.registered_by.is_empty() { String::new() } else { format!(" by {}", latest.registered_by) };
-            return Ok(RegisterOutcome::Conflict {
-                base,
-                latest: latest.revision,
-                message: format!(
-                    "{family} has revision {} (registered{by}) since your edit started from {base}; nothing was registered",
-                    latest.revision
-                ),
-            });
+    let d = match base {
+        None => state.store.register(&input, &state.identity.user).await.map_err(ssr::store_error)?,
+        Some(base) => {
+            match state.store.register_from(&input, &state.identity.user, base).await.map_err(ssr::store_error)? {
+                crate::store::Registered::New(d) => d,
+                crate::store::Registered::Newer(latest) => {
+                    let by = if latest.registered_by.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" by {}", latest.registered_by)
+                    };
+                    return Ok(RegisterOutcome::Conflict {
+                        base,
+                        latest: latest.revision,
+                        message: format!(
+                            "{family} has revision {} (registered{by}) since your edit started from {base}; nothing was registered",
+                            latest.revision
+                        ),
+                    });
+                }
+            }
         }
-    }
-    let d = state.store.register(&input, &state.identity.user).await.map_err(ssr::store_error)?;
+    };
     crate::server::audit_register(&state, &family, d.revision(), base, &doc).await;
     // Registered: the draft has done its job.
     if let Some(drafts) = &state.drafts {

@@ -1,42 +1,31 @@
-//! The embedded task-definition store: one SQLite file, `<data-dir>/ecs-lens.db`, through sqlx
-//! (runtime queries only, so building needs no DATABASE_URL).
+//! The embedded task-definition store: Amazon ECS's semantics in the ecs-lens database — one
+//! SQLite file under the data directory (the default, no AWS account needed) or PostgreSQL
+//! shared by replicas (`--database-url`); see [`super::database`].
 //!
-//! - Created and migrated on first open (`migrations/` at the repository root, embedded with
-//!   `sqlx::migrate!()`); WAL journal, so the dashboard reads while something registers.
-//! - Seeded once, on first open of an empty database, with [`super::seed`].
+//! - Created and migrated on first open; seeded once, on first open of an empty database,
+//!   with [`super::seed`].
 //! - Revision numbers come from a per-family counter (`families.last_revision`) bumped in the
-//!   same `BEGIN IMMEDIATE` transaction that inserts the revision: two concurrent registers of
-//!   one family can never get the same number, and a number is never handed out twice.
+//!   same write transaction that inserts the revision (an upsert that locks the family's row):
+//!   two concurrent registers of one family — in one process or in two replicas — can never
+//!   get the same number, and a number is never handed out twice.
 //! - Each revision keeps its register input as JSON text, exactly as given (key order, unknown
 //!   fields, `tags` inside); the read-only describe fields are derived from the row.
-//!
-//! Timestamps: RFC 3339 text in UTC with milliseconds, made by SQLite itself
-//! (`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`) inside the writing statement. No `time`/`chrono`
-//! crate is needed: the store only writes "now" and hands the text through, and the fixed-width
-//! format sorts chronologically as text.
-
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+//! - Timestamps: RFC 3339 text in UTC with milliseconds, made by the database itself inside the
+//!   writing statement ([`super::database::Dialect::now`]).
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Sqlite, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 
+use super::database::{Database, Location};
 use super::{
     compatibilities, seed, task_definition_arn, validate_family, validate_register_input, DescribedTaskDefinition,
-    FamilySummary, RevisionSummary, StoreError, TaskDefStatus, TaskDefStore, LOCAL_ACCOUNT, LOCAL_REGION,
+    FamilySummary, Registered, RevisionSummary, StoreError, TaskDefStatus, TaskDefStore, LOCAL_ACCOUNT, LOCAL_REGION,
 };
 
-/// The database file's name inside the data directory.
-pub const DB_FILE: &str = "ecs-lens.db";
-
-/// "Now" as the store writes it.
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-
-/// How to open a [`SqliteStore`].
+/// How to open an [`EmbeddedStore`].
 #[derive(Clone, Debug)]
-pub struct SqliteOptions {
+pub struct EmbeddedOptions {
     /// Refuse register/deregister (the database is still created, migrated and seeded on first
     /// open, so a read-only dashboard shows the seed).
     pub read_only: bool,
@@ -48,55 +37,63 @@ pub struct SqliteOptions {
     pub account: String,
 }
 
-impl Default for SqliteOptions {
+impl Default for EmbeddedOptions {
     fn default() -> Self {
-        SqliteOptions { read_only: false, seed: true, region: LOCAL_REGION.into(), account: LOCAL_ACCOUNT.into() }
+        EmbeddedOptions { read_only: false, seed: true, region: LOCAL_REGION.into(), account: LOCAL_ACCOUNT.into() }
     }
 }
 
 /// The embedded store. Cheap to clone (a pool handle).
 #[derive(Clone, Debug)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-    path: PathBuf,
-    options: SqliteOptions,
+pub struct EmbeddedStore {
+    db: Database,
+    options: EmbeddedOptions,
 }
 
 /// A revision row: family, revision, status, input, registered_at, registered_by, deregistered_at.
 type Row = (String, i64, String, String, String, String, Option<String>);
 
+/// A revision summary row: revision, status, registered_at, registered_by, deregistered_at.
+type SummaryRow = (i64, String, String, String, Option<String>);
+
+const SUMMARY_COLUMNS: &str = "revision, status, registered_at, registered_by, deregistered_at";
+
 const ROW_COLUMNS: &str = "family, revision, status, input, registered_at, registered_by, deregistered_at";
 
-impl SqliteStore {
+impl EmbeddedStore {
     /// Open (creating, migrating and seeding on first use) `<data_dir>/ecs-lens.db` with the
     /// default options.
-    pub async fn open(data_dir: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
-        SqliteStore::open_with(data_dir, SqliteOptions::default()).await
+    pub async fn open(data_dir: impl AsRef<std::path::Path>) -> Result<EmbeddedStore, StoreError> {
+        EmbeddedStore::open_with(&Location::DataDir(data_dir.as_ref().into()), EmbeddedOptions::default()).await
     }
 
-    /// Open `<data_dir>/ecs-lens.db`: the directory and the database are created if missing,
-    /// migrations run, and an empty database is seeded if `options.seed`.
-    pub async fn open_with(data_dir: impl AsRef<Path>, options: SqliteOptions) -> Result<SqliteStore, StoreError> {
-        let (pool, path) = open_database(data_dir.as_ref()).await?;
-        let store = SqliteStore { pool, path, options };
+    /// Open the database at `location` (created and migrated if needed) and seed it if empty
+    /// and `options.seed`.
+    pub async fn open_with(location: &Location, options: EmbeddedOptions) -> Result<EmbeddedStore, StoreError> {
+        EmbeddedStore::on(Database::open(location).await?, options).await
+    }
+
+    /// The store in an open database (e.g. shared with the audit trail and the drafts).
+    pub async fn on(db: Database, options: EmbeddedOptions) -> Result<EmbeddedStore, StoreError> {
+        let store = EmbeddedStore { db, options };
         if store.options.seed {
             store.seed_if_empty().await?;
         }
         Ok(store)
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The database (what, where).
+    pub fn database(&self) -> &Database {
+        &self.db
     }
 
-    pub fn options(&self) -> &SqliteOptions {
+    pub fn options(&self) -> &EmbeddedOptions {
         &self.options
     }
 
     /// The sqlx pool, for tests and maintenance.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    pub fn pool(&self) -> &AnyPool {
+        self.db.pool()
     }
 
     /// Seed an empty database once: the `seeded` marker and the seed go in in one transaction,
@@ -105,7 +102,8 @@ impl SqliteStore {
         let revisions = seed::revisions().map_err(StoreError::unavailable)?;
         let mut tx = self.begin_write().await?;
         let marked = sqlx::query(&format!(
-            "INSERT INTO store_meta (key, value) VALUES ('seeded', {NOW}) ON CONFLICT (key) DO NOTHING"
+            "INSERT INTO store_meta (key, value) VALUES ('seeded', {}) ON CONFLICT (key) DO NOTHING",
+            self.db.now()
         ))
         .execute(&mut *tx)
         .await
@@ -131,36 +129,93 @@ impl SqliteStore {
         Ok(true)
     }
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        // IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so no
-        // transaction has to upgrade a read lock and fail with SQLITE_BUSY halfway.
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error("start a write transaction", e))
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        self.db.begin_write().await
     }
 
-    async fn commit(&self, tx: Transaction<'static, Sqlite>) -> Result<(), StoreError> {
+    async fn commit(&self, tx: Transaction<'static, Any>) -> Result<(), StoreError> {
         tx.commit().await.map_err(|e| self.db_error("commit", e))
     }
 
     fn db_error(&self, doing: &str, e: sqlx::Error) -> StoreError {
-        StoreError::unavailable(format!("task-definition database {}: cannot {doing}: {e}", self.path.display()))
+        self.db.error(doing, e)
     }
 
     fn refuse_if_read_only(&self) -> Result<(), StoreError> {
         if self.options.read_only {
             return Err(StoreError::ReadOnly {
                 message: format!(
-                    "the task-definition store {} is read-only (started with --read-only): nothing can be registered or deregistered",
-                    self.path.display()
+                    "the task-definition store ({}) is read-only (started with --read-only): nothing can be registered or deregistered",
+                    self.db.name()
                 ),
             });
         }
         Ok(())
     }
 
+    /// Register, unless `base` is given and the family has a newer revision: decided and done
+    /// in one write transaction (the family's row locked), so that of two edits from one base
+    /// — in one process or in two replicas — exactly one is registered.
+    async fn register_checked(
+        &self,
+        input: &Value,
+        registered_by: &str,
+        base: Option<u32>,
+    ) -> Result<Registered, StoreError> {
+        self.refuse_if_read_only()?;
+        let input = crate::core::document::register_input(input);
+        validate_register_input(&input)?;
+        let family = input.get("family").and_then(Value::as_str).unwrap_or_default().to_string();
+        let mut tx = self.begin_write().await?;
+        if let Some(base) = base {
+            let last: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT last_revision FROM families WHERE family = $1{}",
+                self.db.dialect().for_update()
+            ))
+            .bind(&family)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db_error("read a family", e))?;
+            if last.is_some_and(|last| last > i64::from(base)) {
+                let newer = sqlx::query_as::<_, SummaryRow>(&format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM task_definitions
+                     WHERE family = $1 AND revision > $2 ORDER BY revision DESC LIMIT 1"
+                ))
+                .bind(&family)
+                .bind(i64::from(base))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| self.db_error("read the newest revision", e))?;
+                if let Some(row) = newer {
+                    self.commit(tx).await?;
+                    return Ok(Registered::Newer(self.revision_summary(&family, row)?));
+                }
+            }
+        }
+        let revision = self.insert_revision(&mut tx, &family, &input, registered_by, None, None).await?;
+        self.commit(tx).await?;
+        self.describe(&family, Some(revision)).await.map(Registered::New)
+    }
+
+    fn revision_summary(
+        &self,
+        family: &str,
+        (revision, status, registered_at, registered_by, deregistered_at): SummaryRow,
+    ) -> Result<RevisionSummary, StoreError> {
+        Ok(RevisionSummary {
+            family: family.to_string(),
+            revision: to_u32(revision, self.db.name())?,
+            status: status_of(&status, self.db.name())?,
+            registered_at,
+            registered_by,
+            deregistered_at,
+        })
+    }
+
     /// Take the family's next revision number and insert the revision.
     async fn insert_revision(
         &self,
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut Transaction<'static, Any>,
         family: &str,
         input: &Value,
         registered_by: &str,
@@ -170,8 +225,8 @@ impl SqliteStore {
         let text = serde_json::to_string_pretty(input)
             .map_err(|e| StoreError::invalid("", format!("the task definition cannot be stored as JSON: {e}")))?;
         let revision: i64 = sqlx::query_scalar(
-            "INSERT INTO families (family, last_revision) VALUES (?1, 1)
-             ON CONFLICT (family) DO UPDATE SET last_revision = last_revision + 1
+            "INSERT INTO families (family, last_revision) VALUES ($1, 1)
+             ON CONFLICT (family) DO UPDATE SET last_revision = families.last_revision + 1
              RETURNING last_revision",
         )
         .bind(family)
@@ -181,7 +236,8 @@ impl SqliteStore {
         let status = if deregistered_at.is_some() { "INACTIVE" } else { "ACTIVE" };
         sqlx::query(&format!(
             "INSERT INTO task_definitions (family, revision, status, input, registered_at, registered_by, deregistered_at)
-             VALUES (?1, ?2, ?3, ?4, COALESCE(?5, {NOW}), ?6, ?7)"
+             VALUES ($1, $2, $3, $4, COALESCE($5, {}), $6, $7)",
+            self.db.now()
         ))
         .bind(family)
         .bind(revision)
@@ -199,20 +255,20 @@ impl SqliteStore {
 
     async fn fetch_row(&self, family: &str, revision: u32) -> Result<Option<Row>, StoreError> {
         sqlx::query_as::<_, Row>(&format!(
-            "SELECT {ROW_COLUMNS} FROM task_definitions WHERE family = ?1 AND revision = ?2"
+            "SELECT {ROW_COLUMNS} FROM task_definitions WHERE family = $1 AND revision = $2"
         ))
         .bind(family)
         .bind(i64::from(revision))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db.pool())
         .await
         .map_err(|e| self.db_error("read a revision", e))
     }
 
     /// The highest revision number ever handed out for `family` (None: unknown family).
     async fn last_revision(&self, family: &str) -> Result<Option<u32>, StoreError> {
-        let last: Option<i64> = sqlx::query_scalar("SELECT last_revision FROM families WHERE family = ?1")
+        let last: Option<i64> = sqlx::query_scalar("SELECT last_revision FROM families WHERE family = $1")
             .bind(family)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db.pool())
             .await
             .map_err(|e| self.db_error("read a family", e))?;
         Ok(last.and_then(|l| u32::try_from(l).ok()))
@@ -220,17 +276,17 @@ impl SqliteStore {
 
     fn described(&self, row: Row) -> Result<DescribedTaskDefinition, StoreError> {
         let (family, revision, status, input, registered_at, registered_by, deregistered_at) = row;
-        let revision = to_u32(revision, &self.path)?;
+        let revision = to_u32(revision, self.db.name())?;
         let input: Value = serde_json::from_str(&input).map_err(|e| {
             StoreError::unavailable(format!(
-                "task-definition database {}: revision {family}:{revision} is not valid JSON ({e}); the file was changed outside ecs-lens",
-                self.path.display()
+                "{}: revision {family}:{revision} is not valid JSON ({e}); the database was changed outside ecs-lens",
+                self.db.name()
             ))
         })?;
         let Value::Object(input) = input else {
             return Err(StoreError::unavailable(format!(
-                "task-definition database {}: revision {family}:{revision} is not a JSON object",
-                self.path.display()
+                "{}: revision {family}:{revision} is not a JSON object",
+                self.db.name()
             )));
         };
         let compat = compatibilities(&Value::Object(input.clone()));
@@ -262,71 +318,19 @@ impl SqliteStore {
     }
 }
 
-fn to_u32(n: i64, path: &Path) -> Result<u32, StoreError> {
-    u32::try_from(n).map_err(|_| {
-        StoreError::unavailable(format!(
-            "task-definition database {}: revision number {n} is out of range",
-            path.display()
-        ))
-    })
+fn to_u32(n: i64, db: &str) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|_| StoreError::unavailable(format!("{db}: revision number {n} is out of range")))
 }
 
-fn status_of(s: &str, path: &Path) -> Result<TaskDefStatus, StoreError> {
-    TaskDefStatus::parse(s).ok_or_else(|| {
-        StoreError::unavailable(format!(
-            "task-definition database {}: unknown status `{}`",
-            path.display(),
-            super::shown(s)
-        ))
-    })
-}
-
-/// Open (creating and migrating) the database `ecs-lens.db` in `dir`: the embedded store's,
-/// and the audit trail's whatever the task-definition source.
-pub async fn open_database(dir: &Path) -> Result<(SqlitePool, PathBuf), StoreError> {
-    let path = dir.join(DB_FILE);
-    std::fs::create_dir_all(dir).map_err(|e| {
-        StoreError::unavailable(format!(
-            "cannot create the data directory {}: {e} (choose another with --data-dir)",
-            dir.display()
-        ))
-    })?;
-    let connect = SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10))
-        // Statements carry no values (everything is bound), but keep the logs quiet anyway.
-        .disable_statement_logging();
-    let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(15))
-            .connect_with(connect)
-            .await
-            .map_err(|e| {
-                StoreError::unavailable(format!(
-                    "cannot open the task-definition database {}: {e} (check that the directory is writable, or choose another with --data-dir)",
-                    path.display()
-                ))
-            })?;
-    sqlx::migrate!().run(&pool).await.map_err(|e| {
-        let hint = match e {
-            sqlx::migrate::MigrateError::VersionMissing(_) => {
-                " (the database was written by a newer ecs-lens; use that version or another --data-dir)"
-            }
-            _ => "",
-        };
-        StoreError::unavailable(format!("cannot migrate the task-definition database {}: {e}{hint}", path.display()))
-    })?;
-    Ok((pool, path))
+fn status_of(s: &str, db: &str) -> Result<TaskDefStatus, StoreError> {
+    TaskDefStatus::parse(s)
+        .ok_or_else(|| StoreError::unavailable(format!("{db}: unknown status `{}`", super::shown(s))))
 }
 
 #[async_trait]
-impl TaskDefStore for SqliteStore {
+impl TaskDefStore for EmbeddedStore {
     fn source(&self) -> String {
-        format!("SQLite database {}", self.path.display())
+        self.db.name().to_string()
     }
 
     fn is_read_only(&self) -> bool {
@@ -344,51 +348,45 @@ impl TaskDefStore for SqliteStore {
                ON a.family = f.family
               AND a.revision = (SELECT MAX(revision) FROM task_definitions t
                                 WHERE t.family = f.family AND t.status = 'ACTIVE')
-             WHERE EXISTS (SELECT 1 FROM task_definitions t WHERE t.family = f.family)
-             ORDER BY f.family COLLATE NOCASE, f.family",
+             WHERE EXISTS (SELECT 1 FROM task_definitions t WHERE t.family = f.family)",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db.pool())
         .await
         .map_err(|e| self.db_error("list families", e))?;
-        rows.into_iter()
+        // Ordered here, not in SQL: a PostgreSQL server's collation (en_US…) would order
+        // `-` and `_` unlike SQLite; family names are ASCII, so this is the same everywhere.
+        let mut families = rows
+            .into_iter()
             .map(|(family, count, latest, active, registered_at, registered_by)| {
                 Ok(FamilySummary {
                     status: if active.is_some() { TaskDefStatus::Active } else { TaskDefStatus::Inactive },
-                    latest_active_revision: active.map(|a| to_u32(a, &self.path)).transpose()?,
+                    latest_active_revision: active.map(|a| to_u32(a, self.db.name())).transpose()?,
                     registered_at,
                     registered_by,
-                    revision_count: to_u32(count, &self.path)?,
-                    latest_revision: to_u32(latest, &self.path)?,
+                    revision_count: to_u32(count, self.db.name())?,
+                    latest_revision: to_u32(latest, self.db.name())?,
                     family,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        families.sort_by(|a, b| {
+            a.family.to_ascii_lowercase().cmp(&b.family.to_ascii_lowercase()).then_with(|| a.family.cmp(&b.family))
+        });
+        Ok(families)
     }
 
     async fn list_revisions(&self, family: &str) -> Result<Vec<RevisionSummary>, StoreError> {
-        let rows = sqlx::query_as::<_, (i64, String, String, String, Option<String>)>(
-            "SELECT revision, status, registered_at, registered_by, deregistered_at
-             FROM task_definitions WHERE family = ?1 ORDER BY revision",
-        )
+        let rows = sqlx::query_as::<_, SummaryRow>(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM task_definitions WHERE family = $1 ORDER BY revision"
+        ))
         .bind(family)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db.pool())
         .await
         .map_err(|e| self.db_error("list revisions", e))?;
         if rows.is_empty() {
             return Err(StoreError::family_not_found(family));
         }
-        rows.into_iter()
-            .map(|(revision, status, registered_at, registered_by, deregistered_at)| {
-                Ok(RevisionSummary {
-                    family: family.to_string(),
-                    revision: to_u32(revision, &self.path)?,
-                    status: status_of(&status, &self.path)?,
-                    registered_at,
-                    registered_by,
-                    deregistered_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(|row| self.revision_summary(family, row)).collect()
     }
 
     async fn describe(&self, family: &str, revision: Option<u32>) -> Result<DescribedTaskDefinition, StoreError> {
@@ -396,10 +394,10 @@ impl TaskDefStore for SqliteStore {
             Some(r) => self.fetch_row(family, r).await?,
             None => sqlx::query_as::<_, Row>(&format!(
                 "SELECT {ROW_COLUMNS} FROM task_definitions
-                 WHERE family = ?1 AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1"
+                 WHERE family = $1 AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1"
             ))
             .bind(family)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db.pool())
             .await
             .map_err(|e| self.db_error("read the latest ACTIVE revision", e))?,
         };
@@ -414,14 +412,15 @@ impl TaskDefStore for SqliteStore {
     }
 
     async fn register(&self, input: &Value, registered_by: &str) -> Result<DescribedTaskDefinition, StoreError> {
-        self.refuse_if_read_only()?;
-        let input = crate::core::document::register_input(input);
-        validate_register_input(&input)?;
-        let family = input.get("family").and_then(Value::as_str).unwrap_or_default().to_string();
-        let mut tx = self.begin_write().await?;
-        let revision = self.insert_revision(&mut tx, &family, &input, registered_by, None, None).await?;
-        self.commit(tx).await?;
-        self.describe(&family, Some(revision)).await
+        match self.register_checked(input, registered_by, None).await? {
+            Registered::New(d) => Ok(d),
+            Registered::Newer(r) => Err(StoreError::conflict(format!("{}:{} is newer", r.family, r.revision))),
+        }
+    }
+
+    /// The check and the register in one write transaction (see the trait).
+    async fn register_from(&self, input: &Value, registered_by: &str, base: u32) -> Result<Registered, StoreError> {
+        self.register_checked(input, registered_by, Some(base)).await
     }
 
     async fn deregister(&self, family: &str, revision: u32) -> Result<DescribedTaskDefinition, StoreError> {
@@ -429,8 +428,9 @@ impl TaskDefStore for SqliteStore {
         validate_family(family)?;
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(&format!(
-            "UPDATE task_definitions SET status = 'INACTIVE', deregistered_at = {NOW}
-             WHERE family = ?1 AND revision = ?2 AND status = 'ACTIVE'"
+            "UPDATE task_definitions SET status = 'INACTIVE', deregistered_at = {}
+             WHERE family = $1 AND revision = $2 AND status = 'ACTIVE'",
+            self.db.now()
         ))
         .bind(family)
         .bind(i64::from(revision))
@@ -455,9 +455,10 @@ impl TaskDefStore for SqliteStore {
         }
     }
 
-    /// Close every connection (writes are committed already); the last one checkpoints the WAL.
+    /// Close every connection (writes are committed already); SQLite's last one checkpoints
+    /// the WAL.
     async fn close(&self) {
-        self.pool.close().await;
+        self.db.close().await;
     }
 }
 
@@ -466,28 +467,45 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    async fn fresh(seed: bool) -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open_with(dir.path(), SqliteOptions { seed, ..Default::default() }).await.unwrap();
-        (dir, store)
+    use crate::store::test_db::{self, TestDatabase};
+
+    async fn open(db: &TestDatabase, options: EmbeddedOptions) -> EmbeddedStore {
+        EmbeddedStore::open_with(&db.location, options).await.unwrap_or_else(|e| panic!("{}: {e}", db.kind))
+    }
+
+    async fn open_seeded(db: &TestDatabase) -> EmbeddedStore {
+        open(db, EmbeddedOptions::default()).await
+    }
+
+    async fn open_empty(db: &TestDatabase) -> EmbeddedStore {
+        open(db, EmbeddedOptions { seed: false, ..Default::default() }).await
     }
 
     #[tokio::test]
     async fn creates_a_wal_database_in_the_data_dir() {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("nested/data");
-        let store = SqliteStore::open(&data).await.unwrap();
-        assert_eq!(store.path(), data.join("ecs-lens.db"));
-        assert!(store.path().is_file());
+        let db = test_db::sqlite();
+        let Location::DataDir(dir) = &db.location else { unreachable!() };
+        let data = dir.join("nested/data");
+        let store = EmbeddedStore::open(&data).await.unwrap();
+        assert!(data.join("ecs-lens.db").is_file());
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
         assert_eq!(mode, "wal");
+        let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(timeout, 10_000);
+        let fks: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(fks, 1);
         assert!(store.source().contains("ecs-lens.db"));
     }
 
     #[tokio::test]
     async fn seeds_once_and_only_an_empty_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        for db in test_db::each().await {
+            seeds_once(&db).await;
+        }
+    }
+
+    async fn seeds_once(db: &TestDatabase) {
+        let store = open_seeded(db).await;
         let families = store.list_families().await.unwrap();
         let names: Vec<_> = families.iter().map(|f| f.family.as_str()).collect();
         assert_eq!(names, ["billing-cron", "Datadog", "legacy-worker", "orders-api", "platform-api", "storefront-web"]);
@@ -520,10 +538,10 @@ mod tests {
         store.close().await;
 
         // A second open does not seed again, even after the seed was changed.
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let store = open_seeded(db).await;
         store.deregister("orders-api", 1).await.unwrap();
         store.close().await;
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let store = open_seeded(db).await;
         assert!(!store.seed_if_empty().await.unwrap());
         assert_eq!(store.list_revisions("Datadog").await.unwrap().len(), 3);
         assert_eq!(store.list_revisions("orders-api").await.unwrap().len(), 1);
@@ -532,20 +550,41 @@ mod tests {
 
     #[tokio::test]
     async fn seeding_leaves_a_database_with_content_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            SqliteStore::open_with(dir.path(), SqliteOptions { seed: false, ..Default::default() }).await.unwrap();
-        assert!(store.list_families().await.unwrap().is_empty());
-        store.register(&json!({"family": "mine", "containerDefinitions": [{"name": "a"}]}), "me").await.unwrap();
-        store.close().await;
-        let store = SqliteStore::open(dir.path()).await.unwrap();
-        let names: Vec<_> = store.list_families().await.unwrap().into_iter().map(|f| f.family).collect();
-        assert_eq!(names, ["mine"]);
+        for db in test_db::each().await {
+            let store = open_empty(&db).await;
+            assert!(store.list_families().await.unwrap().is_empty());
+            store.register(&json!({"family": "mine", "containerDefinitions": [{"name": "a"}]}), "me").await.unwrap();
+            store.close().await;
+            let store = open_seeded(&db).await;
+            let names: Vec<_> = store.list_families().await.unwrap().into_iter().map(|f| f.family).collect();
+            assert_eq!(names, ["mine"], "{}", db.kind);
+        }
+    }
+
+    #[tokio::test]
+    async fn families_are_listed_case_insensitively_in_every_database() {
+        for db in test_db::each().await {
+            let store = open_empty(&db).await;
+            for family in ["b_x", "B-y", "a", "A", "b-x", "Zed"] {
+                store.register(&json!({"family": family, "containerDefinitions": [{"name": "a"}]}), "me").await.unwrap();
+            }
+            let names: Vec<_> = store.list_families().await.unwrap().into_iter().map(|f| f.family).collect();
+            // As SQLite's NOCASE collation orders them (ASCII, case folded), whatever the
+            // PostgreSQL server's collation would say about `-` and `_`.
+            assert_eq!(names, ["A", "a", "b-x", "B-y", "b_x", "Zed"], "{}", db.kind);
+            let at = store.list_revisions("Zed").await.unwrap()[0].registered_at.clone();
+            assert!(at.len() == 24 && at.ends_with('Z') && at.as_bytes()[10] == b'T', "{}: {at}", db.kind);
+        }
     }
 
     #[tokio::test]
     async fn revision_numbers_survive_deleted_rows() {
-        let (_dir, store) = fresh(false).await;
+        for db in test_db::each().await {
+            revision_numbers_survive(&open_empty(&db).await).await;
+        }
+    }
+
+    async fn revision_numbers_survive(store: &EmbeddedStore) {
         let input = json!({"family": "gone", "containerDefinitions": [{"name": "a"}]});
         store.register(&input, "me").await.unwrap();
         store.register(&input, "me").await.unwrap();
@@ -557,9 +596,8 @@ mod tests {
 
     #[tokio::test]
     async fn read_only_refuses_writes_but_reads() {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            SqliteStore::open_with(dir.path(), SqliteOptions { read_only: true, ..Default::default() }).await.unwrap();
+        let db = test_db::sqlite();
+        let store = open(&db, EmbeddedOptions { read_only: true, ..Default::default() }).await;
         assert!(store.is_read_only());
         assert_eq!(store.list_families().await.unwrap().len(), 6, "seeded even when read-only");
         let input = json!({"family": "x", "containerDefinitions": [{"name": "a"}]});
@@ -571,10 +609,10 @@ mod tests {
 
     #[tokio::test]
     async fn configured_region_and_account_name_the_arns() {
-        let dir = tempfile::tempdir().unwrap();
+        let db = test_db::sqlite();
         let options =
-            SqliteOptions { region: "eu-west-1".into(), account: "123456789012".into(), ..Default::default() };
-        let store = SqliteStore::open_with(dir.path(), options).await.unwrap();
+            EmbeddedOptions { region: "eu-west-1".into(), account: "123456789012".into(), ..Default::default() };
+        let store = open(&db, options).await;
         let d = store.describe("Datadog", Some(2)).await.unwrap();
         assert_eq!(d.arn(), "arn:aws:ecs:eu-west-1:123456789012:task-definition/Datadog:2");
         assert_eq!(d.task_definition["registeredBy"], "arn:aws:iam::123456789012:user/seed");
@@ -582,7 +620,12 @@ mod tests {
 
     #[tokio::test]
     async fn corrupt_rows_are_unavailable_not_panics() {
-        let (_dir, store) = fresh(false).await;
+        for db in test_db::each().await {
+            corrupt_rows_are_unavailable(&open_empty(&db).await).await;
+        }
+    }
+
+    async fn corrupt_rows_are_unavailable(store: &EmbeddedStore) {
         let input = json!({"family": "c", "containerDefinitions": [{"name": "a"}]});
         store.register(&input, "me").await.unwrap();
         sqlx::query("UPDATE task_definitions SET input = '{not json' WHERE family = 'c'")
@@ -596,10 +639,12 @@ mod tests {
 
     #[tokio::test]
     async fn an_unopenable_data_dir_is_unavailable() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a-file");
+        let db = test_db::sqlite();
+        let Location::DataDir(dir) = &db.location else { unreachable!() };
+        std::fs::create_dir_all(dir).unwrap();
+        let file = dir.join("a-file");
         std::fs::write(&file, "x").unwrap();
-        let err = SqliteStore::open(&file).await.unwrap_err();
+        let err = EmbeddedStore::open(&file).await.unwrap_err();
         assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
         assert!(err.to_string().contains("a-file"), "{err}");
     }
