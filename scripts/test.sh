@@ -36,6 +36,9 @@ export ECS_LENS_POSTGRES_URL
 step "cargo test (unit, property, integration, CLI, store, benches in test mode)"
 PROPTEST_CASES="${PROPTEST_CASES:-256}" cargo test --features ssr --lib --bins --tests --benches
 
+step "fuzz the core briefly (parser, linter, graph, diff; scripts/fuzz.sh runs them longer)"
+bash scripts/fuzz.sh "${ECS_LENS_FUZZ_SECONDS:-10}"
+
 step "end to end (Playwright + Chromium against the real server)"
 # A fresh embedded store for the run (seeded on first start), removed afterwards.
 ECS_LENS_DATA_DIR=$(mktemp -d)
