@@ -93,7 +93,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             eprintln!("ecs-lens: no audit trail or drafts ({e}); read-only, so nothing would be recorded");
             None
         }
-        Err(e) => return Err(format!("{e} (task definitions, registers, deregisters and editors' drafts are kept there)")),
+        Err(e) => {
+            return Err(format!("{e} (task definitions, registers, deregisters and editors' drafts are kept there)"))
+        }
     };
     if let Some(db) = &database {
         eprintln!("ecs-lens: audit trail and drafts in the {}", db.name());
@@ -109,6 +111,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     }
     let options = leptos_options(args.bind);
     let addr = options.site_addr;
+    // Before leptos_axum would install plain tokio: see crate::server::render.
+    crate::server::render::TrackingExecutor::install();
     let routes = generate_route_list(App);
     let mut state = AppState::new(sources.clone(), access);
     if let Some(db) = database {
@@ -120,10 +124,19 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let guard_state = state.access.clone();
     let app = Router::new()
         // Pages and server functions both see the application state as context.
-        .leptos_routes_with_context(&options, routes, move || provide_context(state.clone()), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || {
+                provide_context(state.clone());
+                // Runs inside the page's root owner: see crate::server::render.
+                crate::server::render::adopt_current_owner();
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
         .route(
             "/audit/{file}",
             axum::routing::get(move |headers: axum::http::HeaderMap, path| {
@@ -200,7 +213,7 @@ async fn guard(
             }
         }
     };
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+    match tokio::time::timeout(REQUEST_TIMEOUT, crate::server::render::scoped(next.run(request))).await {
         Ok(response) => response,
         Err(_) => (
             axum::http::StatusCode::GATEWAY_TIMEOUT,

@@ -13,6 +13,7 @@ use crate::store::{DescribedTaskDefinition, StoreError, TaskDefStore};
 
 pub mod access;
 pub mod export;
+pub mod render;
 
 use access::{AccessConfig, Denied, Identity, Role};
 

@@ -60,9 +60,7 @@ impl Dialect {
     pub fn now(self) -> &'static str {
         match self {
             Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-            Dialect::Postgres => {
-                r#"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
-            }
+            Dialect::Postgres => r#"to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#,
         }
     }
 
@@ -263,10 +261,8 @@ mod tests {
         let err = Database::open(&Location::Url("not a url".into())).await.unwrap_err().to_string();
         assert!(err.contains("--database-url is not a URL"), "{err}");
         // Nothing listens on port 1: refused at once, named, password masked.
-        let err = Database::open(&Location::Url("postgres://u:hunter2@127.0.0.1:1/db".into()))
-            .await
-            .unwrap_err()
-            .to_string();
+        let err =
+            Database::open(&Location::Url("postgres://u:hunter2@127.0.0.1:1/db".into())).await.unwrap_err().to_string();
         assert!(err.contains("postgres://u:***@127.0.0.1:1/db"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
     }

@@ -71,13 +71,14 @@ impl Drafts {
 
     /// `user`'s draft of `family`, if any.
     pub async fn get(&self, user: &str, family: &str) -> Result<Option<Draft>, StoreError> {
-        let row =
-            sqlx::query(r#"SELECT family, base_revision, text, updated_at FROM drafts WHERE "user" = $1 AND family = $2"#)
-                .bind(user)
-                .bind(family)
-                .fetch_optional(self.db.pool())
-                .await
-                .map_err(|e| unavailable("read", e))?;
+        let row = sqlx::query(
+            r#"SELECT family, base_revision, text, updated_at FROM drafts WHERE "user" = $1 AND family = $2"#,
+        )
+        .bind(user)
+        .bind(family)
+        .fetch_optional(self.db.pool())
+        .await
+        .map_err(|e| unavailable("read", e))?;
         Ok(row.map(|r| Draft {
             family: r.get(0),
             base_revision: u32::try_from(r.get::<i64, _>(1)).unwrap_or(1),

@@ -566,7 +566,10 @@ mod tests {
         for db in test_db::each().await {
             let store = open_empty(&db).await;
             for family in ["b_x", "B-y", "a", "A", "b-x", "Zed"] {
-                store.register(&json!({"family": family, "containerDefinitions": [{"name": "a"}]}), "me").await.unwrap();
+                store
+                    .register(&json!({"family": family, "containerDefinitions": [{"name": "a"}]}), "me")
+                    .await
+                    .unwrap();
             }
             let names: Vec<_> = store.list_families().await.unwrap().into_iter().map(|f| f.family).collect();
             // As SQLite's NOCASE collation orders them (ASCII, case folded), whatever the

@@ -311,12 +311,7 @@ pub trait TaskDefStore: Send + Sync {
     /// has no conditional register, so two editors racing within that gap both get in (each
     /// a distinct number). The embedded store overrides it to check and register in one
     /// transaction, so across replicas exactly one edit from a base wins.
-    async fn register_from(
-        &self,
-        input: &Value,
-        registered_by: &str,
-        base: u32,
-    ) -> Result<Registered, StoreError> {
+    async fn register_from(&self, input: &Value, registered_by: &str, base: u32) -> Result<Registered, StoreError> {
         let family = input.get("family").and_then(Value::as_str).unwrap_or_default();
         match self.list_revisions(family).await {
             Ok(revisions) => {

@@ -63,9 +63,9 @@ pub async fn postgres() -> Option<TestDatabase> {
     let server = postgres_server()?;
     let mut url = url::Url::parse(&server).expect("ECS_LENS_POSTGRES_URL is a URL");
     let name = unique("ecs_lens_test");
-    let mut admin = sqlx::PgConnection::connect(url.as_str())
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to ECS_LENS_POSTGRES_URL ({e}): is it running? (scripts/postgres.sh start)"));
+    let mut admin = sqlx::PgConnection::connect(url.as_str()).await.unwrap_or_else(|e| {
+        panic!("cannot connect to ECS_LENS_POSTGRES_URL ({e}): is it running? (scripts/postgres.sh start)")
+    });
     admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
     admin.close().await.ok();
     url.set_path(&name);
