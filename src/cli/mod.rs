@@ -77,7 +77,8 @@ enum AuditLogFormat {
 /// registers them.
 #[derive(clap::Args, Debug, Clone)]
 pub struct StoreArgs {
-    /// `local`: the embedded store under --data-dir (works without an AWS account); `aws`:
+    /// `local`: the embedded store, in the SQLite file under --data-dir or in --database-url's
+    /// PostgreSQL (works without an AWS account); `aws`:
     /// Amazon ECS through the AWS SDK's default credential chain (environment, shared
     /// config/credentials files and AWS_PROFILE, SSO, web identity, container and instance
     /// roles). AWS_ENDPOINT_URL is honoured (LocalStack, moto).
@@ -106,7 +107,7 @@ pub struct StoreArgs {
 /// Where task definitions come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Source {
-    /// The embedded SQLite store.
+    /// The embedded store (SQLite under --data-dir, or PostgreSQL with --database-url).
     Local,
     /// Amazon ECS (aws-sdk-ecs).
     Aws,
