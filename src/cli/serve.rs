@@ -139,8 +139,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         )
         .route(
             "/audit/{file}",
-            axum::routing::get(move |headers: axum::http::HeaderMap, path| {
-                let state = export_state.for_request(&headers);
+            axum::routing::get(move |request: axum::http::request::Parts, path| {
+                let state = export_state.for_request(&request);
                 async move {
                     match state {
                         Ok(state) => crate::server::export::export(state, path).await,
@@ -192,11 +192,16 @@ async fn guard(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let checked =
-        access.identify(request.headers()).and_then(|_| check_same_origin(request.method(), request.headers()));
-    if let Err(d) = checked {
-        return (d.status, d.message).into_response();
-    }
+    let checked = access
+        .identify(request.headers())
+        .and_then(|identity| check_same_origin(request.method(), request.headers()).map(|()| identity));
+    let identity = match checked {
+        Ok(identity) => identity,
+        Err(d) => return (d.status, d.message).into_response(),
+    };
+    // Handlers read the identity from here instead of working it out again.
+    let mut request = request;
+    request.extensions_mut().insert(identity);
     // Bodies are read whole and bounded here, so that no handler sees more than MAX_BODY.
     let request = if matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
         request

@@ -77,11 +77,16 @@ impl AppState {
         }
     }
 
-    /// The state for a request with these headers: its user and role, and the source its
-    /// [`SOURCE_COOKIE`] names (when offered; else the default).
-    pub fn for_request(&self, headers: &axum::http::HeaderMap) -> Result<AppState, Denied> {
-        let identity = self.access.identify(headers)?;
-        let cookies = headers.get(axum::http::header::COOKIE).and_then(|v| v.to_str().ok());
+    /// The state for a request: its user and role, and the source its [`SOURCE_COOKIE`] names
+    /// (when offered; else the default).
+    pub fn for_request(&self, request: &axum::http::request::Parts) -> Result<AppState, Denied> {
+        // The serve guard identified the request already and left the identity in its
+        // extensions: the headers are looked at once per request.
+        let identity = match request.extensions.get::<Identity>() {
+            Some(known) => known.clone(),
+            None => self.access.identify(&request.headers)?,
+        };
+        let cookies = request.headers.get(axum::http::header::COOKIE).and_then(|v| v.to_str().ok());
         Ok(AppState { identity, ..self.for_cookies(cookies) })
     }
 
@@ -224,5 +229,27 @@ mod source_tests {
             assert_eq!(s.source, "eu-west-1", "{other:?}");
             assert!(Arc::ptr_eq(&s.store, &state.sources[0].1));
         }
+    }
+
+    #[tokio::test]
+    async fn the_identity_the_guard_found_is_used_else_the_headers_decide() {
+        let dir = tempfile::tempdir().unwrap();
+        let access = AccessConfig { trust_header: Some("x-forwarded-email".into()), ..AccessConfig::default() };
+        let state = AppState::new(vec![("local".into(), store(dir.path()).await)], access);
+        let request = |email: Option<&str>, known: Option<Identity>| {
+            let mut b = axum::http::Request::builder();
+            if let Some(e) = email {
+                b = b.header("x-forwarded-email", e);
+            }
+            let (mut parts, ()) = b.body(()).unwrap().into_parts();
+            if let Some(i) = known {
+                parts.extensions.insert(i);
+            }
+            parts
+        };
+        let guard_found = Identity { user: "eddie@example.com".into(), role: Role::Editor };
+        let s = state.for_request(&request(None, Some(guard_found.clone()))).unwrap();
+        assert_eq!(s.identity, guard_found, "the guard's identity, not worked out again");
+        assert!(state.for_request(&request(None, None)).is_err(), "no header, no identity: refused");
     }
 }

@@ -156,7 +156,7 @@ mod ssr {
             return Err(ServerFnError::ServerError("server state missing".into()));
         };
         let Some(parts) = use_context::<axum::http::request::Parts>() else { return Ok(state) };
-        state.for_request(&parts.headers).map_err(|d| {
+        state.for_request(&parts).map_err(|d| {
             if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
                 r.set_status(d.status);
             }
