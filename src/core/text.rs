@@ -11,6 +11,13 @@ pub fn starts_with_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
+/// `s` without the ASCII `prefix`, compared ASCII case-insensitively (`None` when it does not
+/// start with it). Never slices inside a character, whatever `s` holds.
+pub fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    // A match means s's first prefix.len() bytes are ASCII, so that is a character boundary.
+    starts_with_ci(s, prefix).then(|| &s[prefix.len()..])
+}
+
 /// `s.to_ascii_lowercase().contains(needle)` for an ASCII `needle` (an empty needle is contained).
 pub fn contains_ci(s: &str, needle: &str) -> bool {
     let (h, n) = (s.as_bytes(), needle.as_bytes());
@@ -31,5 +38,8 @@ mod tests {
         assert!(contains_ci("my-DataDog-Agent-1", "datadog-agent"));
         assert!(!contains_ci("datadog", "datadog-agent"));
         assert!(contains_ci("", ""));
+        assert_eq!(strip_prefix_ci("HTTPS://x", "https://"), Some("x"));
+        assert_eq!(strip_prefix_ci("ht\u{20ac}ps://x", "https://"), None, "no slicing inside a character");
+        assert_eq!(strip_prefix_ci("a\u{e9}", "ab"), None);
     }
 }

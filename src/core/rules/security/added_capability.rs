@@ -39,10 +39,9 @@ pub static META: RuleMeta = RuleMeta {
 
 pub(super) fn normalise(cap: &str) -> &str {
     let t = cap.trim();
-    if t.len() > 4 && t[..4].eq_ignore_ascii_case("CAP_") {
-        &t[4..]
-    } else {
-        t
+    match crate::core::text::strip_prefix_ci(t, "CAP_") {
+        Some(rest) if !rest.is_empty() => rest,
+        _ => t,
     }
 }
 
@@ -159,6 +158,15 @@ mod tests {
         let mut td = base();
         td["containerDefinitions"][0]["linuxParameters"] = json!({"capabilities": caps});
         td
+    }
+
+    #[test]
+    fn capability_names_with_multi_byte_characters_never_panic() {
+        assert_eq!(normalise("cap_net_admin"), "net_admin");
+        assert_eq!(normalise("CAP_"), "CAP_");
+        for odd in ["CA\u{20ac}X", "C\u{e9}P_X", "\u{1f600}\u{1f600}"] {
+            assert_eq!(normalise(odd), odd);
+        }
     }
 
     #[test]

@@ -52,14 +52,11 @@ pub const SITES: &[&str] = &[
 /// The site a malformed value most likely means (`https://app.datadoghq.eu/` → `datadoghq.eu`, `us5` → …).
 pub fn suggest_site(value: &str) -> Option<&'static str> {
     let mut v = value.trim().trim_end_matches('/');
-    for scheme in ["https://", "http://"] {
-        if v.len() >= scheme.len() && v[..scheme.len()].eq_ignore_ascii_case(scheme) {
-            v = &v[scheme.len()..];
-        }
-    }
-    for prefix in ["app.", "api.", "www."] {
-        if v.len() >= prefix.len() && v[..prefix.len()].eq_ignore_ascii_case(prefix) {
-            v = &v[prefix.len()..];
+    // Byte-wise and ASCII only: a value with multi-byte characters must not be sliced inside
+    // one (the fuzzer found `ap1\u{4a0}...` panicking here).
+    for prefix in ["https://", "http://", "app.", "api.", "www."] {
+        if let Some(rest) = crate::core::text::strip_prefix_ci(v, prefix) {
+            v = rest;
         }
     }
     let aliases: &[(&str, &str)] = &[
@@ -164,6 +161,18 @@ mod tests {
             .unwrap()
             .push(json!({"name": "datadog-agent", "image": "gcr.io/datadoghq/agent:7", "environment": env}));
         td
+    }
+
+    /// Found by the diff fuzzer: a site with a two-byte character where `app.`/`http://` would
+    /// end panicked slicing inside it.
+    #[test]
+    fn multi_byte_characters_never_panic() {
+        for v in ["ap1\u{4a0}atadoghq.com", "ht\u{20ac}ps://x", "ap\u{e9}.datadoghq.eu", "\u{1f600}"] {
+            let _ = suggest_site(v);
+            let f = check_value(&DatadogSite, with_agent(json!([{"name": "DD_SITE", "value": v}])));
+            assert_eq!(f.len(), 1, "{v} is not a Datadog site");
+        }
+        assert_eq!(suggest_site("HTTPS://App.DatadogHQ.eu/"), Some("datadoghq.eu"));
     }
 
     #[test]
