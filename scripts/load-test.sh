@@ -40,15 +40,18 @@ PY
 touch "$work/get.lua"
 targets=("families page|$base/|$work/get.lua" "revision page|$base/families/Datadog/3|$work/get.lua" "lint server function|$base/api/lint|$work/lint.lua")
 
-# Warm-up at the full load: every target for 10 s, so that connection buffers, caches and the
-# allocator reach their steady state; then the memory baseline.
+# Warm-up: one whole pass at the full load, as long as the measured one, so that connection
+# buffers, caches and the allocator (mimalloc keeps freed pages in per-thread heaps) reach
+# the high-water mark of the mix; then the memory baseline. A leak shows as growth over the
+# measured pass; the per-target figures show where.
 for t in "${targets[@]}"; do
   IFS='|' read -r _ url script <<<"$t"
-  wrk -t2 -c"$connections" -d10s --timeout 10s -s "$script" "$url" >/dev/null
+  wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s -s "$script" "$url" >/dev/null
 done
+sleep 2
 warm=$(rss)
 status=0
-printf '%-22s %10s %10s %10s %8s\n' target "req/s" "p99" "requests" errors
+printf '%-22s %10s %10s %10s %8s %12s\n' target "req/s" "p99" "requests" errors "RSS after"
 for t in "${targets[@]}"; do
   IFS='|' read -r name url script <<<"$t"
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s "$script" "$url")
@@ -59,9 +62,9 @@ for t in "${targets[@]}"; do
   sock=$(awk -F'[ ,]+' '/Socket errors/ {print $4+$6+$8+$10}' <<<"$out")
   errors=$(( ${non2xx:-0} + ${sock:-0} ))
   [ "$errors" -eq 0 ] || status=1
-  printf '%-22s %10s %10s %10s %8s\n' "$name" "$rps" "$p99" "$total" "$errors"
+  sleep 2
+  printf '%-22s %10s %10s %10s %8s %9s KiB\n' "$name" "$rps" "$p99" "$total" "$errors" "$(rss)"
 done
-sleep 2
 end=$(rss)
 echo "server RSS: after warm-up ${warm} KiB, at the end ${end} KiB"
 exit $status
