@@ -10,7 +10,7 @@
 #   scripts/postgres.sh url                print the URL of the running server (exit 1 if none)
 #   scripts/postgres.sh stop               stop it and delete the cluster (no-op if none)
 #
-# Idempotent. The cluster lives in $TMPDIR/ecs-lens-postgres-<port> (test data only: trust
+# Idempotent. The cluster lives in $TMPDIR/ecs-lens-postgres-<port>-<checkout> (test data only: trust
 # authentication on loopback, fsync off). Run as root, the server runs as Debian's `postgres`
 # user (PostgreSQL refuses to run as root). Only the cluster this script made is ever stopped.
 #
@@ -18,7 +18,9 @@
 set -euo pipefail
 
 port="${ECS_LENS_POSTGRES_PORT:-5056}"
-state="${TMPDIR:-/tmp}/ecs-lens-postgres-$port"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Per checkout and port: `stop` only ever stops the cluster this checkout started.
+state="${TMPDIR:-/tmp}/ecs-lens-postgres-$port-$(printf '%s' "$root" | md5sum | cut -c1-8)"
 data="$state/data"
 logfile="$state/postgres.log"
 user=ecslens
