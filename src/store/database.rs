@@ -19,7 +19,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
 use super::StoreError;
 
@@ -159,12 +159,22 @@ impl Database {
             )));
         }
         let name = format!("PostgreSQL database {}", without_password(&parsed));
+        let options = quiet(AnyConnectOptions::from_url(&parsed).map_err(|e| unavailable_open(&name, e, ""))?);
+        let hint = " (check --database-url, that the server runs and lets you in)";
+        // One connection first, so that a refused connection, a wrong password or a missing
+        // database is reported as such at once (the pool would retry until its timeout and
+        // say only that it timed out).
+        let first = tokio::time::timeout(Duration::from_secs(15), sqlx::AnyConnection::connect_with(&options))
+            .await
+            .map_err(|_| unavailable_open(&name, "no answer within 15 s", hint))?
+            .map_err(|e| unavailable_open(&name, e, hint))?;
+        first.close().await.ok();
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(15))
-            .connect_with(quiet(AnyConnectOptions::from_url(&parsed).map_err(|e| unavailable_open(&name, e, ""))?))
+            .connect_with(options)
             .await
-            .map_err(|e| unavailable_open(&name, e, " (check --database-url, that the server runs and lets you in)"))?;
+            .map_err(|e| unavailable_open(&name, e, hint))?;
         let db = Database { pool, dialect: Dialect::Postgres, name };
         db.migrate(&POSTGRES_MIGRATIONS, "--database-url").await?;
         Ok(db)
@@ -264,6 +274,7 @@ mod tests {
         let err =
             Database::open(&Location::Url("postgres://u:hunter2@127.0.0.1:1/db".into())).await.unwrap_err().to_string();
         assert!(err.contains("postgres://u:***@127.0.0.1:1/db"), "{err}");
+        assert!(err.to_lowercase().contains("refused"), "the cause, not a pool timeout: {err}");
         assert!(!err.contains("hunter2"), "{err}");
     }
 
