@@ -367,23 +367,25 @@ fn register_lints_first_and_dry_run_registers_nothing() {
     }
 }
 
-/// The task definition that runs ecs-lens itself on Fargate (deploy/) is clean by its own rules
-/// and registrable.
+/// The task definitions that run ecs-lens itself on Fargate (deploy/: the read-only viewers'
+/// one and the editors' one behind an ALB with OIDC, sharing PostgreSQL) are clean by their own
+/// rules and registrable.
 #[test]
-fn the_deploy_task_definition_passes_every_rule() {
-    let out = run(&["lint", "deploy/ecs-lens.taskdef.json", "--format", "json"]);
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(report["files"][0]["findings"], Value::Array(vec![]), "{report:#}");
-    assert_eq!(out.status.code(), Some(0));
-    // Down to `info`, only the note that ARM64 needs Fargate platform 1.4.0 (LATEST is).
-    let out = run(&["lint", "deploy/ecs-lens.taskdef.json", "--severity", "info", "--format", "json"]);
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
-    let rules: Vec<&str> =
-        report["files"][0]["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
-    assert_eq!(rules, ["FAR010"], "{report:#}");
-    let dry =
-        run(&["register", "deploy/ecs-lens.taskdef.json", "--dry-run", "--data-dir", "target/tmp-deploy-dry-run"]);
-    assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
+fn the_deploy_task_definitions_pass_every_rule() {
+    for file in ["deploy/ecs-lens.taskdef.json", "deploy/ecs-lens-editors.taskdef.json"] {
+        let out = run(&["lint", file, "--format", "json"]);
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(report["files"][0]["findings"], Value::Array(vec![]), "{file}: {report:#}");
+        assert_eq!(out.status.code(), Some(0));
+        // Down to `info`, only the note that ARM64 needs Fargate platform 1.4.0 (LATEST is).
+        let out = run(&["lint", file, "--severity", "info", "--format", "json"]);
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let rules: Vec<&str> =
+            report["files"][0]["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+        assert_eq!(rules, ["FAR010"], "{file}: {report:#}");
+        let dry = run(&["register", file, "--dry-run", "--data-dir", "target/tmp-deploy-dry-run"]);
+        assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
+    }
 }
 
 /// `ecs-lens probe` (the image's health check): 0 for an HTTP 2xx/3xx answer, 1 for an error
@@ -450,6 +452,19 @@ fn serve_refuses_unauthenticated_editing_beyond_loopback() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("roles.json") && err.contains("root") && err.contains("line 1"), "{err}");
+    // The same map given inline (as a container's environment would) is read as JSON, not a path.
+    let out = run(&[
+        "serve",
+        "--trust-header",
+        "X-Forwarded-Email",
+        "--access-config",
+        "{\"users\": {\"a\": \"root\"}}",
+        "--data-dir",
+        data,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--access-config") && err.contains("root") && !err.contains("cannot read"), "{err}");
 }
 
 /// A register through the CLI is in the audit trail, and `audit-log` prints it.

@@ -31,8 +31,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "HEADER", env = "ECS_LENS_GROUPS_HEADER", requires = "trust_header")]
     pub groups_header: Option<String>,
     /// Users and groups → roles, JSON: {"users": {"alice@example.com": "editor"}, "groups":
-    /// {"platform": "editor"}, "default": "viewer"}.
-    #[arg(long, value_name = "FILE", env = "ECS_LENS_ACCESS_CONFIG", requires = "trust_header")]
+    /// {"platform": "editor"}, "default": "viewer"} — a file, or the JSON itself when it starts
+    /// with `{` (handy in a container's environment).
+    #[arg(long, value_name = "FILE|JSON", env = "ECS_LENS_ACCESS_CONFIG", requires = "trust_header")]
     pub access_config: Option<std::path::PathBuf>,
     /// Serve editing beyond loopback without identities (anyone who can reach the port edits).
     #[arg(long)]
@@ -171,6 +172,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
 /// The access settings from the flags (the role map read and checked now, not per request).
 fn access_config(args: &ServeArgs) -> Result<AccessConfig, String> {
     let roles = match &args.access_config {
+        Some(inline) if inline.to_string_lossy().trim_start().starts_with('{') => {
+            RoleMap::parse(&inline.to_string_lossy()).map_err(|e| format!("--access-config: {e}"))?
+        }
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             RoleMap::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
