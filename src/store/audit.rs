@@ -47,10 +47,6 @@ pub struct AuditLog {
     db: Database,
 }
 
-fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::unavailable(format!("cannot {what} the audit trail: {e}"))
-}
-
 impl AuditLog {
     /// The audit trail in the database at `location` (created and migrated if needed).
     pub async fn open(location: &Location) -> Result<AuditLog, StoreError> {
@@ -80,7 +76,7 @@ impl AuditLog {
         .bind(json(&e.introduced))
         .fetch_one(self.db.pool())
         .await
-        .map_err(|err| unavailable("write to", err))?;
+        .map_err(|err| self.db.error("write to the audit trail", err))?;
         Ok(row.get::<i64, _>(0))
     }
 
@@ -94,7 +90,7 @@ impl AuditLog {
         .bind(i64::from(limit))
         .fetch_all(self.db.pool())
         .await
-        .map_err(|err| unavailable("read", err))?;
+        .map_err(|err| self.db.error("read the audit trail", err))?;
         let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
         Ok(rows
             .into_iter()

@@ -23,6 +23,9 @@ use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
 use super::StoreError;
 
+/// How long a query waits for a pooled connection before it fails (a database that went away).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "ecs-lens.db";
 
@@ -126,7 +129,7 @@ impl Database {
         let name = format!("SQLite database {}", path.display());
         let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(15))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
@@ -171,7 +174,7 @@ impl Database {
         first.close().await.ok();
         let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(15))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(|e| unavailable_open(&name, e, hint))?;
@@ -217,7 +220,15 @@ impl Database {
 
     /// A database error while doing something, naming the database.
     pub fn error(&self, doing: &str, e: sqlx::Error) -> StoreError {
-        StoreError::unavailable(format!("{}: cannot {doing}: {e}", self.name))
+        let cause = match e {
+            // The pool's own words hide why: say what it means.
+            sqlx::Error::PoolTimedOut => format!(
+                "no connection within {} s — the database does not answer (is it running and reachable?)",
+                ACQUIRE_TIMEOUT.as_secs()
+            ),
+            e => e.to_string(),
+        };
+        StoreError::unavailable(format!("{}: cannot {doing}: {cause}", self.name))
     }
 
     /// Close every connection (writes are committed already).

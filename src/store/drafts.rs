@@ -30,10 +30,6 @@ pub struct Drafts {
 /// Drafts larger than this are refused (a task definition is at most 64 KiB for ECS).
 pub const MAX_DRAFT_BYTES: usize = 1 << 20;
 
-fn unavailable(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::unavailable(format!("cannot {what} the draft: {e}"))
-}
-
 impl Drafts {
     /// The drafts in the database at `location` (created and migrated if needed).
     pub async fn open(location: &Location) -> Result<Drafts, StoreError> {
@@ -65,7 +61,7 @@ impl Drafts {
         .bind(text)
         .execute(self.db.pool())
         .await
-        .map_err(|e| unavailable("save", e))?;
+        .map_err(|e| self.db.error("save the draft", e))?;
         Ok(())
     }
 
@@ -78,7 +74,7 @@ impl Drafts {
         .bind(family)
         .fetch_optional(self.db.pool())
         .await
-        .map_err(|e| unavailable("read", e))?;
+        .map_err(|e| self.db.error("read the draft", e))?;
         Ok(row.map(|r| Draft {
             family: r.get(0),
             base_revision: u32::try_from(r.get::<i64, _>(1)).unwrap_or(1),
@@ -94,7 +90,7 @@ impl Drafts {
             .bind(family)
             .execute(self.db.pool())
             .await
-            .map_err(|e| unavailable("delete", e))?;
+            .map_err(|e| self.db.error("delete the draft", e))?;
         Ok(())
     }
 
