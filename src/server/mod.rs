@@ -185,6 +185,14 @@ pub async fn analyse(state: &AppState, family: &str, revision: Option<u32>) -> R
     Ok(Analysed::new(state.store.describe(family, revision).await?))
 }
 
+/// The findings of one revision without building their fixes (a summary's counts need no
+/// patches: about half the lint's work; the findings are the same, which the lint fuzzer checks).
+pub async fn findings_of(state: &AppState, family: &str, revision: u32) -> Result<Vec<Finding>, StoreError> {
+    let described = state.store.describe(family, Some(revision)).await?;
+    let doc = Document::from_value(&described.to_value());
+    Ok(crate::core::rules::lint_with(&doc, &crate::core::rules::LintOptions { skip_fixes: true, ..Default::default() }))
+}
+
 /// The latest ACTIVE revision of every family, analysed (families with none are skipped).
 pub async fn analyse_latest(state: &AppState) -> Result<Vec<Analysed>, StoreError> {
     let families = state.store.list_families().await?;

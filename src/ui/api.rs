@@ -201,17 +201,16 @@ mod ssr {
 
 #[server(prefix = "/api", endpoint = "families")]
 pub async fn list_families() -> Result<Vec<FamilyRow>, ServerFnError> {
-    use crate::server::analyse;
     let state = ssr::state()?;
     let families = state.store.list_families().await.map_err(ssr::store_error)?;
     let mut rows = Vec::with_capacity(families.len());
     for f in families {
         let (counts, blocking) = match f.latest_active_revision {
             Some(rev) => {
-                let a = analyse(&state, &f.family, Some(rev)).await.map_err(ssr::store_error)?;
+                let findings = crate::server::findings_of(&state, &f.family, rev).await.map_err(ssr::store_error)?;
                 (
-                    crate::ui::findings::count_by_severity(&a.findings),
-                    a.findings.iter().filter(|x| x.blocks_registration).count(),
+                    crate::ui::findings::count_by_severity(&findings),
+                    findings.iter().filter(|x| x.blocks_registration).count(),
                 )
             }
             None => ([0; 5], 0),
