@@ -110,26 +110,38 @@ async fn concurrent_registers_through_two_opens_of_one_database() {
     }
 }
 
-async fn concurrent_registers_through_two_opens(location: &Location) {
-    // Two stores (two pools, as two processes would have) on one database.
-    let open = || async { EmbeddedStore::open_with(location, EmbeddedOptions::default()).await.unwrap() };
-    let a: Arc<dyn TaskDefStore> = Arc::new(open().await);
-    let b: Arc<dyn TaskDefStore> = Arc::new(open().await);
-    let family = contract::fresh_family("two-pools");
-    let handles: Vec<_> = (0..10)
-        .map(|i| {
-            let s = if i % 2 == 0 { Arc::clone(&a) } else { Arc::clone(&b) };
-            let input = contract::minimal(&family);
-            tokio::spawn(async move { s.register(&input, contract::PRINCIPAL).await.map(|d| d.revision()) })
-        })
-        .collect();
-    let mut numbers = Vec::new();
+/// Two stores on one database: two pools, as two processes or two replicas have.
+async fn two_pools(location: &Location) -> [Arc<EmbeddedStore>; 2] {
+    let open = || async { Arc::new(EmbeddedStore::open_with(location, EmbeddedOptions::default()).await.unwrap()) };
+    [open().await, open().await]
+}
+
+/// `work(store, i)` for i in 0..10 all at once, alternating between the two pools; the answers
+/// in the order the work was started.
+async fn ten_at_once<T, Fut>(pools: &[Arc<EmbeddedStore>; 2], work: impl Fn(Arc<EmbeddedStore>, usize) -> Fut) -> Vec<T>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let handles: Vec<_> = (0..10).map(|i| tokio::spawn(work(Arc::clone(&pools[i % 2]), i))).collect();
+    let mut answers = Vec::with_capacity(handles.len());
     for h in handles {
-        numbers.push(h.await.unwrap().unwrap());
+        answers.push(h.await.unwrap());
     }
+    answers
+}
+
+async fn concurrent_registers_through_two_opens(location: &Location) {
+    let pools = two_pools(location).await;
+    let family = contract::fresh_family("two-pools");
+    let mut numbers = ten_at_once(&pools, |s, _| {
+        let input = contract::minimal(&family);
+        async move { s.register(&input, contract::PRINCIPAL).await.unwrap().revision() }
+    })
+    .await;
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=10).collect::<Vec<u32>>());
-    assert_eq!(a.list_families().await.unwrap().len(), 7, "seeded once: 6 seed families + this one");
+    assert_eq!(pools[0].list_families().await.unwrap().len(), 7, "seeded once: 6 seed families + this one");
 }
 
 #[tokio::test]
@@ -144,28 +156,25 @@ async fn contract_an_edit_from_an_old_base_is_not_registered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn of_concurrent_edits_from_one_base_exactly_one_is_registered() {
     for db in test_db::each().await {
-        let open = || async { EmbeddedStore::open_with(&db.location, EmbeddedOptions::default()).await.unwrap() };
-        let (a, b) = (Arc::new(open().await), Arc::new(open().await));
+        let pools = two_pools(&db.location).await;
         let family = contract::fresh_family("one-base");
-        a.register(&contract::minimal(&family), contract::PRINCIPAL).await.unwrap();
-        let handles: Vec<_> = (0..10)
-            .map(|i| {
-                let s = if i % 2 == 0 { Arc::clone(&a) } else { Arc::clone(&b) };
-                let input = contract::minimal(&family);
-                tokio::spawn(async move { s.register_from(&input, &format!("editor-{i}"), 1).await.unwrap() })
-            })
-            .collect();
+        pools[0].register(&contract::minimal(&family), contract::PRINCIPAL).await.unwrap();
+        let answers = ten_at_once(&pools, |s, i| {
+            let input = contract::minimal(&family);
+            async move { s.register_from(&input, &format!("editor-{i}"), 1).await.unwrap() }
+        })
+        .await;
         let mut registered = Vec::new();
         let mut told = Vec::new();
-        for h in handles {
-            match h.await.unwrap() {
+        for answer in answers {
+            match answer {
                 Registered::New(d) => registered.push(d.revision()),
                 Registered::Newer(r) => told.push(r.revision),
             }
         }
         assert_eq!(registered, [2], "{}: exactly one edit from base 1 is registered", db.kind);
         assert_eq!(told, [2; 9], "{}: the others are told of revision 2", db.kind);
-        assert_eq!(a.list_revisions(&family).await.unwrap().len(), 2, "{}", db.kind);
+        assert_eq!(pools[0].list_revisions(&family).await.unwrap().len(), 2, "{}", db.kind);
     }
 }
 

@@ -127,9 +127,7 @@ impl Database {
         // on every new connection below.
         let url = SqliteConnectOptions::new().filename(&path).create_if_missing(true).to_url_lossy();
         let name = format!("SQLite database {}", path.display());
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
+        let pool = pool_options()
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
@@ -172,12 +170,7 @@ impl Database {
             .map_err(|_| unavailable_open(&name, "no answer within 15 s", hint))?
             .map_err(|e| unavailable_open(&name, e, hint))?;
         first.close().await.ok();
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(|e| unavailable_open(&name, e, hint))?;
+        let pool = pool_options().connect_with(options).await.map_err(|e| unavailable_open(&name, e, hint))?;
         let db = Database { pool, dialect: Dialect::Postgres, name };
         db.migrate(&POSTGRES_MIGRATIONS, "--database-url").await?;
         Ok(db)
@@ -235,6 +228,11 @@ impl Database {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The pool settings both kinds of database share.
+fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new().max_connections(8).acquire_timeout(ACQUIRE_TIMEOUT)
 }
 
 /// Statements carry no values (everything is bound), but keep the logs quiet anyway.

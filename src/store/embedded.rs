@@ -153,48 +153,59 @@ impl EmbeddedStore {
         Ok(())
     }
 
-    /// Register, unless `base` is given and the family has a newer revision: decided and done
-    /// in one write transaction (the family's row locked), so that of two edits from one base
-    /// — in one process or in two replicas — exactly one is registered.
-    async fn register_checked(
-        &self,
-        input: &Value,
-        registered_by: &str,
-        base: Option<u32>,
-    ) -> Result<Registered, StoreError> {
+    /// The register input as stored (read-only fields dropped), checked as ECS would, with its
+    /// family; refused on a read-only store.
+    fn register_input(&self, input: &Value) -> Result<(String, Value), StoreError> {
         self.refuse_if_read_only()?;
         let input = crate::core::document::register_input(input);
         validate_register_input(&input)?;
         let family = input.get("family").and_then(Value::as_str).unwrap_or_default().to_string();
-        let mut tx = self.begin_write().await?;
-        if let Some(base) = base {
-            let last: Option<i64> = sqlx::query_scalar(&format!(
-                "SELECT last_revision FROM families WHERE family = $1{}",
-                self.db.dialect().for_update()
-            ))
-            .bind(&family)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| self.db_error("read a family", e))?;
-            if last.is_some_and(|last| last > i64::from(base)) {
-                let newer = sqlx::query_as::<_, SummaryRow>(&format!(
-                    "SELECT {SUMMARY_COLUMNS} FROM task_definitions
-                     WHERE family = $1 AND revision > $2 ORDER BY revision DESC LIMIT 1"
-                ))
-                .bind(&family)
-                .bind(i64::from(base))
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(|e| self.db_error("read the newest revision", e))?;
-                if let Some(row) = newer {
-                    self.commit(tx).await?;
-                    return Ok(Registered::Newer(self.revision_summary(&family, row)?));
-                }
-            }
-        }
-        let revision = self.insert_revision(&mut tx, &family, &input, registered_by, None, None).await?;
+        Ok((family, input))
+    }
+
+    /// Insert the revision in `tx`, commit, and describe it.
+    async fn insert_and_describe(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        family: &str,
+        input: &Value,
+        registered_by: &str,
+    ) -> Result<DescribedTaskDefinition, StoreError> {
+        let revision = self.insert_revision(&mut tx, family, input, registered_by, None, None).await?;
         self.commit(tx).await?;
-        self.describe(&family, Some(revision)).await.map(Registered::New)
+        self.describe(family, Some(revision)).await
+    }
+
+    /// The family's newest revision above `base`, read in `tx` with the family's row locked
+    /// (PostgreSQL; SQLite's write transaction holds the whole database), so that what is
+    /// decided from it holds until `tx` ends.
+    async fn newer_than(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        family: &str,
+        base: u32,
+    ) -> Result<Option<RevisionSummary>, StoreError> {
+        let last: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT last_revision FROM families WHERE family = $1{}",
+            self.db.dialect().for_update()
+        ))
+        .bind(family)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(|e| self.db_error("read a family", e))?;
+        if last.is_none_or(|last| last <= i64::from(base)) {
+            return Ok(None);
+        }
+        let newer = sqlx::query_as::<_, SummaryRow>(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM task_definitions
+             WHERE family = $1 AND revision > $2 ORDER BY revision DESC LIMIT 1"
+        ))
+        .bind(family)
+        .bind(i64::from(base))
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(|e| self.db_error("read the newest revision", e))?;
+        newer.map(|row| self.revision_summary(family, row)).transpose()
     }
 
     fn revision_summary(
@@ -412,15 +423,21 @@ impl TaskDefStore for EmbeddedStore {
     }
 
     async fn register(&self, input: &Value, registered_by: &str) -> Result<DescribedTaskDefinition, StoreError> {
-        match self.register_checked(input, registered_by, None).await? {
-            Registered::New(d) => Ok(d),
-            Registered::Newer(r) => Err(StoreError::conflict(format!("{}:{} is newer", r.family, r.revision))),
-        }
+        let (family, input) = self.register_input(input)?;
+        let tx = self.begin_write().await?;
+        self.insert_and_describe(tx, &family, &input, registered_by).await
     }
 
-    /// The check and the register in one write transaction (see the trait).
+    /// The check and the register in one write transaction, so that of two edits from one base
+    /// — in one process or in two replicas — exactly one is registered.
     async fn register_from(&self, input: &Value, registered_by: &str, base: u32) -> Result<Registered, StoreError> {
-        self.register_checked(input, registered_by, Some(base)).await
+        let (family, input) = self.register_input(input)?;
+        let mut tx = self.begin_write().await?;
+        if let Some(newer) = self.newer_than(&mut tx, &family, base).await? {
+            self.commit(tx).await?;
+            return Ok(Registered::Newer(newer));
+        }
+        self.insert_and_describe(tx, &family, &input, registered_by).await.map(Registered::New)
     }
 
     async fn deregister(&self, family: &str, revision: u32) -> Result<DescribedTaskDefinition, StoreError> {
