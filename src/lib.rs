@@ -1,14 +1,18 @@
 //! ecs-lens: look at, fix and change Amazon ECS task definitions.
 //!
 //! Layers, lowest first (a lower layer never imports a higher one):
-//! - [`core`]: the pure analysis core (model, rules, graph, diff, reports). No I/O; builds for wasm32.
-//! - `store` (feature `ssr`): task-definition stores (embedded SQLite; Amazon ECS later).
-//! - `server` (feature `ssr`): application state and what the server functions run.
-//! - `cli` (feature `ssr`): the command line and the `serve` wiring.
-//! - `ui` (features `ssr`/`hydrate`): the Leptos dashboard.
+//! - [`core`]: the pure analysis core, its own crate `ecs-lens-core` (crates/ecs-lens-core):
+//!   model, rules, graph, diff, masking, reports. No I/O; builds for wasm32.
+//! - `store` (feature `ssr`): task-definition stores (embedded in SQLite or PostgreSQL, Amazon
+//!   ECS) and the ecs-lens database (audit trail, drafts).
+//! - `server` (feature `ssr`): configuration, identity and roles, the request guard, rendering and
+//!   the service layer that pages, exports and CLI commands ask.
+//! - `ui` (features `ssr`/`hydrate`): the Leptos dashboard; its server functions call `server`.
+//! - `cli` (feature `ssr`): the command line and the `serve` wiring (mounts `ui` on `server`).
 // Leptos views nest deeply in their types (the findings list); the hydrate release build needs more room.
 #![recursion_limit = "256"]
-pub mod core;
+/// The pure analysis core (the `ecs-lens-core` crate), under the name the app has always used.
+pub use ecs_lens_core as core;
 
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -35,7 +39,7 @@ pub fn hydrate() {
         owner.forget();
         let window = leptos::prelude::window();
         let _ = js_sys::Reflect::set(&window, &"__ecsLensHydrated".into(), &true.into());
-        // When (ms since navigation start) the page became interactive: scripts/measure-ui.mjs.
+        // When (ms since navigation start) the page became interactive: end2end/measure-ui.mjs.
         if let Ok(now) = js_sys::Reflect::get(&window, &"performance".into())
             .and_then(|p| js_sys::Reflect::get(&p, &"now".into()).map(|f| (p, f)))
             .and_then(|(p, f)| js_sys::Function::from(f).call0(&p))

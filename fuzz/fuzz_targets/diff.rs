@@ -3,8 +3,8 @@
 //! and never shows a plaintext secret's value from either side.
 #![no_main]
 
-use ecs_lens::core::diff::{diff, render_text};
-use ecs_lens::core::document::Document;
+use ecs_lens_core::diff::{diff, render_text};
+use ecs_lens_core::document::Document;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

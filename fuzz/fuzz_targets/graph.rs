@@ -3,8 +3,8 @@
 //! is in exactly one start-up phase unless it is on a cycle; the renderings are produced.
 #![no_main]
 
-use ecs_lens::core::document::Document;
-use ecs_lens::core::graph::{self, render};
+use ecs_lens_core::document::Document;
+use ecs_lens_core::graph::{self, render};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 //! every pointer into the value has a span inside the text.
 #![no_main]
 
-use ecs_lens::core::document::Document;
+use ecs_lens_core::document::Document;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -460,7 +460,7 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     if !args.unsafe_fixes && args.rules.is_empty() {
         let left = rules::lint(&Document::from_value(&outcome.value))
             .into_iter()
-            .filter(|f| f.fix.as_ref().is_some_and(|x| x.is_applicable()) && !crate::core::fix::is_safe(f.category))
+            .filter(|f| f.fix.as_ref().is_some_and(|x| x.is_applicable() && !x.safe))
             .count();
         if left > 0 {
             err.push_str(&format!(

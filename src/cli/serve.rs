@@ -15,6 +15,7 @@ use axum::response::IntoResponse;
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
     /// Address to listen on.
+    /// (Default: Leptos.toml's `site-addr`.)
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
     #[command(flatten)]
@@ -43,7 +44,7 @@ pub struct ServeArgs {
 impl Default for ServeArgs {
     fn default() -> Self {
         ServeArgs {
-            bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            bind: crate::server::site::DEFAULT_BIND,
             store: super::StoreArgs::default(),
             read_only: false,
             trust_header: None,
@@ -52,25 +53,6 @@ impl Default for ServeArgs {
             allow_unauthenticated_editing: false,
         }
     }
-}
-
-/// Leptos options: from cargo-leptos's environment when it runs us, else the defaults
-/// this repository's `[package.metadata.leptos]` uses (site in target/site).
-fn leptos_options(bind: SocketAddr) -> LeptosOptions {
-    let from_env = std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
-    let mut options = if from_env { get_configuration(None).map(|c| c.leptos_options).ok() } else { None }
-        .unwrap_or_else(|| {
-            LeptosOptions::builder()
-                .output_name("ecs-lens")
-                .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
-                .site_pkg_dir("pkg")
-                .build()
-        });
-    // An explicit --bind wins over cargo-leptos's site-addr unless it is the default.
-    if !from_env || bind != ServeArgs::default().bind {
-        options.site_addr = bind;
-    }
-    options
 }
 
 pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
@@ -110,7 +92,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             if sources.len() > 1 { format!(" [{label}]") } else { String::new() }
         );
     }
-    let options = leptos_options(args.bind);
+    let options = crate::server::site::leptos_options(args.bind)?;
     let addr = options.site_addr;
     // Before leptos_axum would install plain tokio: see crate::server::render.
     crate::server::render::TrackingExecutor::install();

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use crate::core::document::Document;
 use crate::core::finding::Finding;
-use crate::core::rules::secrets::mask_document;
+use crate::core::mask::Masker;
 use crate::core::{graph, lint};
 use crate::store::{DescribedTaskDefinition, StoreError, TaskDefStore};
 
 pub mod access;
 pub mod export;
 pub mod render;
+pub mod site;
 
 use access::{AccessConfig, Denied, Identity, Role};
 
@@ -128,7 +129,7 @@ pub async fn audit_register(state: &AppState, family: &str, revision: u32, base_
     if let Some(base) = base_revision {
         if let Ok(d) = state.store.describe(family, Some(base)).await {
             let diff = crate::core::diff::diff(&Document::from_value(&d.register_input()), new);
-            entry.changes = diff.changes.iter().map(|c| format!("{:?} · {}", c.kind, c.path.join(" › "))).collect();
+            entry.changes = diff.changes.iter().map(|c| format!("{} · {}", c.kind, c.path.join(" › "))).collect();
             entry.resolved = diff.findings.resolved.iter().map(|f| f.rule.clone()).collect();
             entry.introduced = diff.findings.introduced.iter().map(|f| f.rule.clone()).collect();
         }
@@ -160,19 +161,24 @@ pub struct Analysed {
     /// The describe output as pretty JSON: what the raw view shows and what the findings'
     /// lines and columns refer to.
     pub doc: Document,
+    /// The findings, masked for viewers (fixes included: see [`Masker::mask_finding`]).
     pub findings: Vec<Finding>,
+    /// The revision's secret values, to mask anything else derived from it.
+    pub masker: Masker,
 }
 
 impl Analysed {
     pub fn new(described: DescribedTaskDefinition) -> Analysed {
         let doc = Document::from_value(&described.to_value());
-        let findings = lint(&doc);
-        Analysed { described, doc, findings }
+        let masker = Masker::of(&doc);
+        let mut findings = lint(&doc);
+        findings.iter_mut().for_each(|f| masker.mask_finding(f));
+        Analysed { described, doc, findings, masker }
     }
 
-    /// The raw JSON with every secret value masked (same lines as the unmasked text).
+    /// The raw JSON with every secret value masked, by value (same lines as the unmasked text).
     pub fn masked_json(&self) -> String {
-        serde_json::to_string_pretty(&mask_document(&self.doc)).unwrap_or_default()
+        serde_json::to_string_pretty(&self.masker.mask_document(&self.doc)).unwrap_or_default()
     }
 
     pub fn graph(&self) -> graph::Graph {

@@ -34,7 +34,7 @@ pub fn highlight_line(line: &str) -> Vec<(&'static str, String)> {
             let s: String = chars[start..i.min(chars.len())].iter().collect();
             let rest = chars[i.min(chars.len())..].iter().collect::<String>();
             let class = if rest.trim_start().starts_with(':') { "text-sky-800" } else { "text-emerald-700" };
-            let class = if s == format!("\"{}\"", crate::core::rules::secrets::MASK) {
+            let class = if s == format!("\"{}\"", crate::core::mask::MASK) {
                 "text-fuchsia-700 font-semibold"
             } else {
                 class
