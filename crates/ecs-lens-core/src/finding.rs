@@ -205,42 +205,12 @@ pub struct Finding {
     pub fix: Option<Fix>,
 }
 
+/// Constructors from a rule's metadata ([`Finding::new`], [`Finding::in_container`],
+/// [`Finding::with_fix_from`]) are the rule-authoring kit's (`rules::kit`): this module knows
+/// nothing of rules.
 impl Finding {
-    /// A finding at `pointer`; positions are filled in by the linter.
-    pub fn new(meta: &super::rules::RuleMeta, pointer: impl Into<String>, message: impl Into<String>) -> Finding {
-        Finding {
-            rule: meta.id.to_string(),
-            severity: meta.severity,
-            category: meta.category,
-            message: message.into(),
-            pointer: pointer.into(),
-            line: 0,
-            column: 0,
-            end_line: 0,
-            end_column: 0,
-            container: None,
-            blocks_registration: meta.blocks_registration,
-            fix: None,
-        }
-    }
-
-    pub fn in_container(mut self, container: &super::model::Container<'_>) -> Finding {
-        self.container = Some(container.label());
-        self
-    }
-
     pub fn with_fix(mut self, fix: Fix) -> Finding {
         self.fix = Some(fix);
-        self
-    }
-
-    /// Attach the fix that `make` builds, but only when the linter was asked for fixes:
-    /// building patches, commands and notes is most of a rule's cost, and the editor's
-    /// keystroke loop only needs them for the finding the user opens.
-    pub fn with_fix_from(mut self, cx: &super::rules::Context<'_>, make: impl FnOnce() -> Fix) -> Finding {
-        if cx.wants_fixes() {
-            self.fix = Some(make());
-        }
         self
     }
 

@@ -149,7 +149,7 @@ pub fn build_from(td: &TaskDef<'_>) -> Graph {
             }
         }
     }
-    let scc = strongly_connected(&deps);
+    let scc = strongly_connected(deps.len(), |v| deps[v].iter().copied());
     let cycles: Vec<Vec<String>> = scc
         .groups
         .iter()
@@ -191,16 +191,19 @@ pub fn build_from(td: &TaskDef<'_>) -> Graph {
     Graph { nodes, edges, phases, shutdown, cycles, dangling, layout }
 }
 
-struct Scc {
-    /// Components in Tarjan's emission order.
-    groups: Vec<Vec<usize>>,
-    /// Component index of each vertex.
-    component: Vec<usize>,
+/// Strongly connected components of a directed graph.
+pub struct Scc {
+    /// Components in Tarjan's emission order (reverse topological: a component comes after
+    /// every component it reaches).
+    pub groups: Vec<Vec<usize>>,
+    /// Component index (into `groups`) of each vertex.
+    pub component: Vec<usize>,
 }
 
-/// Tarjan's strongly connected components, iterative (no recursion on user input).
-fn strongly_connected(adj: &[Vec<usize>]) -> Scc {
-    let n = adj.len();
+/// Tarjan's strongly connected components of the graph on vertices `0..n` whose edges leave
+/// `v` towards `successors(v)`; iterative (no recursion on user input). The one SCC of the
+/// core: the dependency graph's cycles and phases, and DEP004's cycles.
+pub fn strongly_connected<I: Iterator<Item = usize>>(n: usize, successors: impl Fn(usize) -> I) -> Scc {
     let mut index = vec![usize::MAX; n];
     let mut low = vec![0; n];
     let mut on_stack = vec![false; n];
@@ -212,30 +215,29 @@ fn strongly_connected(adj: &[Vec<usize>]) -> Scc {
         if index[root] != usize::MAX {
             continue;
         }
-        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        let mut work: Vec<(usize, I)> = vec![(root, successors(root))];
         index[root] = next;
         low[root] = next;
         next += 1;
         stack.push(root);
         on_stack[root] = true;
-        while let Some(&mut (v, ref mut i)) = work.last_mut() {
-            if *i < adj[v].len() {
-                let w = adj[v][*i];
-                *i += 1;
+        while let Some((v, out)) = work.last_mut() {
+            let v = *v;
+            if let Some(w) = out.next() {
                 if index[w] == usize::MAX {
                     index[w] = next;
                     low[w] = next;
                     next += 1;
                     stack.push(w);
                     on_stack[w] = true;
-                    work.push((w, 0));
+                    work.push((w, successors(w)));
                 } else if on_stack[w] {
                     low[v] = low[v].min(index[w]);
                 }
             } else {
                 work.pop();
-                if let Some(&(parent, _)) = work.last() {
-                    low[parent] = low[parent].min(low[v]);
+                if let Some((parent, _)) = work.last() {
+                    low[*parent] = low[*parent].min(low[v]);
                 }
                 if low[v] == index[v] {
                     let mut group = Vec::new();

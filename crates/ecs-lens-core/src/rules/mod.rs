@@ -14,6 +14,7 @@ use super::finding::{Category, Finding, Severity};
 use super::model::TaskDef;
 
 pub mod dependencies;
+pub mod kit;
 pub mod fargate;
 pub mod operability;
 pub mod secrets;

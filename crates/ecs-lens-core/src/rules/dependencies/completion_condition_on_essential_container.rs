@@ -1,6 +1,6 @@
 use super::graph::Names;
 use crate::finding::{Finding, Fix};
-use crate::rules::security::util::{add, one};
+use crate::rules::kit::{add, one};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -90,7 +90,7 @@ impl Rule for CompletionOnEssential {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::{json, Value};
 

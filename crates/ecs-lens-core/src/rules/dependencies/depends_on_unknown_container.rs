@@ -1,6 +1,6 @@
 use super::graph::{closest_name, Names};
 use crate::finding::{Finding, Fix};
-use crate::rules::security::util::{item, one, remove_checked, replace, with_fix_at};
+use crate::rules::kit::{item, one, remove_checked, replace, with_fix_at};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -101,7 +101,7 @@ impl Rule for UnknownDependency {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::{json, Value};
 

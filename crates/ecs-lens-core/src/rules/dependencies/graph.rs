@@ -197,63 +197,9 @@ impl Adjacency {
 
 const UNSEEN: usize = usize::MAX;
 
-/// Component id of every node (Tarjan's algorithm, iterative).
+/// Component id of every node ([`crate::graph::strongly_connected`] over these edges).
 fn components(n: usize, edges: &[Edge<'_>], adj: &Adjacency) -> Vec<usize> {
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0usize; n];
-    let mut comp = vec![UNSEEN; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<usize> = Vec::new();
-    // (node, position in its out-edge list)
-    let mut calls: Vec<(usize, usize)> = Vec::new();
-    let mut counter = 0usize;
-    let mut comps = 0usize;
-    for root in 0..n {
-        if index[root] != UNSEEN {
-            continue;
-        }
-        index[root] = counter;
-        low[root] = counter;
-        counter += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        calls.push((root, 0));
-        while let Some(&(v, pos)) = calls.last() {
-            let out = adj.out(v);
-            if pos < out.len() {
-                if let Some(top) = calls.last_mut() {
-                    top.1 += 1;
-                }
-                let w = edges[out[pos]].to;
-                if index[w] == UNSEEN {
-                    index[w] = counter;
-                    low[w] = counter;
-                    counter += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    calls.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-                continue;
-            }
-            calls.pop();
-            if let Some(&(u, _)) = calls.last() {
-                low[u] = low[u].min(low[v]);
-            }
-            if low[v] == index[v] {
-                while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    comp[w] = comps;
-                    if w == v {
-                        break;
-                    }
-                }
-                comps += 1;
-            }
-        }
-    }
-    comp
+    crate::graph::strongly_connected(n, |v| adj.out(v).iter().map(|&e| edges[e].to)).component
 }
 
 /// One cycle per strongly connected component that has one (two or more containers, or a
@@ -322,36 +268,10 @@ pub(crate) fn cycles(n: usize, edges: &[Edge<'_>]) -> Vec<Vec<usize>> {
     out
 }
 
-/// A container name close to `name` (same letters ignoring case, or one or two typos),
-/// other than `exclude`'s own — for "did you mean" fixes.
+/// A container name close to `name` (same letters ignoring case, or a typo or two: the kit's
+/// [`closest`](crate::rules::kit::closest)), other than `exclude`'s own — for "did you mean" fixes.
 pub(crate) fn closest_name<'a>(td: &TaskDef<'a>, name: &str, exclude: Option<&str>) -> Option<&'a str> {
-    let candidates = || td.containers.iter().filter_map(|c| c.name).filter(move |n| Some(*n) != exclude);
-    if let Some(n) = candidates().find(|n| n.eq_ignore_ascii_case(name)) {
-        return Some(n);
-    }
-    let limit = if name.len() <= 4 { 1 } else { 2 };
-    candidates()
-        .filter(|n| n.len().abs_diff(name.len()) <= limit)
-        .map(|n| (edit_distance(n, name), n))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
-}
-
-/// Levenshtein distance over bytes (only called while reporting).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0usize; b.len() + 1];
-    for (i, &ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(!ca.eq_ignore_ascii_case(&cb));
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
+    crate::rules::kit::closest(name, td.containers.iter().filter_map(|c| c.name).filter(move |n| Some(*n) != exclude))
 }
 
 #[cfg(test)]

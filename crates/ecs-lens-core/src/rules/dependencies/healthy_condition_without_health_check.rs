@@ -1,6 +1,6 @@
 use super::graph::Names;
 use crate::finding::{Finding, Fix};
-use crate::rules::security::util::{one, replace, with_fix_at};
+use crate::rules::kit::{one, replace, with_fix_at};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -85,7 +85,7 @@ impl Rule for HealthyWithoutHealthCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::{json, Value};
 

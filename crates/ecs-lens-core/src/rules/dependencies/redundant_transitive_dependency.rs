@@ -1,7 +1,7 @@
 use super::graph::Names;
 use crate::finding::{Finding, Fix};
 use crate::model::TaskDef;
-use crate::rules::security::util::{cat, item, label, remove_checked, with_fix_at};
+use crate::rules::kit::{cat, item, label, remove_checked, with_fix_at};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -318,7 +318,7 @@ fn report(cx: &Context<'_>, out: &mut Vec<Finding>, a: usize, c: usize, cond: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::{json, Value};
 

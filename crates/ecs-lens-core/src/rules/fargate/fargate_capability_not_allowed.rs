@@ -1,6 +1,7 @@
 use serde_json::Value;
 
-use super::common::{remove_element, show, who};
+use crate::rules::kit::show;
+use crate::rules::kit::{named, remove_checked};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -60,10 +61,10 @@ impl Rule for FargateCapabilityAdd {
                     continue;
                 }
                 let pointer = format!("{}/capabilities/add/{i}", c.ptr("linuxParameters"));
-                let msg = format!("{} adds capability {}: Fargate only allows adding SYS_PTRACE", who(c), show(cap));
+                let msg = format!("{} adds capability {}: Fargate only allows adding SYS_PTRACE", named(c), show(cap));
                 out.push(Finding::new(&META, pointer.clone(), msg).in_container(c).with_fix_from(cx, || {
                     Fix::patch(format!("Remove {} from the added capabilities", show(cap)), {
-                        remove_element(&pointer, cap)
+                        remove_checked(&pointer, cap)
                     })
                     .safe()
                 }));

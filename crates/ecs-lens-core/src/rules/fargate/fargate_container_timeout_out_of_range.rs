@@ -1,6 +1,7 @@
 use serde_json::Value;
 
-use super::common::{set, who};
+use crate::rules::kit::set;
+use crate::rules::kit::named;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -57,7 +58,7 @@ impl Rule for FargateContainerTimeouts {
                 }
                 let target: u64 = if secs < 2.0 { 2 } else { 120 };
                 let pointer = c.ptr(field);
-                let msg = format!("{} has {field} {n}: on Fargate it must be from 2 to 120 seconds", who(c));
+                let msg = format!("{} has {field} {n}: on Fargate it must be from 2 to 120 seconds", named(c));
                 out.push(Finding::new(&META, pointer.clone(), msg).in_container(c).with_fix_from(cx, || {
                     Fix::patch(format!("Set {field} to {target}"), set(&pointer, true, Value::from(target))).safe()
                 }));

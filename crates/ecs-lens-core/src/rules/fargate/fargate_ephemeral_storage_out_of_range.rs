@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{remove, set, show};
+use crate::rules::kit::{remove, set, show};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};

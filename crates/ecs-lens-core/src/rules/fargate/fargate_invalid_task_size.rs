@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{join_or, set, show};
+use crate::rules::kit::{join_or, set, show};
 use super::sizes::{cpus_for_memory, describe_cpus, size_for_cpu, smallest_size};
 use crate::finding::{Finding, Fix};
 use crate::model::{parse_cpu_units, parse_memory_mib, TaskDef};

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{join_and, set};
+use crate::rules::kit::{join_and, set};
 use crate::finding::{Finding, Fix};
 use crate::model::{Container, TaskDef};
 use crate::rules::{Context, Rule, RuleMeta};
@@ -140,7 +140,7 @@ impl Rule for FargateExecutionRole {
             .filter(|(_, i)| i.is_some())
             .map(|(n, _)| {
                 let names: Vec<String> =
-                    td.containers.iter().filter(|c| n.applies(c)).map(|c| format!("'{}'", c.label())).collect();
+                    td.containers.iter().filter(|c| n.applies(c)).map(crate::rules::kit::named).collect();
                 format!("{} in {}", n.label(), join_and(&names))
             })
             .collect();
@@ -261,7 +261,7 @@ mod tests {
         assert!(f[0].blocks_registration);
         assert_eq!(f[0].pointer, "/taskDefinition/containerDefinitions/0/logConfiguration/logDriver");
         assert!(f[0].message.contains("log driver awslogs"), "{}", f[0].message);
-        assert!(f[0].message.contains("secrets in 'app'"), "{}", f[0].message);
+        assert!(f[0].message.contains("secrets in container `app`"), "{}", f[0].message);
         let fix = f[0].fix.as_ref().unwrap();
         assert!(!fix.is_applicable(), "no account known");
         assert!(fix.commands[1].contains("arn:aws-cn:iam::aws:policy"));

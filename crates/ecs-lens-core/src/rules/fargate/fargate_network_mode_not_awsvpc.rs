@@ -1,4 +1,4 @@
-use super::common::{set, show};
+use crate::rules::kit::{set, show};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::field;
+use crate::rules::kit::field;
 use crate::finding::{Finding, Fix};
 use crate::model::{member, parse_cpu_units, Container, TaskDef};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
@@ -139,12 +139,8 @@ impl Rule for FargatePlatformVersion {
             if !names.is_empty() {
                 msg.push_str(" in ");
                 write_and(msg, &names, |msg, c| {
-                    msg.push('\'');
-                    match c.name {
-                        Some(n) => msg.push_str(n),
-                        None => msg.push_str(&c.label()),
-                    }
-                    msg.push('\'');
+                    use std::fmt::Write as _;
+                    let _ = write!(msg, "{}", crate::rules::kit::Named(c));
                 });
             }
         });
@@ -290,7 +286,7 @@ mod tests {
         assert_eq!(f[0].severity, Severity::Info);
         assert!(!f[0].blocks_registration);
         assert!(f[0].message.contains("platform version 1.4.0"), "{}", f[0].message);
-        assert!(f[0].message.contains("capabilities.add in 'my-app-repo'"), "{}", f[0].message);
+        assert!(f[0].message.contains("capabilities.add in container `my-app-repo`"), "{}", f[0].message);
         assert_eq!(f[0].pointer, "/containerDefinitions/2/linuxParameters/capabilities/add");
         assert_eq!(f[0].container.as_deref(), Some("my-app-repo"));
     }
@@ -307,7 +303,7 @@ mod tests {
         td["containerDefinitions"][0]["healthCheck"] = json!({"command": ["CMD", "true"]});
         let f = check_value(&FargatePlatformVersion, json!({"taskDefinition": td}));
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("1.3.0 or later for dependsOn in 'app'"), "{}", f[0].message);
+        assert!(f[0].message.contains("1.3.0 or later for dependsOn in container `app`"), "{}", f[0].message);
         assert!(!f[0].message.contains("healthCheck"));
         assert_eq!(f[0].pointer, "/taskDefinition/containerDefinitions/0/dependsOn");
     }

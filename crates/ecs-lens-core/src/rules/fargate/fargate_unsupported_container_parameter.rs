@@ -1,6 +1,7 @@
 use serde_json::Value;
 
-use super::common::{is_set, remove, remove_element, who};
+use crate::rules::kit::{is_set, remove};
+use crate::rules::kit::{named, remove_checked};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -87,11 +88,11 @@ impl Rule for FargateUnsupportedContainerParameter {
             for (field, why) in FIELDS {
                 if c.get(field).is_some_and(is_set) {
                     let pointer = c.ptr(field);
-                    let msg = format!("{} sets {field}: {why}", who(c));
+                    let msg = format!("{} sets {field}: {why}", named(c));
                     let finding = Finding::new(&META, pointer, msg).in_container(c);
                     out.push(finding.with_fix_from(cx, || {
                         let pointer = c.ptr(field);
-                        Fix::patch(format!("Remove {field} from {}", who(c)), remove(&pointer)).safe()
+                        Fix::patch(format!("Remove {field} from {}", named(c)), remove(&pointer)).safe()
                     }));
                 }
             }
@@ -104,11 +105,11 @@ impl Rule for FargateUnsupportedContainerParameter {
                     _ => continue,
                 };
                 let pointer = format!("{}/{i}", c.ptr("resourceRequirements"));
-                let msg = format!("{} requests {what} (resourceRequirements[{i}])", who(c));
+                let msg = format!("{} requests {what} (resourceRequirements[{i}])", named(c));
                 let finding = Finding::new(&META, pointer, msg).in_container(c);
                 out.push(finding.with_fix_from(cx, || {
                     let pointer = format!("{}/{i}", c.ptr("resourceRequirements"));
-                    Fix::patch(format!("Remove this resource requirement from {}", who(c)), remove_element(&pointer, r))
+                    Fix::patch(format!("Remove this resource requirement from {}", named(c)), remove_checked(&pointer, r))
                         .safe()
                 }));
             }

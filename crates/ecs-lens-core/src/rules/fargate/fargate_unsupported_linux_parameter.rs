@@ -1,6 +1,7 @@
 use serde_json::Value;
 
-use super::common::{is_set, remove, who};
+use crate::rules::kit::{is_set, remove};
+use crate::rules::kit::named;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -60,9 +61,9 @@ impl Rule for FargateUnsupportedLinuxParameter {
             for (field, why) in FIELDS {
                 if lp.get(*field).is_some_and(is_set) {
                     let pointer = format!("{}/{field}", c.ptr("linuxParameters"));
-                    let msg = format!("{} sets linuxParameters.{field}: {why}", who(c));
+                    let msg = format!("{} sets linuxParameters.{field}: {why}", named(c));
                     out.push(Finding::new(&META, pointer.clone(), msg).in_container(c).with_fix_from(cx, || {
-                        Fix::patch(format!("Remove linuxParameters.{field} from {}", who(c)), remove(&pointer)).safe()
+                        Fix::patch(format!("Remove linuxParameters.{field} from {}", named(c)), remove(&pointer)).safe()
                     }));
                 }
             }

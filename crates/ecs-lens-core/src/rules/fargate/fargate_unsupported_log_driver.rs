@@ -1,6 +1,7 @@
 use serde_json::json;
 
-use super::common::{set, who};
+use crate::rules::kit::set;
+use crate::rules::kit::named;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -60,7 +61,7 @@ impl Rule for FargateLogDriver {
             }
             let msg = format!(
                 "{} uses log driver '{driver}', which Fargate does not support (only awslogs, splunk and awsfirelens)",
-                who(c)
+                named(c)
             );
             let region = region.get_or_insert_with(|| td.account_and_region().1);
             let group = format!("/ecs/{}", td.family().unwrap_or("task"));
@@ -69,7 +70,7 @@ impl Rule for FargateLogDriver {
             out.push(Finding::new(&META, pointer, msg).in_container(c).with_fix_from(cx, || {
                 match region {
                     Some(region) => Fix::patch(
-                        format!("Switch {} to awslogs, logging to CloudWatch Logs group {group}", who(c)),
+                        format!("Switch {} to awslogs, logging to CloudWatch Logs group {group}", named(c)),
                         set(
                             &c.ptr("logConfiguration"),
                             true,
@@ -90,7 +91,7 @@ impl Rule for FargateLogDriver {
                     None => Fix::advice(format!(
                         "Switch {} to awslogs (with awslogs-group, awslogs-region and awslogs-stream-prefix), or send \
                      the logs through a FireLens router with awsfirelens",
-                        who(c)
+                        named(c)
                     )),
                 }
             }));

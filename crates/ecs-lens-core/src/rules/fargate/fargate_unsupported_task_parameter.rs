@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::common::{is_set, remove, show};
+use crate::rules::kit::{is_set, remove, show};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,6 +1,7 @@
 use serde_json::Value;
 
-use super::common::{is_set, remove, set, show, who};
+use crate::rules::kit::{is_set, remove, set, show};
+use crate::rules::kit::named;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -132,13 +133,13 @@ impl Rule for FargateWindows {
                     continue;
                 }
                 let pointer = c.ptr(field);
-                let msg = format!("{} sets {field}, which is Linux-only and not supported on Windows", who(c));
+                let msg = format!("{} sets {field}, which is Linux-only and not supported on Windows", named(c));
                 out.push(Finding::new(&META, pointer.clone(), msg).in_container(c).with_fix_from(cx, || {
-                    Fix::patch(format!("Remove {field} from {}", who(c)), remove(&pointer)).safe()
+                    Fix::patch(format!("Remove {field} from {}", named(c)), remove(&pointer)).safe()
                 }));
             }
             if c.get("firelensConfiguration").is_some_and(is_set) {
-                let msg = format!("{} is a FireLens log router; FireLens is not supported on Windows Fargate", who(c));
+                let msg = format!("{} is a FireLens log router; FireLens is not supported on Windows Fargate", named(c));
                 out.push(
                     Finding::new(&META, c.ptr("firelensConfiguration"), msg).in_container(c).with_fix_from(cx, || {
                         Fix::advice("Send logs with the awslogs driver instead of a FireLens router")
@@ -146,7 +147,7 @@ impl Rule for FargateWindows {
                 );
             }
             if c.log_driver() == Some("awsfirelens") {
-                let msg = format!("{} logs with awsfirelens; FireLens is not supported on Windows Fargate", who(c));
+                let msg = format!("{} logs with awsfirelens; FireLens is not supported on Windows Fargate", named(c));
                 let pointer = format!("{}/logDriver", c.ptr("logConfiguration"));
                 out.push(
                     Finding::new(&META, pointer, msg)
@@ -157,7 +158,7 @@ impl Rule for FargateWindows {
             let Some(ports) = c.get("portMappings").and_then(Value::as_array) else { continue };
             for (i, pm) in ports.iter().enumerate() {
                 if pm.get("containerPort").and_then(Value::as_u64) == Some(3150) {
-                    let msg = format!("{} maps containerPort 3150, which Fargate reserves on Windows", who(c));
+                    let msg = format!("{} maps containerPort 3150, which Fargate reserves on Windows", named(c));
                     let mut f = Finding::new(&META, format!("{}/{i}/containerPort", c.ptr("portMappings")), msg)
                         .in_container(c)
                         .with_fix_from(cx, || Fix::advice("Listen on another port"))

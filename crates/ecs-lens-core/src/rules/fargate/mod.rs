@@ -4,7 +4,6 @@
 
 use super::Rule;
 
-pub(in crate::rules) mod common;
 pub mod sizes;
 
 mod fargate_capability_not_allowed;

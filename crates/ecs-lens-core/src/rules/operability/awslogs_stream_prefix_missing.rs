@@ -3,7 +3,7 @@ use serde_json::Value;
 use super::suggested_stream_prefix;
 use crate::finding::{Finding, Fix};
 use crate::model::member;
-use crate::rules::security::util::{cat, label, one, ptr, set_nested};
+use crate::rules::kit::{cat, label, one, ptr, set_nested};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -100,7 +100,7 @@ impl Rule for StreamPrefix {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::json;
 

@@ -2,7 +2,7 @@ use serde_json::{Map, Value};
 
 use crate::finding::{Finding, Fix};
 use crate::model::member;
-use crate::rules::security::util::{add, cat, label, ptr};
+use crate::rules::kit::{add, cat, label, ptr};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -122,7 +122,7 @@ impl Rule for BlockingLogMode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::json;
 

@@ -1,6 +1,6 @@
 use super::{is_datadog_agent, start_waiters};
 use crate::finding::{Finding, Fix};
-use crate::rules::security::util::{anchor, cat, label};
+use crate::rules::kit::{anchor, cat, label};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

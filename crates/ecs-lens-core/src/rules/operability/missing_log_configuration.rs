@@ -3,7 +3,7 @@ use serde_json::{json, Value};
 use super::suggested_stream_prefix;
 use crate::finding::{Finding, Fix};
 use crate::model::{member, Container, TaskDef};
-use crate::rules::security::util::{add, anchor, cat, label, one, ptr};
+use crate::rules::kit::{add, anchor, cat, label, one, ptr};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -126,7 +126,7 @@ impl Rule for MissingLogConfiguration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::Rule;
 use crate::model::{Container, TaskDef};
-use crate::rules::security::util::is_datadog_agent;
+use crate::rules::kit::sidecars::is_agent as is_datadog_agent;
 
 mod awslogs_stream_prefix_missing;
 mod blocking_log_mode;

@@ -3,7 +3,7 @@ use serde_json::Value;
 use super::{is_datadog_agent, start_waiters};
 use crate::finding::{Finding, Fix};
 use crate::model::member;
-use crate::rules::security::util::{anchor, label};
+use crate::rules::kit::{anchor, label};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

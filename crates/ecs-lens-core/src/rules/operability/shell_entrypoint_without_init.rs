@@ -2,7 +2,7 @@ use serde_json::Value;
 
 use crate::finding::{Finding, Fix};
 use crate::model::member;
-use crate::rules::security::util::{basename, cat, label, one, ptr, set_nested};
+use crate::rules::kit::{basename, cat, label, one, ptr, set_nested};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -105,7 +105,7 @@ impl Rule for ShellWithoutInit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::json;
 

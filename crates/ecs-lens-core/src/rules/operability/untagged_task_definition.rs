@@ -3,7 +3,7 @@ use serde_json::Value;
 use crate::document::Shape;
 use crate::finding::{Finding, Fix};
 use crate::model::member;
-use crate::rules::security::util::cat;
+use crate::rules::kit::cat;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::{remove_checked, with_fix_at};
+use crate::rules::kit::{remove_checked, with_fix_at};
 use crate::finding::{Finding, Fix};
 use crate::model::{member, Container, TaskDef};
 use crate::rules::{Context, Rule, RuleMeta};
@@ -150,7 +150,7 @@ impl Rule for AddedCapability {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::json;
 

@@ -1,7 +1,7 @@
 use serde_json::Value;
 
 use super::added_linux_capability::{is, normalise};
-use super::util::{add, anchor, cat, label, one, ptr, set_nested};
+use crate::rules::kit::{add, anchor, cat, label, one, ptr, set_nested};
 use crate::finding::{Finding, Fix};
 use crate::model::member;
 use crate::rules::{Context, Rule, RuleMeta};
@@ -95,7 +95,7 @@ impl Rule for CapabilitiesNotDropped {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::json;
 

@@ -1,4 +1,5 @@
-use super::util::{add, anchor, cat, ends_with_ci, is_datadog_agent, label, one, ptr};
+use crate::rules::kit::{add, anchor, cat, ends_with_ci, label, one, ptr};
+use crate::rules::kit::sidecars::is_agent as is_datadog_agent;
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
@@ -135,7 +136,7 @@ impl Rule for RootUser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::json;
 

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::{add, cat, one};
+use crate::rules::kit::{add, cat, one};
 use crate::finding::{Finding, Fix};
 use crate::model::member;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
@@ -75,7 +75,7 @@ impl Rule for EfsTransitEncryption {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::json;
 

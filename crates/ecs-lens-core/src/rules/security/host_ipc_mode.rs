@@ -1,4 +1,4 @@
-use super::util::{one, replace, with_fix_at};
+use crate::rules::kit::{one, replace, with_fix_at};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -53,7 +53,7 @@ impl Rule for HostIpcMode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::json;
 

@@ -1,4 +1,4 @@
-use super::util::{one, replace, with_fix_at};
+use crate::rules::kit::{one, replace, with_fix_at};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -55,7 +55,7 @@ impl Rule for HostPidMode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
 
     #[test]

@@ -15,7 +15,6 @@ mod mutable_image_reference;
 mod privileged_container;
 mod task_role_is_execution_role;
 mod unconfined_security_profile;
-pub(crate) mod util;
 mod writable_root_filesystem;
 
 pub static RULES: &[&dyn Rule] = &[

@@ -1,4 +1,4 @@
-use super::util::{cat, label, ptr};
+use crate::rules::kit::{cat, label, ptr};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::{cat, label, ptr, remove_checked, with_fix_at};
+use crate::rules::kit::{cat, label, ptr, remove_checked, with_fix_at};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -65,7 +65,7 @@ impl Rule for Privileged {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
 
     #[test]

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::{cat, label, remove_checked, with_fix_at};
+use crate::rules::kit::{cat, label, remove_checked, with_fix_at};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -74,7 +74,7 @@ impl Rule for UnconfinedProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::security::util::test_support::apply_fix;
+    use crate::rules::kit::test_support::apply_fix;
     use crate::rules::testing::{base, check, check_value, SEED};
     use serde_json::json;
 

@@ -1,7 +1,8 @@
 use serde_json::{json, Value};
 
-use super::common::{
-    agents, cws_trace_binary, env_entry, env_or_container_ptr, env_ptr, field, has_env_files, is_agent, is_cws_init,
+use crate::rules::kit::field;
+use crate::rules::kit::sidecars::{
+    agents, cws_trace_binary, env_entry, env_or_container_ptr, env_ptr, has_env_files, is_agent, is_cws_init,
     parse_bool, set_env_op,
 };
 use crate::finding::{Finding, Fix};

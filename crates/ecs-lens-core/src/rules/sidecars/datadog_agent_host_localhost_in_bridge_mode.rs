@@ -1,4 +1,4 @@
-use super::common::{env_entry, env_ptr};
+use crate::rules::kit::sidecars::{env_entry, env_ptr};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::common::agents;
+use crate::rules::kit::sidecars::agents;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};

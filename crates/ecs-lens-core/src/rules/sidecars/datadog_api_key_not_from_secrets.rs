@@ -1,4 +1,4 @@
-use super::common::{agents, env_entry, env_ptr, has_env_files, secrets_rules_flag};
+use crate::rules::kit::sidecars::{agents, env_entry, env_ptr, has_env_files, secrets_rules_flag};
 use crate::finding::{Finding, Fix};
 use crate::model::{Container, TaskDef};
 use crate::rules::secrets::migrate::Target;

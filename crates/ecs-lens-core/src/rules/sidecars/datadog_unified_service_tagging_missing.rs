@@ -1,6 +1,6 @@
 use serde_json::{Map, Value};
 
-use super::common::{agents, declares, has_env_files, is_app};
+use crate::rules::kit::sidecars::{agents, declares, has_env_files, is_app};
 use crate::finding::{Finding, Fix};
 use crate::model::{member, Container};
 use crate::rules::{Context, Rule, RuleMeta};

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use super::common::{agents, env_entry};
+use crate::rules::kit::sidecars::{agents, env_entry};
 use super::datadog_site_missing_or_invalid::SITES;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::common::is_log_router;
+use crate::rules::kit::sidecars::is_log_router;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,4 +1,4 @@
-use super::common::{agents, env_entry, env_flag, is_agent, is_app};
+use crate::rules::kit::sidecars::{agents, env_entry, env_flag, is_agent, is_app};
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
 use crate::rules::{Context, Rule, RuleMeta};

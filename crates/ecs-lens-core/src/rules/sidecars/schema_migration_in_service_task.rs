@@ -1,4 +1,5 @@
-use super::common::{basename, contains_ci, element_ptr_containing, is_app, is_sidecar, words};
+use crate::rules::kit::{basename, contains_ci};
+use crate::rules::kit::sidecars::{element_ptr_containing, is_app, is_sidecar, words};
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
 use crate::rules::{Context, Rule, RuleMeta};

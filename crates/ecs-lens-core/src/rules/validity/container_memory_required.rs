@@ -1,4 +1,4 @@
-use super::util::int;
+use crate::rules::kit::int;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,6 +1,7 @@
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::util::{duplicates, str_field};
+use crate::rules::kit::str_field;
+use super::util::duplicates;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -50,7 +51,7 @@ impl Rule for DuplicateEnvironmentName {
                 let fix = || {
                     let value_of = |i: usize| c.environment().find(|e| e.index == i).map(|e| e.value);
                     if value_of(first) == value_of(dup) {
-                        Fix::patch(format!("Remove the repeated `{name}`"), json!([{"op": "remove", "path": pointer}]))
+                        Fix::patch(format!("Remove the repeated `{name}`"), crate::rules::kit::remove_named(&pointer, name))
                             .safe()
                     } else {
                         Fix::advice(format!("Keep the `{name}` entry with the value you want and remove the other"))
@@ -77,6 +78,7 @@ impl Rule for DuplicateEnvironmentName {
 mod tests {
     use super::*;
     use crate::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     #[test]
     fn warns_on_repeated_names() {

@@ -1,6 +1,7 @@
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::util::{duplicates, field, items, str_field};
+use crate::rules::kit::{field, items, str_field};
+use super::util::duplicates;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -53,7 +54,7 @@ impl Rule for DuplicateSecretName {
                     let fix = if same_source {
                         Fix::patch(
                             format!("Remove the repeated `{name}` entry"),
-                            json!([{"op": "remove", "path": pointer}]),
+                            crate::rules::kit::remove_named(&pointer, name),
                         )
                         .safe()
                     } else {
@@ -82,6 +83,7 @@ impl Rule for DuplicateSecretName {
 mod tests {
     use super::*;
     use crate::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     #[test]
     fn flags_repeated_secret_names() {

@@ -1,6 +1,5 @@
-use serde_json::json;
 
-use super::util::str_field;
+use crate::rules::kit::str_field;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -65,7 +64,7 @@ impl Rule for EnvSecretNameConflict {
                         .with_fix_from(cx, || {
                             Fix::patch(
                                 format!("Remove the plaintext `{}` from `environment`; the secret provides it", e.name),
-                                json!([{"op": "remove", "path": pointer}]),
+                                crate::rules::kit::remove_named(&pointer, e.name),
                             )
                             .safe()
                         }),
@@ -80,6 +79,7 @@ impl Rule for EnvSecretNameConflict {
 mod tests {
     use super::*;
     use crate::rules::testing::{base, check, check_value, SEED};
+    use serde_json::json;
 
     #[test]
     fn flags_the_plaintext_twin_without_its_value() {
@@ -93,7 +93,10 @@ mod tests {
         assert_eq!(f[0].pointer, "/containerDefinitions/0/environment/1");
         assert!(f[0].message.contains("such as 'DB_PASSWORD'"));
         assert!(!f[0].message.contains("hunter2"));
-        assert_eq!(f[0].fix.as_ref().unwrap().patch[0]["op"], "remove");
+        let patch = &f[0].fix.as_ref().unwrap().patch;
+        assert_eq!((patch[0]["op"].as_str(), patch[0]["value"].as_str()), (Some("test"), Some("DB_PASSWORD")));
+        assert_eq!(patch[1]["op"], "remove");
+        assert!(!patch.to_string().contains("hunter2"), "the guard tests the name, never the value");
     }
 
     #[test]

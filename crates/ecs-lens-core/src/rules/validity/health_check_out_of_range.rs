@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::util::int;
+use crate::rules::kit::int;
 use crate::finding::{Finding, Fix};
 use crate::model::member;
 use crate::rules::{Context, Reference, Rule, RuleMeta};

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::util::{field, int, items};
+use crate::rules::kit::{field, int, items};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

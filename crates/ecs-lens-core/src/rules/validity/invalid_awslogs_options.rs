@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use super::util::field;
+use crate::rules::kit::field;
 use crate::finding::{Finding, Fix};
 use crate::model::member;
 use crate::rules::{Context, Reference, Rule, RuleMeta};

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use super::util::str_field;
+use crate::rules::kit::str_field;
 use crate::finding::{Finding, Fix};
 use crate::model::member;
 use crate::rules::{Context, Reference, Rule, RuleMeta};

@@ -1,7 +1,9 @@
 use serde_json::json;
 
-use super::schema::{self, closest, one_of, Issue, Seg, CAPABILITIES, TMPFS_MOUNT_OPTIONS};
-use super::util::{field, finding_at, items, where_prefix};
+use super::schema::{self, one_of, Issue, Seg, CAPABILITIES, TMPFS_MOUNT_OPTIONS};
+use crate::rules::kit::closest;
+use crate::rules::kit::{field, items};
+use super::util::{finding_at, where_prefix};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::util::{items, str_field};
+use crate::rules::kit::{items, str_field};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use super::util::{is_ecs_name, items};
+use crate::rules::kit::{is_ecs_name, items};
 use crate::finding::{Finding, Fix};
 use crate::model::{member, TaskDef};
 use crate::rules::{Context, Reference, Rule, RuleMeta};

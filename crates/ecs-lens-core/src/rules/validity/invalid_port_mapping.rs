@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::int;
+use crate::rules::kit::int;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,4 +1,4 @@
-use super::util::{field, items, str_field};
+use crate::rules::kit::{field, items, str_field};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

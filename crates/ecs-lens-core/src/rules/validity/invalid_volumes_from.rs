@@ -1,5 +1,5 @@
-use super::schema::closest;
-use super::util::{items, str_field};
+use crate::rules::kit::closest;
+use crate::rules::kit::{items, str_field};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

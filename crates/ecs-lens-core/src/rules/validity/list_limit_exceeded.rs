@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use super::util::{field, items};
+use crate::rules::kit::{field, items};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -69,19 +69,6 @@ impl Ty {
     }
 }
 
-/// "null", "a number" … for messages.
-pub fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_f64() => "a decimal number",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// One member of a shape.
 #[derive(Debug)]
 pub struct Field {
@@ -1047,54 +1034,6 @@ impl<'a, F: FnMut(&Path<'a>, Issue<'a>)> Walker<'_, F> {
 
 // ---- suggestions ----
 
-/// Optimal-string-alignment distance between two short strings, ASCII case-insensitive.
-/// Returns `None` when it exceeds `max` (cheap early exit on length).
-pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
-    let a: Vec<u8> = a.bytes().map(|c| c.to_ascii_lowercase()).collect();
-    let b: Vec<u8> = b.bytes().map(|c| c.to_ascii_lowercase()).collect();
-    if a.len().abs_diff(b.len()) > max {
-        return None;
-    }
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for (i, row) in d.chunks_mut(w).enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d.iter_mut().take(w).enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-        }
-    }
-    let dist = d[a.len() * w + b.len()];
-    (dist <= max).then_some(dist)
-}
-
-/// The closest candidate to `word`: a case-insensitive match first, else the nearest by
-/// edit distance within a budget that grows with the word's length.
-pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let budget = (word.chars().count() / 4).clamp(1, 3);
-    let mut best: Option<(usize, &str)> = None;
-    for c in candidates {
-        if c.eq_ignore_ascii_case(word) {
-            return Some(c);
-        }
-        if let Some(d) = edit_distance(word, c, budget) {
-            if best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, c));
-            }
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
 /// `a`, `b` or `c` … for messages (backticked, comma-separated).
 pub fn one_of(values: &[&str]) -> String {
     let mut out = String::new();
@@ -1159,19 +1098,19 @@ mod tests {
 
     #[test]
     fn distances_and_suggestions() {
-        assert_eq!(edit_distance("memoryReservaton", "memoryReservation", 3), Some(1));
-        assert_eq!(edit_distance("Image", "image", 1), Some(0));
-        assert_eq!(edit_distance("esential", "essential", 2), Some(1));
-        assert_eq!(edit_distance("abc", "xyzuvw", 2), None);
-        assert_eq!(edit_distance("hostPrt", "hostPort", 1), Some(1));
-        assert_eq!(edit_distance("ab", "ba", 1), Some(1));
+        assert_eq!(crate::rules::kit::edit_distance("memoryReservaton", "memoryReservation", 3), Some(1));
+        assert_eq!(crate::rules::kit::edit_distance("Image", "image", 1), Some(0));
+        assert_eq!(crate::rules::kit::edit_distance("esential", "essential", 2), Some(1));
+        assert_eq!(crate::rules::kit::edit_distance("abc", "xyzuvw", 2), None);
+        assert_eq!(crate::rules::kit::edit_distance("hostPrt", "hostPort", 1), Some(1));
+        assert_eq!(crate::rules::kit::edit_distance("ab", "ba", 1), Some(1));
         let names = CONTAINER_DEFINITION.fields.iter().map(|f| f.name);
-        assert_eq!(closest("memoryReservaton", names.clone()), Some("memoryReservation"));
-        assert_eq!(closest("PortMappings", names.clone()), Some("portMappings"));
-        assert_eq!(closest("healthcheck", names.clone()), Some("healthCheck"));
-        assert_eq!(closest("secret", names.clone()), Some("secrets"));
-        assert_eq!(closest("somethingElse", names.clone()), None);
-        assert_eq!(closest("fargate", COMPATIBILITIES.iter().copied()), Some("FARGATE"));
+        assert_eq!(crate::rules::kit::closest("memoryReservaton", names.clone()), Some("memoryReservation"));
+        assert_eq!(crate::rules::kit::closest("PortMappings", names.clone()), Some("portMappings"));
+        assert_eq!(crate::rules::kit::closest("healthcheck", names.clone()), Some("healthCheck"));
+        assert_eq!(crate::rules::kit::closest("secret", names.clone()), Some("secrets"));
+        assert_eq!(crate::rules::kit::closest("somethingElse", names.clone()), None);
+        assert_eq!(crate::rules::kit::closest("fargate", COMPATIBILITIES.iter().copied()), Some("FARGATE"));
         assert_eq!(one_of(&["a", "b", "c"]), "`a`, `b` or `c`");
     }
 

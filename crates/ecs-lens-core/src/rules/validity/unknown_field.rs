@@ -50,7 +50,7 @@ impl Rule for UnknownField {
         for (path, issue) in schema::issues(cx) {
             let issue = *issue;
             let Issue::Unknown { shape, key, parent } = issue else { continue };
-            let suggestion = schema::closest(key, shape.fields.iter().map(|f| f.name));
+            let suggestion = crate::rules::kit::closest(key, shape.fields.iter().map(|f| f.name));
             let where_ = where_prefix(td, path);
             let message = match suggestion {
                 Some(s) if !parent.contains_key(s) => {

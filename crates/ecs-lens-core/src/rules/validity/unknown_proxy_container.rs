@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use super::schema::closest;
+use crate::rules::kit::closest;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

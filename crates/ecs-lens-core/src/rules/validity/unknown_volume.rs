@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use super::schema::closest;
-use super::util::{items, str_field};
+use crate::rules::kit::closest;
+use crate::rules::kit::{items, str_field};
 use crate::finding::{Finding, Fix};
 use crate::model::member;
 use crate::rules::{Context, Reference, Rule, RuleMeta};

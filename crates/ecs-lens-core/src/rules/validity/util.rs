@@ -1,39 +1,10 @@
 //! Small helpers shared by the validity rules.
 
-use serde_json::Value;
 
 use super::schema::Path;
 use crate::finding::Finding;
-use crate::model::{member, Container, TaskDef};
+use crate::model::{Container, TaskDef};
 use crate::rules::RuleMeta;
-
-/// The elements of an array-valued member with their index (nothing if absent or not an array).
-pub fn items(v: Option<&Value>) -> impl Iterator<Item = (usize, &Value)> {
-    v.and_then(Value::as_array).into_iter().flatten().enumerate()
-}
-
-/// A member of an object value, by a linear scan of its keys (`Value::get` hashes the
-/// key with SipHash, which costs more than scanning the few members of an ECS object).
-#[inline]
-pub fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    member(v.as_object()?, key)
-}
-
-/// A string member of an object value.
-#[inline]
-pub fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    field(v, key)?.as_str()
-}
-
-/// An integer member (`None` when absent or not an integer).
-pub fn int(v: Option<&Value>) -> Option<i64> {
-    v?.as_i64()
-}
-
-/// ECS names (family, container, volume): 1–255 of `[A-Za-z0-9_-]`.
-pub fn is_ecs_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
 
 /// The container a schema path is inside.
 pub fn container_at<'t, 'a>(td: &'t TaskDef<'a>, path: &Path<'_>) -> Option<&'t Container<'a>> {
@@ -53,7 +24,7 @@ pub fn finding_at(meta: &RuleMeta, td: &TaskDef<'_>, path: &Path<'_>, message: S
 /// "container `app`: " or "" — a message prefix naming where a path is.
 pub fn where_prefix(td: &TaskDef<'_>, path: &Path<'_>) -> String {
     match container_at(td, path) {
-        Some(c) => format!("container `{}`: ", c.label()),
+        Some(c) => format!("{}: ", crate::rules::kit::Named(c)),
         None => String::new(),
     }
 }
@@ -108,10 +79,7 @@ mod tests {
 
     #[test]
     fn names_and_duplicates() {
-        assert!(is_ecs_name("my-app_1"));
-        assert!(!is_ecs_name(""));
-        assert!(!is_ecs_name("my.app"));
-        assert!(!is_ecs_name(&"a".repeat(256)));
+        assert!(!crate::rules::kit::is_ecs_name("my.app"));
         let d = duplicates([(0, "a"), (1, "b"), (2, "a"), (3, "a")].into_iter());
         assert_eq!(d, vec![(0, 2, "a"), (0, 3, "a")]);
         assert!(duplicates([(0, "a")].into_iter()).is_empty());

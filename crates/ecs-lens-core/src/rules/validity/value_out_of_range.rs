@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use super::util::{field, int, items};
+use crate::rules::kit::{field, int, items};
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
 use crate::rules::{Context, Reference, Rule, RuleMeta};

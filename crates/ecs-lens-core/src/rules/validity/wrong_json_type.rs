@@ -1,6 +1,7 @@
 use serde_json::{json, Value};
 
-use super::schema::{self, kind_of, Issue, Path, Ty};
+use super::schema::{self, Issue, Path, Ty};
+use crate::rules::kit::json_type as kind_of;
 use super::util::{finding_at, where_prefix};
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};

@@ -1,5 +1,7 @@
-//! Shared recognisers for the sidecar rules: which container is the Datadog agent,
-//! the CWS init container, a log router …; environment flags; patch builders.
+//! Datadog and sidecar recognisers (the kit's): which container is the Datadog agent, the CWS
+//! init container, a log router, a sidecar or the application; environment flags; the patch
+//! builders for environment variables and dependencies. Used by the sidecar rules and by every
+//! other rule that must tell the agent from the application (HAR005, HAR006, OPS005, OPS006).
 //!
 //! Everything here is allocation-free unless it builds a patch (only done when reporting).
 
@@ -8,8 +10,8 @@ use serde_json::{json, Value};
 #[cfg(test)]
 use crate::model::image_name;
 use crate::model::{image_repo, member, Container, TaskDef};
-pub use crate::rules::fargate::common::field;
-pub use crate::text::{contains_ci, ends_with_ci};
+use super::{append, basename};
+use crate::text::{contains_ci, ends_with_ci};
 
 /// True when the repository `r` is `suffix` or ends with `/suffix` (mirrors, pull-through caches).
 fn repo_is_str(r: &str, suffix: &str) -> bool {
@@ -196,17 +198,11 @@ pub fn env_or_container_ptr(c: &Container<'_>) -> String {
 /// replaces an existing entry's value, appends an entry, or creates the array.
 /// `None` when `environment` has the wrong type.
 pub fn set_env_op(c: &Container<'_>, name: &str, value: &str) -> Option<Value> {
-    match c.get("environment") {
-        None => Some(json!({"op": "add", "path": c.ptr("environment"), "value": [{"name": name, "value": value}]})),
-        Some(Value::Array(_)) => Some(match env_entry(c, name) {
-            Some((i, Some(_))) => json!({"op": "replace", "path": format!("{}/value", env_ptr(c, i)), "value": value}),
-            Some((i, None)) => json!({"op": "add", "path": format!("{}/value", env_ptr(c, i)), "value": value}),
-            None => {
-                let path = format!("{}/-", c.ptr("environment"));
-                json!({"op": "add", "path": path, "value": {"name": name, "value": value}})
-            }
-        }),
-        Some(_) => None,
+    let existing = c.get("environment");
+    match existing.and_then(|_| env_entry(c, name)) {
+        Some((i, Some(_))) => Some(json!({"op": "replace", "path": format!("{}/value", env_ptr(c, i)), "value": value})),
+        Some((i, None)) => Some(json!({"op": "add", "path": format!("{}/value", env_ptr(c, i)), "value": value})),
+        None => append(&c.ptr("environment"), existing, json!({"name": name, "value": value})),
     }
 }
 
@@ -218,14 +214,7 @@ pub fn waits_for(c: &Container<'_>, target: &str, conditions: &[&str]) -> bool {
 /// The JSON Patch operation adding `{containerName: target, condition}` to `dependsOn`.
 /// `None` when `dependsOn` has the wrong type.
 pub fn add_dependency_op(c: &Container<'_>, target: &str, condition: &str) -> Option<Value> {
-    let entry = json!({"containerName": target, "condition": condition});
-    match c.get("dependsOn") {
-        None => Some(json!({"op": "add", "path": c.ptr("dependsOn"), "value": [entry]})),
-        Some(Value::Array(_)) => {
-            Some(json!({"op": "add", "path": format!("{}/-", c.ptr("dependsOn")), "value": entry}))
-        }
-        Some(_) => None,
-    }
+    append(&c.ptr("dependsOn"), c.get("dependsOn"), json!({"containerName": target, "condition": condition}))
 }
 
 /// Separator of shell words: whitespace and the shell operators `;|&()"'` and backtick.
@@ -323,11 +312,6 @@ impl<'a> Iterator for Words<'a> {
             };
         }
     }
-}
-
-/// The last path component of a word (`/usr/local/bin/alembic` → `alembic`).
-pub fn basename(word: &str) -> &str {
-    word.as_bytes().iter().rposition(|&b| b == b'/').map_or(word, |i| &word[i + 1..])
 }
 
 /// The first `entryPoint`/`command` element containing `needle`, as a pointer.
