@@ -58,4 +58,12 @@ function setText(text) {
   forceLinting(view);
 }
 
-window.ecsLensEditor = { mount, setText, view: null };
+// Destroy a view the page mounted (the page is going): CodeMirror removes its listeners and
+// observers, so nothing of it calls into the page any more.
+function unmount(view) {
+  if (!view) return;
+  view.destroy();
+  if (window.ecsLensEditor.view === view) window.ecsLensEditor.view = null;
+}
+
+window.ecsLensEditor = { mount, setText, unmount, view: null };

@@ -41,15 +41,28 @@ for ((i = 0; i < ${#fixtures[@]}; i++)); do
 done
 
 cargo fuzz build --sanitizer none --debug-assertions >&2
+failed=()
 for t in "${targets[@]}"; do
   echo "fuzz.sh: $t for ${seconds}s" >&2
+  # Artifacts of earlier runs are not this run's failures: start each target with none.
+  rm -rf "fuzz/artifacts/$t"
+  log=$(mktemp)
+  status=0
   cargo fuzz run --sanitizer none --debug-assertions "$t" "fuzz/corpus/$t" -- \
     -max_total_time="$seconds" -dict=fuzz/ecs.dict -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-    -print_final_stats=1 2>&1 | grep -E '^(#[0-9]+\s+DONE|stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|thread|.*panicked|Done)' >&2 || true
-  # cargo fuzz exits non-zero on a crash; the pipe hides it, so check for artifacts instead.
-  if compgen -G "fuzz/artifacts/$t/*" >/dev/null; then
-    echo "fuzz.sh: $t found a failing input: $(ls fuzz/artifacts/$t/)" >&2
-    exit 1
+    -print_final_stats=1 >"$log" 2>&1 || status=$?
+  grep -E '^(#[0-9]+\s+DONE|stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|thread|.*panicked|Done)' "$log" >&2 || true
+  # A target fails when cargo fuzz exits non-zero (a crash, a timeout, an out-of-memory, a build
+  # or start-up error), whether or not it left an input behind.
+  if [ "$status" -ne 0 ] || compgen -G "fuzz/artifacts/$t/*" >/dev/null; then
+    tail -n 40 "$log" >&2
+    echo "fuzz.sh: $t FAILED (exit $status)${status:+; inputs: $(ls "fuzz/artifacts/$t/" 2>/dev/null | tr '\n' ' ')}" >&2
+    failed+=("$t")
   fi
+  rm -f "$log"
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz.sh: failing targets: ${failed[*]}" >&2
+  exit 1
+fi
 echo "fuzz.sh: no failures" >&2

@@ -111,7 +111,7 @@ fn stderr(o: &Output) -> String {
 /// Skip, or hold the lock on a freshly reset moto and give its URL.
 fn fresh_moto() -> Option<(MutexGuard<'static, ()>, String)> {
     let Some(url) = moto() else {
-        eprintln!("skipped: ECS_LENS_SKIP_MOTO=1");
+        ecs_lens::store::test_db::note_skip("ECS_LENS_SKIP_MOTO");
         return None;
     };
     let guard = serial();

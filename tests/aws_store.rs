@@ -81,7 +81,7 @@ where
     Fut: Future<Output = ()>,
 {
     let Some(url) = moto() else {
-        eprintln!("skipped: ECS_LENS_SKIP_MOTO=1");
+        ecs_lens::store::test_db::note_skip("ECS_LENS_SKIP_MOTO");
         return;
     };
     let _serial = serial();

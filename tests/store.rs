@@ -1,5 +1,7 @@
-//! The task-definition store against a real SQLite file: the store contract (the same suite an
-//! Amazon ECS store will run), and `ecs-lens import` end to end.
+//! The embedded task-definition store in both databases it runs on — a real SQLite file and a
+//! real PostgreSQL database (`ECS_LENS_POSTGRES_URL`) — against the store contract (the same
+//! suite tests/aws_store.rs runs against the Amazon ECS store on moto), concurrent registers
+//! from several processes, and `ecs-lens import` end to end.
 
 use std::process::{Command, Output};
 use std::sync::Arc;

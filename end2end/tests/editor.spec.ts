@@ -44,7 +44,7 @@ test("quick fixes move DD_API_KEY and MYSQL_PW to Secrets Manager, and registeri
   await expect(entry).toContainText(`Datadog:${n + 1}`);
   await expect(entry).toContainText(`registered (from ${n})`);
   await expect(entry).toContainText("local");
-  await expect(entry).toContainText("MovedToSecrets");
+  await expect(entry).toContainText("movedToSecrets");
   await expect(entry).toContainText("resolved SEC001, SEC001");
 });
 

@@ -35,6 +35,7 @@ use crate::core::document::Document;
 use crate::core::report::{self, FileError, FileReport};
 use crate::core::{rules, LintOptions, Severity};
 use crate::store::aws::{convert, errors, AwsOptions, AwsStore};
+use crate::server::export::csv_table;
 use crate::store::{shown, DescribedTaskDefinition, StoreError, TaskDefStatus, TaskDefStore};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -433,67 +434,51 @@ fn text(files: &[FileReport], not_scanned: &[NotScanned], summary: &Summary, col
     out
 }
 
-/// RFC 4180 field: quoted when it holds a comma, a quote, a line break or edge spaces.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// One row per finding (status `finding`), one per scanned task definition without findings
 /// (status `clean`) and one per task definition NOT scanned (status `not-scanned`, the error as
-/// message). Fields are quoted as RFC 4180 wants; lines end in `\n` (as the dashboard's export).
+/// message); the dashboard's export writes the same way ([`csv_table`]).
 fn csv(files: &[FileReport], described: &BTreeMap<String, (String, u32)>, not_scanned: &[NotScanned]) -> String {
-    let mut out =
-        String::from("arn,family,revision,status,rule,severity,category,container,pointer,line,column,message\n");
-    let mut row = |cells: [&str; 12]| {
-        let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
-    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
     for f in files.iter().filter(|f| f.error.is_none()) {
         let (family, revision) = described.get(&f.path).cloned().unwrap_or_default();
-        let revision = revision.to_string();
+        let head = [f.path.clone(), family, revision.to_string()];
         if f.findings.is_empty() {
-            row([&f.path, &family, &revision, "clean", "", "", "", "", "", "", "", ""]);
+            rows.push(head.iter().cloned().chain(["clean".into()]).chain(std::iter::repeat_n(String::new(), 8)).collect());
         }
         for x in &f.findings {
-            row([
-                &f.path,
-                &family,
-                &revision,
-                "finding",
-                &x.rule,
-                x.severity.as_str(),
-                x.category.as_str(),
-                x.container.as_deref().unwrap_or(""),
-                &x.pointer,
-                &x.line.to_string(),
-                &x.column.to_string(),
-                &x.message,
-            ]);
+            rows.push(
+                head.iter()
+                    .cloned()
+                    .chain([
+                        "finding".into(),
+                        x.rule.clone(),
+                        x.severity.as_str().into(),
+                        x.category.as_str().into(),
+                        x.container.clone().unwrap_or_default(),
+                        x.pointer.clone(),
+                        x.line.to_string(),
+                        x.column.to_string(),
+                        x.message.clone(),
+                    ])
+                    .collect(),
+            );
         }
     }
     for n in not_scanned {
-        let revision = n.target.revision.map(|r| r.to_string()).unwrap_or_default();
-        row([
-            n.target.arn.as_deref().unwrap_or(""),
-            &n.target.family,
-            &revision,
-            "not-scanned",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            &n.error.to_string(),
-        ]);
+        let mut row = vec![
+            n.target.arn.clone().unwrap_or_default(),
+            n.target.family.clone(),
+            n.target.revision.map(|r| r.to_string()).unwrap_or_default(),
+            "not-scanned".into(),
+        ];
+        row.extend(std::iter::repeat_n(String::new(), 7));
+        row.push(n.error.to_string());
+        rows.push(row);
     }
-    out
+    csv_table(
+        &["arn", "family", "revision", "status", "rule", "severity", "category", "container", "pointer", "line", "column", "message"],
+        rows,
+    )
 }
 
 #[cfg(test)]
@@ -501,13 +486,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_fields_are_quoted_when_they_must_be() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_field(" padded"), "\" padded\"");
-        assert_eq!(csv_field(""), "");
+    fn csv_has_a_row_per_finding_clean_and_not_scanned_target() {
+        let files = vec![
+            FileReport { path: "arn:clean".into(), error: None, findings: vec![] },
+            FileReport::lint_text(
+                "arn:bad",
+                r#"{"family": "f", "containerDefinitions": [{"name": "a,b", "image": "i", "essential": false}]}"#,
+                &crate::core::rules::LintOptions::default(),
+            ),
+        ];
+        let described: BTreeMap<String, (String, u32)> =
+            [("arn:clean".into(), ("c".into(), 1)), ("arn:bad".into(), ("f".into(), 2))].into();
+        let not = vec![NotScanned {
+            target: Target { family: "web".into(), revision: Some(3), arn: None },
+            error: StoreError::unavailable("boom, with a comma"),
+        }];
+        let out = csv(&files, &described, &not);
+        let rows: Vec<Vec<String>> = ::csv::Reader::from_reader(out.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        assert!(rows.iter().all(|r| r.len() == 12), "{out}");
+        assert_eq!(rows[0][..4], ["arn:clean", "c", "1", "clean"]);
+        assert!(rows.iter().any(|r| r[..5] == ["arn:bad", "f", "2", "finding", "VAL012"]), "{out}");
+        let last = rows.last().unwrap();
+        assert_eq!((last[1].as_str(), last[2].as_str(), last[3].as_str()), ("web", "3", "not-scanned"));
+        assert!(last[11].contains("boom, with a comma"), "{out}");
     }
 
     #[test]

@@ -17,33 +17,42 @@ pub async fn reports(state: &AppState) -> Result<Vec<FileReport>, String> {
         .collect())
 }
 
-/// CSV with a header; fields quoted as RFC 4180 wants.
+/// A CSV table (the `csv` crate: RFC 4180 quoting — a field with a comma, a quote or a line
+/// break is quoted — and `\n` line ends), the one writer of every CSV ecs-lens produces.
+pub fn csv_table<R, F>(header: &[&str], rows: R) -> String
+where
+    R: IntoIterator<Item = Vec<F>>,
+    F: AsRef<[u8]>,
+{
+    let mut w = ::csv::WriterBuilder::new().terminator(::csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    // Writing into memory cannot fail; a row of the wrong length is a bug caught by the tests.
+    w.write_record(header).expect("CSV header");
+    for row in rows {
+        w.write_record(row).expect("CSV row");
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// One row per finding of every file: where, which rule, how bad, and the message.
 pub fn csv(files: &[FileReport]) -> String {
-    fn q(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    }
-    let mut out = String::from("task_definition,rule,severity,category,container,pointer,line,column,message\n");
-    for f in files {
-        for x in &f.findings {
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{}\n",
-                q(&f.path),
-                q(&x.rule),
-                x.severity.as_str(),
-                x.category.as_str(),
-                q(x.container.as_deref().unwrap_or("")),
-                q(&x.pointer),
-                x.line,
-                x.column,
-                q(&x.message)
-            ));
-        }
-    }
-    out
+    csv_table(
+        &["task_definition", "rule", "severity", "category", "container", "pointer", "line", "column", "message"],
+        files.iter().flat_map(|f| {
+            f.findings.iter().map(move |x| {
+                vec![
+                    f.path.clone(),
+                    x.rule.clone(),
+                    x.severity.as_str().into(),
+                    x.category.as_str().into(),
+                    x.container.clone().unwrap_or_default(),
+                    x.pointer.clone(),
+                    x.line.to_string(),
+                    x.column.to_string(),
+                    x.message.clone(),
+                ]
+            })
+        }),
+    )
 }
 
 /// `GET /audit/export.{json,csv,sarif}`.
@@ -87,5 +96,17 @@ mod tests {
         );
         assert!(out.contains("fam:1,VAL012,high,validity,"));
         assert!(out.lines().skip(1).all(|l| l.starts_with("fam:1,")));
+        assert!(out.contains(",\"a,b\","), "a field with a comma is quoted: {out}");
+    }
+
+    #[test]
+    fn csv_table_quotes_what_it_must_and_reads_back() {
+        let out = csv_table(&["a", "b"], vec![vec!["plain", "say \"hi\""], vec!["two\nlines", ""]]);
+        assert_eq!(out, "a,b\nplain,\"say \"\"hi\"\"\"\n\"two\nlines\",\n");
+        let rows: Vec<Vec<String>> = ::csv::Reader::from_reader(out.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        assert_eq!(rows, vec![vec!["plain", "say \"hi\""], vec!["two\nlines", ""]]);
     }
 }

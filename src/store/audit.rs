@@ -5,7 +5,6 @@
 //! described by path, findings by rule id.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::database::{Database, Location};
 use super::StoreError;
@@ -77,7 +76,7 @@ impl AuditLog {
         .fetch_one(self.db.pool())
         .await
         .map_err(|err| self.db.error("write to the audit trail", err))?;
-        Ok(row.get::<i64, _>(0))
+        self.db.column(&row, 0, "write to the audit trail")
     }
 
     /// The newest `limit` entries (of `family`, or of all), newest first.
@@ -91,25 +90,30 @@ impl AuditLog {
         .fetch_all(self.db.pool())
         .await
         .map_err(|err| self.db.error("read the audit trail", err))?;
-        let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.get(0),
-                at: r.get(1),
-                entry: NewAuditEntry {
-                    user: r.get(2),
-                    action: r.get(3),
-                    source: r.get(4),
-                    family: r.get(5),
-                    revision: u32::try_from(r.get::<i64, _>(6)).unwrap_or(0),
-                    base_revision: r.get::<Option<i64>, _>(7).and_then(|b| u32::try_from(b).ok()),
-                    changes: list(r.get(8)),
-                    resolved: list(r.get(9)),
-                    introduced: list(r.get(10)),
-                },
+        const READ: &str = "read the audit trail";
+        let db = &self.db;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: db.column(r, 0, READ)?,
+                    at: db.column(r, 1, READ)?,
+                    entry: NewAuditEntry {
+                        user: db.column(r, 2, READ)?,
+                        action: db.column(r, 3, READ)?,
+                        source: db.column(r, 4, READ)?,
+                        family: db.column(r, 5, READ)?,
+                        revision: db.u32_column(r, 6, READ)?,
+                        base_revision: db
+                            .column::<Option<i64>>(r, 7, READ)?
+                            .map(|b| u32::try_from(b).map_err(|_| StoreError::unavailable(format!("{}: cannot {READ}: base revision {b} is out of range", db.name()))))
+                            .transpose()?,
+                        changes: db.string_list_column(r, 8, READ)?,
+                        resolved: db.string_list_column(r, 9, READ)?,
+                        introduced: db.string_list_column(r, 10, READ)?,
+                    },
+                })
             })
-            .collect())
+            .collect()
     }
 
     pub async fn close(&self) {
@@ -138,7 +142,7 @@ mod tests {
             family: "web".into(),
             revision: 2,
             base_revision: Some(1),
-            changes: vec!["MovedToSecrets · container app › environment › DB_PASSWORD".into()],
+            changes: vec!["movedToSecrets · container app › environment › DB_PASSWORD".into()],
             resolved: vec!["SEC001".into()],
             introduced: vec![],
         };

@@ -224,6 +224,30 @@ impl Database {
         StoreError::unavailable(format!("{}: cannot {doing}: {cause}", self.name))
     }
 
+    /// Column `index` of `row`: a missing column or a value of another type is an error that
+    /// names the database and what was being done, never a panic.
+    pub fn column<'r, T>(&self, row: &'r sqlx::any::AnyRow, index: usize, doing: &str) -> Result<T, StoreError>
+    where
+        T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+    {
+        use sqlx::Row;
+        row.try_get(index).map_err(|e| self.error(doing, e))
+    }
+
+    /// A number column that must fit a `u32` (a revision): out of range is an error, not 0.
+    pub fn u32_column(&self, row: &sqlx::any::AnyRow, index: usize, doing: &str) -> Result<u32, StoreError> {
+        let n: i64 = self.column(row, index, doing)?;
+        u32::try_from(n).map_err(|_| StoreError::unavailable(format!("{}: cannot {doing}: {n} is out of range", self.name)))
+    }
+
+    /// A JSON list of strings kept in a text column: malformed JSON is an error, not an empty list.
+    pub fn string_list_column(&self, row: &sqlx::any::AnyRow, index: usize, doing: &str) -> Result<Vec<String>, StoreError> {
+        let text: String = self.column(row, index, doing)?;
+        serde_json::from_str(&text).map_err(|e| {
+            StoreError::unavailable(format!("{}: cannot {doing}: column {index} is not a JSON list of strings ({e})", self.name))
+        })
+    }
+
     /// Close every connection (writes are committed already).
     pub async fn close(&self) {
         self.pool.close().await;

@@ -4,7 +4,6 @@
 //! task-definition source.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::database::{Database, Location};
 use super::StoreError;
@@ -43,6 +42,7 @@ impl Drafts {
 
     /// Save (replace) `user`'s draft of `family`.
     pub async fn save(&self, user: &str, family: &str, base_revision: u32, text: &str) -> Result<(), StoreError> {
+        super::validate_family(family)?;
         if text.len() > MAX_DRAFT_BYTES {
             return Err(StoreError::invalid(
                 "",
@@ -67,6 +67,7 @@ impl Drafts {
 
     /// `user`'s draft of `family`, if any.
     pub async fn get(&self, user: &str, family: &str) -> Result<Option<Draft>, StoreError> {
+        super::validate_family(family)?;
         let row = sqlx::query(
             r#"SELECT family, base_revision, text, updated_at FROM drafts WHERE "user" = $1 AND family = $2"#,
         )
@@ -75,16 +76,22 @@ impl Drafts {
         .fetch_optional(self.db.pool())
         .await
         .map_err(|e| self.db.error("read the draft", e))?;
-        Ok(row.map(|r| Draft {
-            family: r.get(0),
-            base_revision: u32::try_from(r.get::<i64, _>(1)).unwrap_or(1),
-            text: r.get(2),
-            updated_at: r.get(3),
-        }))
+        const READ: &str = "read the draft";
+        let db = &self.db;
+        row.map(|r| {
+            Ok(Draft {
+                family: db.column(&r, 0, READ)?,
+                base_revision: db.u32_column(&r, 1, READ)?,
+                text: db.column(&r, 2, READ)?,
+                updated_at: db.column(&r, 3, READ)?,
+            })
+        })
+        .transpose()
     }
 
     /// Forget `user`'s draft of `family` (after a register, or when the user discards it).
     pub async fn delete(&self, user: &str, family: &str) -> Result<(), StoreError> {
+        super::validate_family(family)?;
         sqlx::query(r#"DELETE FROM drafts WHERE "user" = $1 AND family = $2"#)
             .bind(user)
             .bind(family)
@@ -128,5 +135,24 @@ mod tests {
         assert!(d.get("bob", "web").await.unwrap().is_some(), "only alice's went");
         let big = "x".repeat(MAX_DRAFT_BYTES + 1);
         assert!(matches!(d.save("alice", "web", 1, &big).await, Err(StoreError::Invalid { .. })));
+        // The family is a family name (ECS's rule), whatever a client sends.
+        for bad in ["", "web/../x", "a b", &"x".repeat(256)] {
+            assert!(matches!(d.save("alice", bad, 1, "{}").await, Err(StoreError::Invalid { .. })), "{bad:?}");
+            assert!(matches!(d.get("alice", bad).await, Err(StoreError::Invalid { .. })), "{bad:?}");
+            assert!(matches!(d.delete("alice", bad).await, Err(StoreError::Invalid { .. })), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_row_is_an_error_not_a_panic() {
+        // A revision no ECS revision can be (a damaged or hand-edited database): an error that
+        // says so, not a silent 1 as before.
+        let db = crate::store::test_db::sqlite();
+        let d = Drafts::open(&db.location).await.unwrap();
+        d.save("alice", "web", 3, "{}").await.unwrap();
+        sqlx::query("UPDATE drafts SET base_revision = 5000000000").execute(d.db.pool()).await.unwrap();
+        let err = d.get("alice", "web").await.unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
+        assert!(err.to_string().contains("cannot read the draft: 5000000000 is out of range"), "{err}");
     }
 }

@@ -21,11 +21,15 @@ use serde_json::{Map, Value};
 
 pub mod audit;
 pub mod aws;
+/// The store contract suite: test scaffolding, not in release builds (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
 pub mod contract;
 pub mod database;
 pub mod drafts;
 pub mod embedded;
 pub mod seed;
+/// Fresh test databases: test scaffolding, not in release builds (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
 pub mod test_db;
 
 pub use database::{Database, Location};
@@ -572,16 +576,8 @@ pub(crate) fn shown(s: &str) -> String {
     out
 }
 
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
+/// A JSON value's type in words: the core's one table.
+use crate::core::rules::kit::json_type as type_name;
 
 #[cfg(test)]
 mod tests {

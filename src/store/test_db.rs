@@ -60,7 +60,10 @@ pub fn postgres_server() -> Option<String> {
 
 /// A fresh, empty PostgreSQL database on the test server (None: skipped on purpose).
 pub async fn postgres() -> Option<TestDatabase> {
-    let server = postgres_server()?;
+    let Some(server) = postgres_server() else {
+        note_skip("ECS_LENS_SKIP_POSTGRES");
+        return None;
+    };
     let mut url = url::Url::parse(&server).expect("ECS_LENS_POSTGRES_URL is a URL");
     let name = unique("ecs_lens_test");
     let mut admin = sqlx::PgConnection::connect(url.as_str()).await.unwrap_or_else(|e| {
@@ -70,6 +73,22 @@ pub async fn postgres() -> Option<TestDatabase> {
     admin.close().await.ok();
     url.set_path(&name);
     Some(TestDatabase { location: Location::Url(url.to_string()), kind: "postgres", dir: None })
+}
+
+/// Say that the running test skipped what `var` (`ECS_LENS_SKIP_POSTGRES`, `ECS_LENS_SKIP_MOTO`)
+/// asked it to skip: `SKIPPED <test>: …` on stderr, and a line in the file `ECS_LENS_SKIP_LOG`
+/// names, so that scripts/test.sh lists every skip and fails unless skips are explicitly allowed
+/// (`ECS_LENS_ALLOW_SKIPS=1`; CI never sets any of these). A skip never passes for a run.
+pub fn note_skip(var: &str) {
+    let test = std::thread::current().name().unwrap_or("a test").to_string();
+    let line = format!("SKIPPED {test}: {var}=1");
+    eprintln!("{line}");
+    if let Some(path) = std::env::var_os("ECS_LENS_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(f, "{line}");
+        }
+    }
 }
 
 /// One fresh database of each kind (PostgreSQL unless skipped on purpose).

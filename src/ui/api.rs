@@ -474,7 +474,7 @@ pub async fn review_edit(family: String, revision: u32, text: String) -> Result<
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default(),
-                label: format!("{:?} · {}", c.kind, c.path.join(" › ")),
+                label: format!("{} · {}", c.kind, c.path.join(" › ")),
             })
             .collect(),
         resolved: d.findings.resolved.len(),

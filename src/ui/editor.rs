@@ -1,8 +1,10 @@
 //! The editor page: CodeMirror (public/editor.js) with the core's linter running in the
 //! browser on every change, quick fixes from the rules' patches, a review of the semantic
-//! diff against the base revision, and Register revision N+1. The draft is kept in the
-//! browser's localStorage until it is registered, so a failed register or a reload loses
-//! nothing.
+//! diff against the base revision, and Register revision N+1. The draft is saved on the
+//! server as the user types (per user and family; restored in any browser, after a restart)
+//! and in the browser's localStorage as a fallback, until it is registered, so a failed
+//! register, a reload or leaving the page loses nothing. Leaving the page (a client-side
+//! navigation) destroys the CodeMirror view and frees its callbacks and timers.
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -88,6 +90,26 @@ fn Editor(source: EditData) -> impl IntoView {
     let register = ServerAction::<RegisterRevision>::new();
     let navigate = use_navigate();
 
+    // The mounted CodeMirror view and its callbacks: destroyed and freed when the page goes
+    // (a client-side navigation unmounts it; nothing of it may outlive the page).
+    let mounted = StoredValue::new_local(None::<Mounted>);
+    // A draft change not yet saved on the server (base, text): saved at once if the page goes.
+    let pending = StoredValue::new(None::<(u32, String)>);
+    {
+        let family = family.clone();
+        on_cleanup(move || {
+            if let Some(Some(m)) = mounted.try_update_value(Option::take) {
+                unmount(m);
+            }
+            if let Some(Some((base, text))) = pending.try_update_value(Option::take) {
+                let family = family.clone();
+                leptos::task::spawn_local(async move {
+                    let _ = save_draft(family, base, text).await;
+                });
+            }
+        });
+    }
+
     // Mount CodeMirror once the bundle has loaded (browser only).
     {
         let storage_key = storage_key.clone();
@@ -100,7 +122,7 @@ fn Editor(source: EditData) -> impl IntoView {
                     set_result.set(lint_text(t));
                 }
                 let text = saved.unwrap_or_else(|| draft.get_untracked());
-                mount_when_ready(el, text, storage_key.clone(), set_draft, set_result);
+                mount_when_ready(el, text, storage_key.clone(), set_draft, set_result, mounted);
             }
         });
     }
@@ -112,6 +134,8 @@ fn Editor(source: EditData) -> impl IntoView {
         Effect::new(move |_| {
             if let Some(Ok(RegisterOutcome::Registered(rev))) = register.value().get() {
                 clear_local_draft(&storage_key);
+                // Registered: the server forgot the draft; leaving must not save it again.
+                pending.set_value(None);
                 navigate(&format!("/families/{family}/{rev}"), Default::default());
             }
         });
@@ -138,13 +162,18 @@ fn Editor(source: EditData) -> impl IntoView {
             }
             let mine = generation.get_value() + 1;
             generation.set_value(mine);
+            pending.set_value(Some((base, text)));
             let family = family.clone();
             set_timeout(
                 move || {
-                    if generation.get_value() == mine {
-                        leptos::task::spawn_local(async move {
-                            let _ = save_draft(family, base, text).await;
-                        });
+                    // Only the last change's timer saves, and only while the page is there
+                    // (after it went, the cleanup saved what was pending).
+                    if generation.try_get_value() == Some(mine) {
+                        if let Some(Some((base, text))) = pending.try_update_value(Option::take) {
+                            leptos::task::spawn_local(async move {
+                                let _ = save_draft(family, base, text).await;
+                            });
+                        }
                     }
                 },
                 std::time::Duration::from_millis(400),
@@ -319,6 +348,8 @@ mod js {
         pub fn mount(parent: &JsValue, text: &str, lint: &js_sys::Function, change: &js_sys::Function) -> JsValue;
         #[wasm_bindgen(js_namespace = ecsLensEditor, js_name = setText)]
         pub fn set_text(text: &str);
+        #[wasm_bindgen(js_namespace = ecsLensEditor, js_name = unmount)]
+        pub fn unmount(view: &JsValue);
     }
 
     pub fn window() -> JsValue {
@@ -337,7 +368,7 @@ mod js {
     }
 
     /// Keep how long each lint took in `window.__ecsLensLintMs` (the last 200), so that the
-    /// per-keystroke cost can be read off a real page (scripts/measure-editor.mjs).
+    /// per-keystroke cost can be read off a real page (end2end/measure-ui.mjs).
     pub fn record_lint_ms(ms: f64) {
         let w = window();
         let list = js_sys::Reflect::get(&w, &"__ecsLensLintMs".into())
@@ -404,6 +435,24 @@ fn clear_local_draft(key: &str) {
     let _ = key;
 }
 
+/// A mounted CodeMirror view and the callbacks it calls (browser only).
+#[cfg(feature = "hydrate")]
+struct Mounted {
+    view: wasm_bindgen::JsValue,
+    _lint: wasm_bindgen::closure::Closure<dyn Fn(String) -> String>,
+    _change: wasm_bindgen::closure::Closure<dyn Fn(String)>,
+}
+#[cfg(not(feature = "hydrate"))]
+struct Mounted;
+
+/// Destroy the view first (it removes its listeners, so it calls no callback after this),
+/// then free the callbacks.
+fn unmount(m: Mounted) {
+    #[cfg(feature = "hydrate")]
+    js::unmount(&m.view);
+    drop(m);
+}
+
 #[allow(unused_variables)]
 fn mount_when_ready(
     el: leptos::web_sys::HtmlDivElement,
@@ -411,14 +460,19 @@ fn mount_when_ready(
     storage_key: String,
     set_draft: WriteSignal<String>,
     set_result: WriteSignal<LintResult>,
+    mounted: StoredValue<Option<Mounted>, LocalStorage>,
 ) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::prelude::*;
         use wasm_bindgen::JsCast;
+        // The page went while the bundle was loading: nothing to mount.
+        if mounted.try_with_value(|_| ()).is_none() {
+            return;
+        }
         if !js::ready() {
             set_timeout(
-                move || mount_when_ready(el, text, storage_key, set_draft, set_result),
+                move || mount_when_ready(el, text, storage_key, set_draft, set_result, mounted),
                 std::time::Duration::from_millis(30),
             );
             return;
@@ -436,9 +490,10 @@ fn mount_when_ready(
             set_draft.set(t);
         });
         let el: JsValue = el.into();
-        js::mount(&el, &text, lint.as_ref().unchecked_ref(), change.as_ref().unchecked_ref());
-        // The editor lives as long as the page; so do its callbacks.
-        lint.forget();
-        change.forget();
+        let view = js::mount(&el, &text, lint.as_ref().unchecked_ref(), change.as_ref().unchecked_ref());
+        // Kept by the page, destroyed and freed when it goes (see `Editor`'s cleanup).
+        if let Some(Some(m)) = mounted.try_set_value(Some(Mounted { view, _lint: lint, _change: change })) {
+            unmount(m); // the page went meanwhile
+        }
     }
 }

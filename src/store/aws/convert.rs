@@ -448,14 +448,12 @@ pub fn path_of(pointer: &str) -> String {
     out
 }
 
+/// What a value is, for "expected …, found …": a number with its value, else its JSON type in
+/// the core's words.
 fn describe(v: &Value) -> String {
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(_) => "a boolean".into(),
         Value::Number(n) => format!("the number {n}"),
-        Value::String(_) => "a string".into(),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "an object".into(),
+        other => crate::core::rules::kit::json_type(other).into(),
     }
 }
 
