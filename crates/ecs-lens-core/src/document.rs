@@ -177,11 +177,17 @@ impl Document {
         }
     }
 
-    /// Tags, wherever this shape keeps them, with their pointer.
+    /// Tags, wherever this shape keeps them, with their pointer: the ones
+    /// [`Document::register_input`] registers (in the Describe wrapper, the task definition's
+    /// own `tags` when it has them, else the sibling list).
     pub fn tags(&self) -> Option<(&Value, String)> {
+        let own = self.task_definition().and_then(|td| td.get("tags"));
         match self.shape {
-            Shape::DescribeWrapped => self.value.get("tags").map(|t| (t, "/tags".to_string())),
-            _ => self.task_definition()?.get("tags").map(|t| (t, "/tags".to_string())),
+            Shape::DescribeWrapped => match own {
+                Some(t) => Some((t, "/taskDefinition/tags".to_string())),
+                None => self.value.get("tags").map(|t| (t, "/tags".to_string())),
+            },
+            _ => own.map(|t| (t, "/tags".to_string())),
         }
     }
 

@@ -52,14 +52,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_rule_fires_on_its_documented_example() {
-        for rule in RULES {
-            let f = crate::rules::testing::check(*rule, rule.meta().example);
-            assert!(!f.is_empty(), "{} does not fire on its own example", rule.meta().id);
-        }
-    }
-
-    #[test]
     fn is_secret_env_for_others() {
         assert!(is_secret_env("DD_API_KEY", "xxx"));
         assert!(is_secret_env("MYSQL_PW", "xxx"));

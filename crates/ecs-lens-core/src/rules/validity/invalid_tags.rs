@@ -215,6 +215,17 @@ mod tests {
         assert_eq!(f[0].pointer, "/tags/0/key");
     }
 
+    /// The tags checked are the ones registered (`Document::register_input`): a wrapped task
+    /// definition's own tags win over the sibling list.
+    #[test]
+    fn a_wrapped_task_definitions_own_tags_are_checked() {
+        let doc = json!({"taskDefinition": {"family": "f", "containerDefinitions": [], "tags": [{"key": "aws:x"}]},
+                         "tags": []});
+        let f = check_value(&InvalidTags, doc);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].pointer, "/taskDefinition/tags/0/key");
+    }
+
     #[test]
     fn good_tags_pass() {
         assert!(check(&InvalidTags, SEED).is_empty());
