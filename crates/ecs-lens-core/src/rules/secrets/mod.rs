@@ -1,11 +1,13 @@
-//! Plaintext credentials (`SEC…`). One file per rule; [`detect`] is the detector they
-//! share, `migrate` builds the "move it to Secrets Manager" fixes.
+//! Plaintext credentials (`SEC…`). One file per rule; [`places`] enumerates every string
+//! of the document with its context, [`detect`] is the detector they share, `migrate`
+//! builds the "move it to Secrets Manager" fixes.
 
 use super::Rule;
 use crate::model::Container;
 
 pub mod detect;
 pub mod migrate;
+pub mod places;
 
 mod plaintext_secret_in_environment;
 mod secret_in_command;

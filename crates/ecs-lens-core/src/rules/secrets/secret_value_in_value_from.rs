@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use super::detect::{self, Detection};
+use super::detect;
 use super::migrate::Target;
 use crate::finding::Finding;
 use crate::model::{member, Container};
@@ -91,7 +91,7 @@ fn check_one<'a>(
     pointer: impl FnOnce() -> String,
     out: &mut Vec<Finding>,
 ) {
-    let Some(d) = value_not_reference(value) else { return };
+    let Some(d) = detect::value_not_reference(value) else { return };
     let what = if field == "repositoryCredentials" { "`credentialsParameter`" } else { "`valueFrom`" };
     let message = format!(
         "{what} of `{field}` entry `{name}` in container `{}` looks like {} rather than a Secrets Manager or SSM \
@@ -110,24 +110,6 @@ fn check_one<'a>(
         finding.fix = Some(target.fix(description, patch, name, &secret_name, true).safe());
     }
     out.push(finding);
-}
-
-/// A reference field whose content looks like a secret value rather than a name or ARN.
-pub(super) fn value_not_reference(v: &str) -> Option<Detection> {
-    let t = v.trim();
-    if t.is_empty() || t.starts_with("arn:") || detect::is_placeholder(t) {
-        return None;
-    }
-    if let Some(d) = detect::known_format(t, detect::Ctx::Value) {
-        return d.is_credential().then_some(d);
-    }
-    let b = t.as_bytes();
-    if detect::is_high_entropy(t) || (b.len() >= 32 && b.iter().all(u8::is_ascii_hexdigit)) {
-        return Some(Detection { kind: detect::Kind::Credential, what: "a secret value (a high-entropy string)" });
-    }
-    let name_byte = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/' | b'+' | b'=' | b'@');
-    (b.len() >= 6 && !b.iter().all(name_byte))
-        .then_some(Detection { kind: detect::Kind::Credential, what: "a secret value (not a valid name)" })
 }
 
 #[cfg(test)]
