@@ -529,6 +529,7 @@ const EXAMPLE_SECRETS: &[(&str, &str)] = &[
     ("SEC005", "S3cr3tPassw0rd"),
     ("SEC006", "p@ss word!"),
     ("SEC007", "Hunter2Hunter2"),
+    ("SEC008", "ghp_0123456789abcdefABCDEF0123456789abcd"),
 ];
 
 /// The seed with its two plaintext credentials set.

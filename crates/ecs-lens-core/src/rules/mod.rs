@@ -94,12 +94,20 @@ pub struct Context<'a> {
     pub fixes: bool,
     /// The schema walk's issues, shared by the validity rules (see `validity::schema::issues`).
     pub(crate) schema_issues: std::cell::OnceCell<Vec<(validity::schema::Path<'a>, validity::schema::Issue<'a>)>>,
+    /// The places holding a credential, shared by the secrets rules (see `secrets::places::hits`).
+    pub(crate) secret_hits: std::cell::OnceCell<Vec<secrets::places::Hit<'a>>>,
 }
 
 impl<'a> Context<'a> {
     /// What the rules see of `doc`; `fixes` says whether they build fixes.
     pub fn new(doc: &'a Document, fixes: bool) -> Context<'a> {
-        Context { doc, td: TaskDef::new(doc), fixes, schema_issues: Default::default() }
+        Context {
+            doc,
+            td: TaskDef::new(doc),
+            fixes,
+            schema_issues: Default::default(),
+            secret_hits: Default::default(),
+        }
     }
 
     /// True when the rule should build its fixes (a constant `false` in the browser build,

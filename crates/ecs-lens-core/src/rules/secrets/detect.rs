@@ -15,8 +15,13 @@
 //!    only a Datadog/AWS key shape next to a Datadog/AWS name, or a long high-entropy
 //!    string, counts.
 //!
-//! Nothing here allocates; no regex.
+//! [`detect_at`] is the one entry point for a string of the document: it reads the string
+//! in the context its place gives it (see [`super::places`]). Nothing here allocates but
+//! a command line's list of hits; no regex.
 
+use serde_json::Value;
+
+use super::places::{Place, PlaceContext};
 use crate::text::{contains_ci, ends_with_ci, starts_with_ci};
 
 /// What kind of thing was found.
@@ -83,6 +88,73 @@ pub enum NameClass {
 // ---------------------------------------------------------------------------------------
 // Entry points
 // ---------------------------------------------------------------------------------------
+
+/// The detector for one string of the document, read in its place's context:
+///
+/// - a name/value pair's value or a map value: [`classify`] under the name or key;
+/// - a command-line element: [`scan_command`] over the whole line (a flag and its value
+///   can be two elements);
+/// - a reference member (`valueFrom`, `credentialsParameter`): [`value_not_reference`];
+/// - any other member of the model: [`in_field`] (well-known formats only: the model's
+///   member names never name a credential, and its values are identifiers);
+/// - a member the model does not have: [`classify`] under its key (users choose those
+///   names: `dbPassword`, `apiToken`).
+pub fn detect_at(place: &Place<'_, '_>) -> Option<Detection> {
+    let v = place.value;
+    match place.context {
+        PlaceContext::NameValue { name } => classify(name, v),
+        PlaceContext::MapEntry { key } => classify(key, v),
+        PlaceContext::Command { list, index } => scan_list(list).into_iter().find(|(i, _)| *i == index).map(|(_, d)| d),
+        PlaceContext::Reference { .. } => value_not_reference(v),
+        PlaceContext::Field { name } => in_field(name, v),
+        PlaceContext::Unknown { key } => classify(key, v),
+    }
+}
+
+/// [`scan_command`] over the string elements of a command-line array.
+pub fn scan_list(list: &[Value]) -> Vec<(usize, Detection)> {
+    scan_command(list.iter().enumerate().filter_map(|(i, v)| Some((i, v.as_str()?))))
+}
+
+/// A member of the model that is not meant for a credential (`image`, `hostname`,
+/// `extraHosts[].ipAddress`, `links[]` …): a well-known credential format, or for `image`
+/// a registry password written into the reference (`user:password@registry/repo`).
+pub fn in_field(name: &str, value: &str) -> Option<Detection> {
+    known_format(value, Ctx::Value).or_else(|| if name == "image" { image_userinfo(value) } else { None })
+}
+
+/// `user:password@registry.example.com/repo:tag`: userinfo before the registry host (a
+/// digest, `repo:tag@sha256:…`, has no `/` after its `@`).
+fn image_userinfo(image: &str) -> Option<Detection> {
+    let (userinfo, rest) = image.split_once('@')?;
+    if userinfo.contains('/') || !rest.contains('/') {
+        return None;
+    }
+    let (user, pw) = userinfo.split_once(':')?;
+    if user.is_empty() || pw.is_empty() || is_reference(pw, Ctx::Value, false) {
+        return None;
+    }
+    const WHAT: &str = "a registry password in the image reference";
+    Some(if is_placeholder(pw) { Detection::placeholder(WHAT) } else { Detection::credential(WHAT) })
+}
+
+/// A reference member (`valueFrom`, `credentialsParameter`) whose content looks like a
+/// secret value rather than a secret's name or ARN.
+pub fn value_not_reference(v: &str) -> Option<Detection> {
+    let t = v.trim();
+    if t.is_empty() || t.starts_with("arn:") || is_placeholder(t) {
+        return None;
+    }
+    if let Some(d) = known_format(t, Ctx::Value) {
+        return d.is_credential().then_some(d);
+    }
+    let b = t.as_bytes();
+    if is_high_entropy(t) || (b.len() >= 32 && b.iter().all(u8::is_ascii_hexdigit)) {
+        return Some(Detection::credential("a secret value (a high-entropy string)"));
+    }
+    let name_byte = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/' | b'+' | b'=' | b'@');
+    (b.len() >= 6 && !b.iter().all(name_byte)).then_some(Detection::credential("a secret value (not a valid name)"))
+}
 
 /// Classify a `name`/`value` pair (an environment variable, a log option, a label …).
 pub fn classify(name: &str, value: &str) -> Option<Detection> {

@@ -2,11 +2,13 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use super::detect::{self, Detection, Kind};
+use super::detect::{Detection, Kind};
 use super::migrate::{append_op, object, Target};
-use super::Label;
+use super::places::PlaceContext;
+use crate::rules::kit::Named;
 use crate::finding::{Finding, Fix};
 use crate::model::{Container, NameValue, TaskDef};
+use crate::rules::validity::schema::Seg;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::Category;
 use crate::Severity;
@@ -73,22 +75,24 @@ impl Rule for PlaintextSecretInEnvironment {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         let mut target: Option<Target<'_>> = None;
-        for c in &td.containers {
-            for e in c.environment() {
-                let Some(d) = detect::classify(e.name, e.value) else { continue };
-                let mut env_ptr = String::with_capacity(c.pointer.len() + 16);
-                env_ptr.push_str(&c.pointer);
-                env_ptr.push_str("/environment/");
-                write!(env_ptr, "{}", e.index).unwrap_or_default();
-                let mut finding = Finding::new(&META, env_ptr, message(e.name, Label(c), d))
-                    .in_container(c)
-                    .with_severity(severity(d));
-                // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
-                if cx.wants_fixes() {
-                    finding.fix = Some(migration(td, &mut target, c, &e, &finding.pointer, d));
-                }
-                out.push(finding);
+        for h in super::hits_of(cx, &META) {
+            let (Some(c), PlaceContext::NameValue { name }, [.., Seg::Index(index), Seg::Key(_)]) =
+                (h.container(td), h.context, h.segs.as_slice())
+            else {
+                continue;
+            };
+            let (e, d) = (NameValue { index: *index, name, value: h.value }, h.detection);
+            let mut env_ptr = String::with_capacity(c.pointer.len() + 16);
+            env_ptr.push_str(&c.pointer);
+            env_ptr.push_str("/environment/");
+            write!(env_ptr, "{}", e.index).unwrap_or_default();
+            let mut finding =
+                Finding::new(&META, env_ptr, message(e.name, Named(c), d)).in_container(c).with_severity(severity(d));
+            // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
+            if cx.wants_fixes() {
+                finding.fix = Some(migration(td, &mut target, c, &e, &finding.pointer, d));
             }
+            out.push(finding);
         }
     }
 }
@@ -131,18 +135,18 @@ fn severity(d: Detection) -> Severity {
     }
 }
 
-fn message(name: &str, container: Label<'_, '_>, d: Detection) -> String {
+fn message(name: &str, container: Named<'_, '_>, d: Detection) -> String {
     match d.kind {
         Kind::Credential => format!(
-            "`{name}` in container `{container}` holds {} in plaintext `environment`; move it to `secrets` (Secrets Manager)",
+            "`{name}` in {container} holds {} in plaintext `environment`; move it to `secrets` (Secrets Manager)",
             d.what
         ),
         Kind::Placeholder => format!(
-            "`{name}` in container `{container}` is a credential slot in plaintext `environment` (a placeholder now, \
+            "`{name}` in {container} is a credential slot in plaintext `environment` (a placeholder now, \
              a leaked credential once someone fills it in); move it to `secrets` (Secrets Manager)"
         ),
         Kind::Empty => format!(
-            "`{name}` in container `{container}` is an empty credential slot in plaintext `environment` (empty now, \
+            "`{name}` in {container} is an empty credential slot in plaintext `environment` (empty now, \
              a leaked credential once someone fills it in); move it to `secrets` (Secrets Manager)"
         ),
     }

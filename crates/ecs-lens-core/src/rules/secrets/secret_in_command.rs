@@ -1,9 +1,7 @@
-use serde_json::Value;
-
-use super::detect::{self, Detection, Kind};
-use super::Label;
+use super::detect::{Detection, Kind};
+use crate::rules::kit::Named;
 use crate::finding::{Finding, Fix};
-use crate::model::{member, Container};
+use crate::rules::validity::schema::Seg;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::Category;
 use crate::Severity;
@@ -47,58 +45,46 @@ impl Rule for SecretInCommand {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for c in &cx.td.containers {
-            for field in ["entryPoint", "command"] {
-                if let Some(items) = c.get(field).and_then(Value::as_array) {
-                    report(cx, c, items, || c.ptr(field), field, out);
-                }
-            }
-            if let Some(items) = c
-                .get("healthCheck")
-                .and_then(Value::as_object)
-                .and_then(|h| member(h, "command"))
-                .and_then(Value::as_array)
-            {
-                report(cx, c, items, || format!("{}/command", c.ptr("healthCheck")), "healthCheck.command", out);
-            }
+        let mut mine = Vec::new();
+        for h in super::hits_of(cx, &META) {
+            let Some(c) = h.container(&cx.td) else { continue };
+            // Per container: `entryPoint`, then `command`, then `healthCheck.command`, whatever
+            // the order of the members in the document.
+            let (rank, field, i) = match h.segs.as_slice() {
+                [_, _, Seg::Key("healthCheck"), Seg::Key("command"), Seg::Index(i)] => (2, "healthCheck.command", *i),
+                [_, _, Seg::Key(field), Seg::Index(i)] => (u8::from(*field != "entryPoint"), *field, *i),
+                _ => continue,
+            };
+            mine.push((c.index, rank, c, field, i, h));
+        }
+        mine.sort_by_key(|m| (m.0, m.1));
+        for (_, _, c, field, i, h) in mine {
+            let d = h.detection;
+            out.push(
+                Finding::new(&META, h.pointer.clone(), message(field, i, Named(c), d))
+                    .in_container(c)
+                    .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
+                    .with_fix_from(cx, || {
+                        Fix::advice(
+                            "Store the value in Secrets Manager, inject it as an environment variable with `secrets`, \
+                             and reference the variable in the command (`\"$VAR\"`, through `sh -c`) or let the program \
+                             read it from its environment (`MYSQL_PWD`, `PGPASSWORD`, …).",
+                        )
+                    }),
+            );
         }
     }
 }
 
-fn report(
-    cx: &Context<'_>,
-    c: &Container<'_>,
-    items: &[Value],
-    array_ptr: impl Fn() -> String,
-    field: &str,
-    out: &mut Vec<Finding>,
-) {
-    let elements = items.iter().enumerate().filter_map(|(i, v)| Some((i, v.as_str()?)));
-    for (i, d) in detect::scan_command(elements) {
-        out.push(
-            Finding::new(&META, format!("{}/{i}", array_ptr()), message(field, i, Label(c), d))
-                .in_container(c)
-                .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                .with_fix_from(cx, || {
-                    Fix::advice(
-                        "Store the value in Secrets Manager, inject it as an environment variable with `secrets`, \
-                         and reference the variable in the command (`\"$VAR\"`, through `sh -c`) or let the program \
-                         read it from its environment (`MYSQL_PWD`, `PGPASSWORD`, …).",
-                    )
-                }),
-        );
-    }
-}
-
-fn message(field: &str, i: usize, container: Label<'_, '_>, d: Detection) -> String {
+fn message(field: &str, i: usize, container: Named<'_, '_>, d: Detection) -> String {
     match d.kind {
         Kind::Credential => format!(
-            "`{field}[{i}]` of container `{container}` contains {} written inline; read it from an environment \
+            "`{field}[{i}]` of {container} contains {} written inline; read it from an environment \
              variable injected from `secrets` instead",
             d.what
         ),
         Kind::Placeholder | Kind::Empty => format!(
-            "`{field}[{i}]` of container `{container}` writes {} inline (a placeholder now, a leaked credential once \
+            "`{field}[{i}]` of {container} writes {} inline (a placeholder now, a leaked credential once \
              someone fills it in); read it from an environment variable injected from `secrets` instead",
             d.what
         ),
@@ -109,7 +95,7 @@ fn message(field: &str, i: usize, container: Label<'_, '_>, d: Detection) -> Str
 mod tests {
     use super::*;
     use crate::rules::testing::{base, check, check_value, SEED};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn with_command(entry: Value, command: Value) -> Value {
         let mut td = base();

@@ -1,7 +1,5 @@
-use serde_json::Value;
-
-use super::detect::{self, Kind};
-use crate::document::escape_token;
+use super::detect::Kind;
+use super::places::PlaceContext;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::Category;
@@ -45,39 +43,35 @@ impl Rule for SecretInDockerLabels {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for c in &cx.td.containers {
-            let Some(labels) = c.get("dockerLabels").and_then(Value::as_object) else { continue };
-            for (key, value) in labels {
-                let Some(value) = value.as_str() else { continue };
-                let Some(d) = detect::classify(key, value) else { continue };
-                let pointer = format!("{}/{}", c.ptr("dockerLabels"), escape_token(key));
-                let message = match d.kind {
-                    Kind::Credential => format!(
-                        "Docker label `{key}` of container `{}` holds {} in plaintext; labels cannot reference \
-                         secrets, pass it through `secrets` instead",
-                        c.label(),
-                        d.what
-                    ),
-                    Kind::Placeholder | Kind::Empty => format!(
-                        "Docker label `{key}` of container `{}` is a credential slot (a placeholder now, a leaked \
-                         credential once someone fills it in); labels cannot reference secrets, pass it through \
-                         `secrets` instead",
-                        c.label()
-                    ),
-                };
-                out.push(
-                    Finding::new(&META, pointer, message)
-                        .in_container(c)
-                        .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix_from(cx, || {
-                            Fix::advice(format!(
-                                "Remove the credential from label `{key}` and give it to the process through \
-                                 `secrets` (for Datadog Autodiscovery: `%%env_VAR%%` with VAR injected into the \
-                                 agent from `secrets`, or an `ENC[…]` secret handle)."
-                            ))
-                        }),
-                );
-            }
+        for h in super::hits_of(cx, &META) {
+            let (Some(c), PlaceContext::MapEntry { key }) = (h.container(&cx.td), h.context) else { continue };
+            let (d, pointer) = (h.detection, h.pointer.clone());
+            let message = match d.kind {
+                Kind::Credential => format!(
+                    "Docker label `{key}` of container `{}` holds {} in plaintext; labels cannot reference \
+                     secrets, pass it through `secrets` instead",
+                    c.label(),
+                    d.what
+                ),
+                Kind::Placeholder | Kind::Empty => format!(
+                    "Docker label `{key}` of container `{}` is a credential slot (a placeholder now, a leaked \
+                     credential once someone fills it in); labels cannot reference secrets, pass it through \
+                     `secrets` instead",
+                    c.label()
+                ),
+            };
+            out.push(
+                Finding::new(&META, pointer, message)
+                    .in_container(c)
+                    .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
+                    .with_fix_from(cx, || {
+                        Fix::advice(format!(
+                            "Remove the credential from label `{key}` and give it to the process through \
+                             `secrets` (for Datadog Autodiscovery: `%%env_VAR%%` with VAR injected into the \
+                             agent from `secrets`, or an `ENC[…]` secret handle)."
+                        ))
+                    }),
+            );
         }
     }
 }
@@ -86,7 +80,7 @@ impl Rule for SecretInDockerLabels {
 mod tests {
     use super::*;
     use crate::rules::testing::{base, check, check_value, SEED};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn labelled(labels: Value) -> Value {
         let mut td = base();

@@ -1,9 +1,6 @@
-use serde_json::Value;
-
-use super::detect::{self, Kind};
-use crate::document::escape_token;
+use super::detect::Kind;
+use super::places::PlaceContext;
 use crate::finding::{Finding, Fix};
-use crate::model::member;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::Category;
 use crate::Severity;
@@ -46,41 +43,36 @@ impl Rule for SecretInFirelensOptions {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for c in &cx.td.containers {
-            let Some(fl) = c.get("firelensConfiguration").and_then(Value::as_object) else { continue };
-            let Some(options) = member(fl, "options").and_then(Value::as_object) else { continue };
-            for (key, value) in options {
-                let Some(value) = value.as_str() else { continue };
-                let Some(d) = detect::classify(key, value) else { continue };
-                let pointer = format!("{}/options/{}", c.ptr("firelensConfiguration"), escape_token(key));
-                let message = match d.kind {
-                    Kind::Credential => format!(
-                        "FireLens option `{key}` of container `{}` holds {} in plaintext `firelensConfiguration.options`; \
-                         keep credentials in `secrets`/`secretOptions` instead",
-                        c.label(),
-                        d.what
-                    ),
-                    Kind::Placeholder | Kind::Empty => format!(
-                        "FireLens option `{key}` of container `{}` is a credential slot in plaintext \
-                         `firelensConfiguration.options` (a placeholder now, a leaked credential once someone fills \
-                         it in); keep credentials in `secrets`/`secretOptions` instead",
-                        c.label()
-                    ),
-                };
-                out.push(
-                    Finding::new(&META, pointer, message)
-                        .in_container(c)
-                        .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix_from(cx, || {
-                            Fix::advice(
-                                "Remove the credential from `firelensConfiguration.options`: pass output credentials \
-                                 through the application container's `logConfiguration.secretOptions`, or inject \
-                                 them into the log router with `secrets` and reference them as `${VAR}` in the \
-                                 Fluent Bit/Fluentd config file.",
-                            )
-                        }),
-                );
-            }
+        for h in super::hits_of(cx, &META) {
+            let (Some(c), PlaceContext::MapEntry { key }) = (h.container(&cx.td), h.context) else { continue };
+            let (d, pointer) = (h.detection, h.pointer.clone());
+            let message = match d.kind {
+                Kind::Credential => format!(
+                    "FireLens option `{key}` of container `{}` holds {} in plaintext `firelensConfiguration.options`; \
+                     keep credentials in `secrets`/`secretOptions` instead",
+                    c.label(),
+                    d.what
+                ),
+                Kind::Placeholder | Kind::Empty => format!(
+                    "FireLens option `{key}` of container `{}` is a credential slot in plaintext \
+                     `firelensConfiguration.options` (a placeholder now, a leaked credential once someone fills \
+                     it in); keep credentials in `secrets`/`secretOptions` instead",
+                    c.label()
+                ),
+            };
+            out.push(
+                Finding::new(&META, pointer, message)
+                    .in_container(c)
+                    .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
+                    .with_fix_from(cx, || {
+                        Fix::advice(
+                            "Remove the credential from `firelensConfiguration.options`: pass output credentials \
+                             through the application container's `logConfiguration.secretOptions`, or inject \
+                             them into the log router with `secrets` and reference them as `${VAR}` in the \
+                             Fluent Bit/Fluentd config file.",
+                        )
+                    }),
+            );
         }
     }
 }
@@ -89,7 +81,7 @@ impl Rule for SecretInFirelensOptions {
 mod tests {
     use super::*;
     use crate::rules::testing::{base, check, check_value, SEED};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn router(options: Value) -> Value {
         let mut td = base();

@@ -1,11 +1,11 @@
 use serde_json::{Map, Value};
 
-use super::detect::{self, Detection, Kind};
+use super::detect::{Detection, Kind};
 use super::migrate::{append_op, object, Target};
-use super::Label;
-use crate::document::escape_token;
+use super::places::PlaceContext;
+use crate::rules::kit::Named;
 use crate::finding::{Finding, Fix};
-use crate::model::{member, Container};
+use crate::model::Container;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::Category;
 use crate::Severity;
@@ -54,24 +54,20 @@ impl Rule for SecretInLogOptions {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         let mut target: Option<Target<'_>> = None;
-        for c in &td.containers {
+        for h in super::hits_of(cx, &META) {
+            let (Some(c), PlaceContext::MapEntry { key }) = (h.container(td), h.context) else { continue };
             let Some(log) = c.get("logConfiguration").and_then(Value::as_object) else { continue };
-            let Some(options) = member(log, "options").and_then(Value::as_object) else { continue };
-            for (key, value) in options {
-                let Some(value) = value.as_str() else { continue };
-                let Some(d) = detect::classify(key, value) else { continue };
-                let log_ptr = [c.pointer.as_str(), "/logConfiguration"].concat();
-                let option_ptr = [log_ptr.as_str(), "/options/", &escape_token(key)].concat();
-                let mut finding = Finding::new(&META, option_ptr, message(key, Label(c), d))
-                    .in_container(c)
-                    .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High });
-                // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
-                if cx.wants_fixes() {
-                    let target = target.get_or_insert_with(|| Target::new(td));
-                    finding.fix = Some(migration(target, c, log, key, &log_ptr, &finding.pointer, d));
-                }
-                out.push(finding);
+            let d = h.detection;
+            let log_ptr = [c.pointer.as_str(), "/logConfiguration"].concat();
+            let mut finding = Finding::new(&META, h.pointer.clone(), message(key, Named(c), d))
+                .in_container(c)
+                .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High });
+            // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
+            if cx.wants_fixes() {
+                let target = target.get_or_insert_with(|| Target::new(td));
+                finding.fix = Some(migration(target, c, log, key, &log_ptr, &finding.pointer, d));
             }
+            out.push(finding);
         }
     }
 }
@@ -106,15 +102,15 @@ fn migration(
     target.fix(description, Value::Array(patch), key, &secret_name, d.is_credential()).safe()
 }
 
-fn message(key: &str, container: Label<'_, '_>, d: Detection) -> String {
+fn message(key: &str, container: Named<'_, '_>, d: Detection) -> String {
     match d.kind {
         Kind::Credential => format!(
-            "log option `{key}` of container `{container}` holds {} in plaintext `logConfiguration.options`; move it \
+            "log option `{key}` of {container} holds {} in plaintext `logConfiguration.options`; move it \
              to `logConfiguration.secretOptions` (Secrets Manager)",
             d.what
         ),
         Kind::Placeholder | Kind::Empty => format!(
-            "log option `{key}` of container `{container}` is a credential slot in plaintext \
+            "log option `{key}` of {container} is a credential slot in plaintext \
              `logConfiguration.options` (a placeholder now, a leaked credential once someone fills it in); move it \
              to `logConfiguration.secretOptions` (Secrets Manager)"
         ),

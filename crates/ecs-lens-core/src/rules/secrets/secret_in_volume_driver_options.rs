@@ -1,8 +1,9 @@
 use serde_json::Value;
 
-use super::detect::{self, Kind};
-use crate::document::escape_token;
+use super::detect::Kind;
+use super::places::PlaceContext;
 use crate::finding::{Finding, Fix};
+use crate::rules::validity::schema::Seg;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::Category;
 use crate::Severity;
@@ -43,41 +44,34 @@ impl Rule for SecretInVolumeDriverOptions {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let td = &cx.td;
-        for (i, vol) in td.volumes() {
-            let Some(opts) =
-                vol.get("dockerVolumeConfiguration").and_then(|d| d.get("driverOpts")).and_then(Value::as_object)
-            else {
+        let volumes = cx.td.get("volumes").and_then(Value::as_array);
+        for h in super::hits_of(cx, &META) {
+            let (PlaceContext::MapEntry { key }, [_, Seg::Index(i), ..]) = (h.context, h.segs.as_slice()) else {
                 continue;
             };
-            let vol_name = vol.get("name").and_then(Value::as_str);
-            for (key, value) in opts {
-                let Some(value) = value.as_str() else { continue };
-                let Some(d) = detect::classify(key, value) else { continue };
-                let name = vol_name.map_or_else(|| format!("volumes[{i}]"), str::to_string);
-                let pointer =
-                    format!("{}/{i}/dockerVolumeConfiguration/driverOpts/{}", td.ptr("volumes"), escape_token(key));
-                let message = match d.kind {
-                    Kind::Credential => {
-                        format!("driver option `{key}` of volume `{name}` holds {} in plaintext `driverOpts`", d.what)
-                    }
-                    Kind::Placeholder | Kind::Empty => format!(
-                        "driver option `{key}` of volume `{name}` is a credential slot in plaintext `driverOpts` (a \
-                         placeholder now, a leaked credential once someone fills it in)"
-                    ),
-                };
-                out.push(
-                    Finding::new(&META, pointer, message)
-                        .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
-                        .with_fix_from(cx, || {
-                            Fix::advice(
-                                "Remove the credential from `driverOpts`: use EFS with IAM authorization, an FSx for \
-                             Windows volume whose `credentialsParameter` is a Secrets Manager ARN, or a volume \
-                             plugin that reads its credentials from a secret store.",
-                            )
-                        }),
-                );
-            }
+            let vol_name = volumes.and_then(|v| v.get(*i)).and_then(|v| v.get("name")).and_then(Value::as_str);
+            let (d, pointer) = (h.detection, h.pointer.clone());
+            let name = vol_name.map_or_else(|| format!("volumes[{i}]"), str::to_string);
+            let message = match d.kind {
+                Kind::Credential => {
+                    format!("driver option `{key}` of volume `{name}` holds {} in plaintext `driverOpts`", d.what)
+                }
+                Kind::Placeholder | Kind::Empty => format!(
+                    "driver option `{key}` of volume `{name}` is a credential slot in plaintext `driverOpts` (a \
+                     placeholder now, a leaked credential once someone fills it in)"
+                ),
+            };
+            out.push(
+                Finding::new(&META, pointer, message)
+                    .with_severity(if d.is_credential() { Severity::Critical } else { Severity::High })
+                    .with_fix_from(cx, || {
+                        Fix::advice(
+                            "Remove the credential from `driverOpts`: use EFS with IAM authorization, an FSx for \
+                         Windows volume whose `credentialsParameter` is a Secrets Manager ARN, or a volume \
+                         plugin that reads its credentials from a secret store.",
+                        )
+                    }),
+            );
         }
     }
 }

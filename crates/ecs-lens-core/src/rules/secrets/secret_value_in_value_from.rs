@@ -1,9 +1,10 @@
 use serde_json::{json, Value};
 
-use super::detect::{self, Detection};
 use super::migrate::Target;
-use crate::finding::Finding;
-use crate::model::{member, Container};
+use super::places::{Hit, PlaceContext};
+use crate::finding::{Finding, Fix};
+use crate::model::Container;
+use crate::rules::validity::schema::Seg;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::Category;
 use crate::Severity;
@@ -18,8 +19,9 @@ pub static META: RuleMeta = RuleMeta {
     blocks_registration: false,
     summary: "`valueFrom` / `credentialsParameter` holds the secret itself instead of a reference",
     what: crate::rules::doc(
-        "Checks `secrets[].valueFrom`, `logConfiguration.secretOptions[].valueFrom` and \
-           `repositoryCredentials.credentialsParameter`. They must name a secret — a Secrets Manager ARN, an SSM \
+        "Checks `secrets[].valueFrom`, `logConfiguration.secretOptions[].valueFrom`, \
+           `repositoryCredentials.credentialsParameter` and an FSx for Windows File Server volume's \
+           `authorizationConfig.credentialsParameter`. They must name a secret — a Secrets Manager ARN, an SSM \
            parameter ARN or name — and are flagged when they instead look like the secret value: a credential in a \
            known format, a long high-entropy string, or text with characters no secret or parameter name can \
            contain (`user:password`, spaces, `!`, `#` …).",
@@ -46,38 +48,77 @@ impl Rule for SecretValueInValueFrom {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut target: Option<Target<'_>> = None;
-        for c in &cx.td.containers {
-            for s in c.secrets() {
-                let ptr = || format!("{}/{}/valueFrom", c.ptr("secrets"), s.index);
-                check_one(cx, &mut target, c, "secrets", s.name, s.value, ptr, out);
-            }
-            if let Some(opts) = c
-                .get("logConfiguration")
-                .and_then(Value::as_object)
-                .and_then(|l| member(l, "secretOptions"))
-                .and_then(Value::as_array)
-            {
-                for (i, o) in opts.iter().enumerate() {
-                    let (Some(name), Some(value)) =
-                        (o.get("name").and_then(Value::as_str), o.get("valueFrom").and_then(Value::as_str))
-                    else {
-                        continue;
-                    };
-                    let ptr = || format!("{}/secretOptions/{i}/valueFrom", c.ptr("logConfiguration"));
-                    check_one(cx, &mut target, c, "logConfiguration.secretOptions", name, value, ptr, out);
+        // Per container: `secrets`, then `logConfiguration.secretOptions`, then
+        // `repositoryCredentials`; then the volumes. Whatever the order in the document.
+        let mut mine = Vec::new();
+        for h in super::hits_of(cx, &META) {
+            let PlaceContext::Reference { name, .. } = h.context else { continue };
+            let place = match (h.container(&cx.td), h.segs.as_slice()) {
+                (Some(c), [_, _, Seg::Key("secrets"), Seg::Index(i), _]) => Entry::Container(c, "secrets", name, *i),
+                (Some(c), [_, _, Seg::Key("logConfiguration"), Seg::Key("secretOptions"), Seg::Index(i), _]) => {
+                    Entry::Container(c, "logConfiguration.secretOptions", name, *i)
                 }
-            }
-            if let Some(p) = c
-                .get("repositoryCredentials")
-                .and_then(Value::as_object)
-                .and_then(|r| member(r, "credentialsParameter"))
-                .and_then(Value::as_str)
-            {
-                let ptr = || format!("{}/credentialsParameter", c.ptr("repositoryCredentials"));
-                check_one(cx, &mut target, c, "repositoryCredentials", "registry-credentials", p, ptr, out);
+                (Some(c), [_, _, Seg::Key("repositoryCredentials"), _]) => {
+                    Entry::Container(c, "repositoryCredentials", Some("registry-credentials"), 0)
+                }
+                (None, [Seg::Key("volumes"), Seg::Index(v), ..]) => Entry::Volume(*v),
+                _ => Entry::Other,
+            };
+            let key = match place {
+                Entry::Container(c, field, _, _) => (
+                    0,
+                    c.index,
+                    ["secrets", "logConfiguration.secretOptions"].iter().position(|f| *f == field).unwrap_or(2),
+                ),
+                Entry::Volume(v) => (1, v, 0),
+                Entry::Other => (2, 0, 0),
+            };
+            mine.push((key, place, h));
+        }
+        mine.sort_by_key(|m| m.0);
+        for (_, place, h) in mine {
+            match place {
+                Entry::Container(c, field, name, i) => check_one(cx, &mut target, c, field, name, i, h, out),
+                Entry::Volume(v) => {
+                    let volume = cx.td.get("volumes").and_then(|a| a.get(v)).and_then(|v| v.get("name"));
+                    let volume = volume.and_then(Value::as_str).map_or_else(|| format!("volumes[{v}]"), str::to_string);
+                    let message = format!(
+                        "`credentialsParameter` of the FSx for Windows File Server volume `{volume}` looks like {} \
+                         rather than a Secrets Manager or SSM reference; store the credentials in Secrets Manager and \
+                         reference its ARN",
+                        h.detection.what
+                    );
+                    out.push(Finding::new(&META, h.pointer.clone(), message).with_fix_from(cx, || {
+                        Fix::advice(
+                            "Store the domain user's credentials in Secrets Manager (a secret with `username` and \
+                             `password`) and put the secret's ARN in `credentialsParameter`, then rotate the password: \
+                             the old value stays in earlier revisions.",
+                        )
+                    }));
+                }
+                Entry::Other => {
+                    let message = format!(
+                        "`{}` looks like {} rather than a Secrets Manager or SSM reference; store the value in \
+                         Secrets Manager and reference its ARN",
+                        h.display(),
+                        h.detection.what
+                    );
+                    out.push(Finding::new(&META, h.pointer.clone(), message));
+                }
             }
         }
     }
+}
+
+/// Where a reference sits.
+#[derive(Clone, Copy)]
+enum Entry<'c, 'a> {
+    /// A container's `secrets` or `secretOptions` entry (its name and index), or its
+    /// `repositoryCredentials`.
+    Container(&'c Container<'a>, &'static str, Option<&'a str>, usize),
+    /// `volumes[i].fsxWindowsFileServerVolumeConfiguration.authorizationConfig`.
+    Volume(usize),
+    Other,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -86,48 +127,40 @@ fn check_one<'a>(
     target: &mut Option<Target<'a>>,
     c: &Container<'_>,
     field: &str,
-    name: &str,
-    value: &str,
-    pointer: impl FnOnce() -> String,
+    name: Option<&str>,
+    index: usize,
+    h: &Hit<'_>,
     out: &mut Vec<Finding>,
 ) {
-    let Some(d) = value_not_reference(value) else { return };
+    let d = h.detection;
     let what = if field == "repositoryCredentials" { "`credentialsParameter`" } else { "`valueFrom`" };
+    let entry = name.map_or_else(|| index.to_string(), str::to_string);
     let message = format!(
-        "{what} of `{field}` entry `{name}` in container `{}` looks like {} rather than a Secrets Manager or SSM \
+        "{what} of `{field}` entry `{entry}` in container `{}` looks like {} rather than a Secrets Manager or SSM \
          reference; store the value in Secrets Manager and reference its ARN",
         c.label(),
         d.what
     );
-    let mut finding = Finding::new(&META, pointer(), message).in_container(c);
+    let mut finding = Finding::new(&META, h.pointer.clone(), message).in_container(c);
     // The fix is built only when asked for (like `with_fix_from`); it needs the pointer.
     if cx.wants_fixes() {
-        let target = target.get_or_insert_with(|| Target::new(&cx.td));
-        let secret_name = target.secret_name(c, name);
-        let arn = target.arn(&secret_name);
-        let patch = json!([{"op": "replace", "path": finding.pointer, "value": arn}]);
-        let description = format!("Point `{field}` entry `{name}` at the Secrets Manager secret `{secret_name}`");
-        finding.fix = Some(target.fix(description, patch, name, &secret_name, true).safe());
+        finding.fix = Some(match name {
+            Some(name) => {
+                let target = target.get_or_insert_with(|| Target::new(&cx.td));
+                let secret_name = target.secret_name(c, name);
+                let arn = target.arn(&secret_name);
+                let patch = json!([{"op": "replace", "path": finding.pointer, "value": arn}]);
+                let description =
+                    format!("Point `{field}` entry `{name}` at the Secrets Manager secret `{secret_name}`");
+                target.fix(description, patch, name, &secret_name, true).safe()
+            }
+            None => Fix::advice(
+                "Store the value in Secrets Manager, name the entry, and put the secret's ARN in `valueFrom`; then \
+                 rotate the credential: the old value stays in earlier revisions.",
+            ),
+        });
     }
     out.push(finding);
-}
-
-/// A reference field whose content looks like a secret value rather than a name or ARN.
-pub(super) fn value_not_reference(v: &str) -> Option<Detection> {
-    let t = v.trim();
-    if t.is_empty() || t.starts_with("arn:") || detect::is_placeholder(t) {
-        return None;
-    }
-    if let Some(d) = detect::known_format(t, detect::Ctx::Value) {
-        return d.is_credential().then_some(d);
-    }
-    let b = t.as_bytes();
-    if detect::is_high_entropy(t) || (b.len() >= 32 && b.iter().all(u8::is_ascii_hexdigit)) {
-        return Some(Detection { kind: detect::Kind::Credential, what: "a secret value (a high-entropy string)" });
-    }
-    let name_byte = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/' | b'+' | b'=' | b'@');
-    (b.len() >= 6 && !b.iter().all(name_byte))
-        .then_some(Detection { kind: detect::Kind::Credential, what: "a secret value (not a valid name)" })
 }
 
 #[cfg(test)]
