@@ -10,6 +10,7 @@ pub mod mask;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod text;
 
 pub use document::{Document, ParseError, Shape};

@@ -173,8 +173,7 @@ pub fn secret_pointers(doc: &Document) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(findings.len());
     for f in findings {
         // SEC001 points at the `environment` entry; its value is what gets masked.
-        let p =
-            if f.rule == secrets::ENVIRONMENT_RULE { format!("{}/value", f.pointer) } else { f.pointer };
+        let p = if f.rule == secrets::ENVIRONMENT_RULE { format!("{}/value", f.pointer) } else { f.pointer };
         if !out.contains(&p) {
             out.push(p);
         }
@@ -248,7 +247,6 @@ mod tests {
         assert!(!masked.contains("Hunter2"), "{masked}");
     }
 
-
     #[test]
     fn masks_at_inside_and_above_pointers() {
         let doc = Document::parse(crate::rules::testing::SEED).unwrap();
@@ -289,14 +287,21 @@ mod tests {
         assert!(!text.contains(key), "{text}");
         assert_eq!(masked["containerDefinitions"][1]["dockerLabels"]["copied"], MASK);
         assert_eq!(masked["containerDefinitions"][1]["environment"][0]["value"], MASK);
-        assert_eq!(masked["containerDefinitions"][1]["workingDirectory"], format!("/srv/{MASK}/app"), "inside a string");
+        assert_eq!(
+            masked["containerDefinitions"][1]["workingDirectory"],
+            format!("/srv/{MASK}/app"),
+            "inside a string"
+        );
         assert_eq!(masked["containerDefinitions"][1]["dockerLabels"]["harmless"], "0123", "other values stay");
         assert_eq!(masked["containerDefinitions"][0]["environment"][0]["name"], "DD_API_KEY", "names stay");
 
         // A finding carrying the value anywhere (message, patch, commands, notes) is masked too.
         let mut f = crate::lint(&doc).into_iter().next().unwrap();
         f.message = format!("saw {key}");
-        f.fix = Some(crate::finding::Fix::patch(format!("use {key}"), json!([{"op": "test", "path": "/x", "value": key}])).with_commands(vec![format!("echo {key}")]));
+        f.fix = Some(
+            crate::finding::Fix::patch(format!("use {key}"), json!([{"op": "test", "path": "/x", "value": key}]))
+                .with_commands(vec![format!("echo {key}")]),
+        );
         m.mask_finding(&mut f);
         assert!(!serde_json::to_string(&f).unwrap().contains(key), "{f:?}");
     }

@@ -139,7 +139,11 @@ fn sarif_level(s: Severity) -> &'static str {
 /// The rule's category and the GitHub code-scanning kind ("security" or "correctness"), each
 /// once: SARIF wants the tags of a rule unique (a security rule is not tagged "security" twice).
 fn sarif_tags(category: super::Category) -> Vec<&'static str> {
-    let kind = if matches!(category, super::Category::Secrets | super::Category::Security) { "security" } else { "correctness" };
+    let kind = if matches!(category, super::Category::Secrets | super::Category::Security) {
+        "security"
+    } else {
+        "correctness"
+    };
     let mut tags = vec![category.as_str()];
     if tags[0] != kind {
         tags.push(kind);
@@ -148,7 +152,8 @@ fn sarif_tags(category: super::Category) -> Vec<&'static str> {
 }
 
 /// What may stand unescaped in an artifact URI's path: RFC 3986's unreserved characters and `/`.
-const URI_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+const URI_PATH: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
 
 /// An ARN's path: as [`URI_PATH`], and its `:` separators.
 const ARN_PATH: &percent_encoding::AsciiSet = &URI_PATH.remove(b':');

@@ -537,9 +537,8 @@ fn detect_renames(removed: &[usize], added: &[usize], xa: &[Value], xb: &[Value]
         for &j in added {
             let (Some(ma), Some(mb)) = (xa[i].as_object(), xb[j].as_object()) else { continue };
             let score = similarity(ma, mb);
-            let repo = |m: &Map<String, Value>| {
-                m.get("image").and_then(Value::as_str).map(crate::model::image_repository)
-            };
+            let repo =
+                |m: &Map<String, Value>| m.get("image").and_then(Value::as_str).map(crate::model::image_repository);
             let same_repo = repo(ma).is_some() && repo(ma) == repo(mb);
             if score >= 0.75 || (same_repo && score >= 0.5) {
                 candidates.push((score, i, j));

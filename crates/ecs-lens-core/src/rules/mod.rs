@@ -4,8 +4,9 @@
 //! (`security/container_runs_as_root.rs` holds `container-runs-as-root`), exporting a
 //! unit struct that implements [`Rule`] and a `static META: RuleMeta` with its stable id
 //! and docs (what / why / example / fix, like ruff's rule pages). Each category's `mod.rs`
-//! lists its rules in `RULES`; [`all_rules`] concatenates the categories. Files that hold
-//! no rule (`util.rs`, `common.rs`, `schema.rs` …) are shared helpers.
+//! lists its rules in `RULES`; [`all_rules`] concatenates the categories. What rules share is
+//! the rule-authoring kit ([`kit`]); the few files of a family that hold no rule (`util.rs`,
+//! `places.rs`, `detect.rs` …) are that family's own helpers.
 
 use serde::Serialize;
 
@@ -14,8 +15,8 @@ use super::finding::{Category, Finding, Severity};
 use super::model::TaskDef;
 
 pub mod dependencies;
-pub mod kit;
 pub mod fargate;
+pub mod kit;
 pub mod operability;
 pub mod secrets;
 pub mod security;
@@ -92,22 +93,35 @@ pub struct Context<'a> {
     /// Build fixes (see [`Finding::with_fix_from`]); false for findings-only linting.
     /// Rules ask [`Context::wants_fixes`], which also knows [`FIXES_AVAILABLE`].
     pub fixes: bool,
-    /// The schema walk's issues, shared by the validity rules (see `validity::schema::issues`).
-    pub(crate) schema_issues: std::cell::OnceCell<Vec<(validity::schema::Path<'a>, validity::schema::Issue<'a>)>>,
-    /// The places holding a credential, shared by the secrets rules (see `secrets::places::hits`).
-    pub(crate) secret_hits: std::cell::OnceCell<Vec<secrets::places::Hit<'a>>>,
+    /// Analyses of the document that several rules read, each made once per lint.
+    shared: Shared<'a>,
+}
+
+/// Analyses of the whole document that several rules read, each computed at most once per
+/// lint, on first use ([`Context::model_issues`], [`Context::credentials`]). Each is a function
+/// of the document alone, defined with the analysis it caches, not with a rule.
+#[derive(Default)]
+struct Shared<'a> {
+    model_issues: std::cell::OnceCell<Vec<(crate::schema::Path<'a>, crate::schema::Issue<'a>)>>,
+    credentials: std::cell::OnceCell<Vec<secrets::places::Hit<'a>>>,
 }
 
 impl<'a> Context<'a> {
     /// What the rules see of `doc`; `fixes` says whether they build fixes.
     pub fn new(doc: &'a Document, fixes: bool) -> Context<'a> {
-        Context {
-            doc,
-            td: TaskDef::new(doc),
-            fixes,
-            schema_issues: Default::default(),
-            secret_hits: Default::default(),
-        }
+        Context { doc, td: TaskDef::new(doc), fixes, shared: Shared::default() }
+    }
+
+    /// Where the document departs from the ECS model ([`crate::schema::all_issues`]): one walk,
+    /// made on first use, for the validity rules that each report one kind of issue.
+    pub fn model_issues(&self) -> &[(crate::schema::Path<'a>, crate::schema::Issue<'a>)] {
+        self.shared.model_issues.get_or_init(|| crate::schema::all_issues(self.doc))
+    }
+
+    /// The places of the document holding a credential ([`secrets::places::collect`]): one walk
+    /// over every string, made on first use, for the secrets rules and masking.
+    pub(crate) fn credentials(&self) -> &[secrets::places::Hit<'a>] {
+        self.shared.credentials.get_or_init(|| secrets::places::collect(self.doc))
     }
 
     /// True when the rule should build its fixes (a constant `false` in the browser build,
@@ -234,7 +248,7 @@ pub mod testing {
     }
 
     /// Runs rules over one document, each alone and twice, with and without fixes, in one
-    /// pair of contexts (so the schema walk the validity rules share is done once per
+    /// pair of contexts (so the analyses rules share are made once per
     /// document): findings are located, the same either way (their fixes aside), and
     /// [`fix_for`] rebuilds each fix.
     pub struct Checker<'d> {

@@ -1,8 +1,8 @@
 use serde_json::Value;
 
+use crate::finding::{Finding, Fix};
 use crate::rules::kit::show;
 use crate::rules::kit::{named, remove_checked};
-use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,7 +1,7 @@
 use serde_json::Value;
 
-use crate::rules::kit::{remove, set, show};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::{remove, set, show};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

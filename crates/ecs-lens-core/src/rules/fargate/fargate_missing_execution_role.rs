@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use crate::rules::kit::{join_and, set};
 use crate::finding::{Finding, Fix};
 use crate::model::{Container, TaskDef};
+use crate::rules::kit::{join_and, set};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,5 +1,5 @@
-use crate::rules::kit::{set, show};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::{set, show};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use crate::rules::kit::field;
 use crate::finding::{Finding, Fix};
 use crate::model::{member, parse_cpu_units, Container, TaskDef};
+use crate::rules::kit::field;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,8 +1,8 @@
 use serde_json::Value;
 
+use crate::finding::{Finding, Fix};
 use crate::rules::kit::{is_set, remove};
 use crate::rules::kit::{named, remove_checked};
-use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -109,8 +109,11 @@ impl Rule for FargateUnsupportedContainerParameter {
                 let finding = Finding::new(&META, pointer, msg).in_container(c);
                 out.push(finding.with_fix_from(cx, || {
                     let pointer = format!("{}/{i}", c.ptr("resourceRequirements"));
-                    Fix::patch(format!("Remove this resource requirement from {}", named(c)), remove_checked(&pointer, r))
-                        .safe()
+                    Fix::patch(
+                        format!("Remove this resource requirement from {}", named(c)),
+                        remove_checked(&pointer, r),
+                    )
+                    .safe()
                 }));
             }
         }

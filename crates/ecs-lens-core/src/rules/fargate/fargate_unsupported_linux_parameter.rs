@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use crate::rules::kit::{is_set, remove};
-use crate::rules::kit::named;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::named;
+use crate::rules::kit::{is_set, remove};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

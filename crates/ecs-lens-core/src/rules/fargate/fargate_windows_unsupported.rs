@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use crate::rules::kit::{is_set, remove, set, show};
-use crate::rules::kit::named;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::named;
+use crate::rules::kit::{is_set, remove, set, show};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -139,7 +139,8 @@ impl Rule for FargateWindows {
                 }));
             }
             if c.get("firelensConfiguration").is_some_and(is_set) {
-                let msg = format!("{} is a FireLens log router; FireLens is not supported on Windows Fargate", named(c));
+                let msg =
+                    format!("{} is a FireLens log router; FireLens is not supported on Windows Fargate", named(c));
                 out.push(
                     Finding::new(&META, c.ptr("firelensConfiguration"), msg).in_container(c).with_fix_from(cx, || {
                         Fix::advice("Send logs with the awslogs driver instead of a FireLens router")

@@ -431,8 +431,14 @@ mod tests {
         );
         assert_eq!(serde_json::to_string(&add("/p", true)).unwrap(), r#"{"op":"add","path":"/p","value":true}"#);
         assert_eq!(serde_json::to_string(&remove("/p")).unwrap(), r#"[{"op":"remove","path":"/p"}]"#);
-        assert_eq!(serde_json::to_string(&set("/p", true, json!(1))).unwrap(), r#"[{"op":"replace","path":"/p","value":1}]"#);
-        assert_eq!(serde_json::to_string(&set("/p", false, json!(1))).unwrap(), r#"[{"op":"add","path":"/p","value":1}]"#);
+        assert_eq!(
+            serde_json::to_string(&set("/p", true, json!(1))).unwrap(),
+            r#"[{"op":"replace","path":"/p","value":1}]"#
+        );
+        assert_eq!(
+            serde_json::to_string(&set("/p", false, json!(1))).unwrap(),
+            r#"[{"op":"add","path":"/p","value":1}]"#
+        );
         assert_eq!(append("/a", None, json!(1)), Some(json!({"op": "add", "path": "/a", "value": [1]})));
         assert_eq!(append("/a", Some(&json!([0])), json!(1)), Some(json!({"op": "add", "path": "/a/-", "value": 1})));
         assert_eq!(append("/a", Some(&json!("x")), json!(1)), None);

@@ -7,10 +7,10 @@
 
 use serde_json::{json, Value};
 
+use super::{append, basename};
 #[cfg(test)]
 use crate::model::image_name;
 use crate::model::{image_repo, member, Container, TaskDef};
-use super::{append, basename};
 use crate::text::{contains_ci, ends_with_ci};
 
 /// True when the repository `r` is `suffix` or ends with `/suffix` (mirrors, pull-through caches).
@@ -200,7 +200,9 @@ pub fn env_or_container_ptr(c: &Container<'_>) -> String {
 pub fn set_env_op(c: &Container<'_>, name: &str, value: &str) -> Option<Value> {
     let existing = c.get("environment");
     match existing.and_then(|_| env_entry(c, name)) {
-        Some((i, Some(_))) => Some(json!({"op": "replace", "path": format!("{}/value", env_ptr(c, i)), "value": value})),
+        Some((i, Some(_))) => {
+            Some(json!({"op": "replace", "path": format!("{}/value", env_ptr(c, i)), "value": value}))
+        }
         Some((i, None)) => Some(json!({"op": "add", "path": format!("{}/value", env_ptr(c, i)), "value": value})),
         None => append(&c.ptr("environment"), existing, json!({"name": name, "value": value})),
     }

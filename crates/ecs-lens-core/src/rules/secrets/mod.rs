@@ -5,7 +5,7 @@
 //! named after, SEC008 every other one.
 
 use super::{Context, Rule, RuleMeta};
-use crate::rules::validity::schema::Seg;
+use crate::schema::Seg;
 use places::{Hit, PlaceContext, Root};
 
 pub mod detect;

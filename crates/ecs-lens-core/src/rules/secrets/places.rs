@@ -26,10 +26,8 @@ use serde_json::{Map, Value};
 use super::detect::{self, Detection};
 use crate::document::{escape_token, Document, Shape as DocShape};
 use crate::model::{member, Container, TaskDef};
-use crate::rules::validity::schema::{
-    Field, Seg, Shape, Ty, KEY_VALUE_PAIR, SYSTEM_CONTROL, TAG, TAGS, TASK_DEFINITION,
-};
 use crate::rules::Context;
+use crate::schema::{Field, Seg, Shape, Ty, KEY_VALUE_PAIR, SYSTEM_CONTROL, TAG, TAGS, TASK_DEFINITION};
 
 /// Shapes that are a name/value pair, with the member that names the value and the
 /// value member: the value is checked under the name (`environment`, `proxyConfiguration.
@@ -360,7 +358,7 @@ impl<'a> Hit<'a> {
 /// The credentials of the linted document, from one walk made on first use and kept in
 /// the lint's [`Context`] for every secrets rule.
 pub fn hits<'c, 'a>(cx: &'c Context<'a>) -> &'c [Hit<'a>] {
-    cx.secret_hits.get_or_init(|| collect(cx.doc))
+    cx.credentials()
 }
 
 /// Walk `doc` and run the detector on every place ([`detect::detect_at`]); a command line

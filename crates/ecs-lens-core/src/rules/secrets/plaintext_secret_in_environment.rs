@@ -5,11 +5,11 @@ use serde_json::Value;
 use super::detect::{Detection, Kind};
 use super::migrate::{append_op, object, Target};
 use super::places::PlaceContext;
-use crate::rules::kit::Named;
 use crate::finding::{Finding, Fix};
 use crate::model::{Container, NameValue, TaskDef};
-use crate::rules::validity::schema::Seg;
+use crate::rules::kit::Named;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
+use crate::schema::Seg;
 use crate::Category;
 use crate::Severity;
 

@@ -1,8 +1,8 @@
 use super::detect::{Detection, Kind};
-use crate::rules::kit::Named;
 use crate::finding::{Finding, Fix};
-use crate::rules::validity::schema::Seg;
+use crate::rules::kit::Named;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
+use crate::schema::Seg;
 use crate::Category;
 use crate::Severity;
 

@@ -1,8 +1,8 @@
 use super::detect::{self, Ctx};
 use super::places::{Hit, PlaceContext, Root};
-use crate::rules::kit::Named;
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
+use crate::rules::kit::Named;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::Category;
 use crate::Severity;

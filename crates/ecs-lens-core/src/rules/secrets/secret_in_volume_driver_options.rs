@@ -3,8 +3,8 @@ use serde_json::Value;
 use super::detect::Kind;
 use super::places::PlaceContext;
 use crate::finding::{Finding, Fix};
-use crate::rules::validity::schema::Seg;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
+use crate::schema::Seg;
 use crate::Category;
 use crate::Severity;
 

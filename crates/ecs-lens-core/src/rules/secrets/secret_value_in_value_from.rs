@@ -4,8 +4,8 @@ use super::migrate::Target;
 use super::places::{Hit, PlaceContext};
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
-use crate::rules::validity::schema::Seg;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
+use crate::schema::Seg;
 use crate::Category;
 use crate::Severity;
 

@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use crate::rules::kit::{remove_checked, with_fix_at};
 use crate::finding::{Finding, Fix};
 use crate::model::{member, Container, TaskDef};
+use crate::rules::kit::{remove_checked, with_fix_at};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,9 +1,9 @@
 use serde_json::Value;
 
 use super::added_linux_capability::{is, normalise};
-use crate::rules::kit::{add, anchor, cat, label, one, ptr, set_nested};
 use crate::finding::{Finding, Fix};
 use crate::model::member;
+use crate::rules::kit::{add, anchor, cat, label, one, ptr, set_nested};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

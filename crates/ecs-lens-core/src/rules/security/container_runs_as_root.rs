@@ -1,7 +1,7 @@
-use crate::rules::kit::{add, anchor, cat, ends_with_ci, label, one, ptr};
-use crate::rules::kit::sidecars::is_agent as is_datadog_agent;
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
+use crate::rules::kit::sidecars::is_agent as is_datadog_agent;
+use crate::rules::kit::{add, anchor, cat, ends_with_ci, label, one, ptr};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

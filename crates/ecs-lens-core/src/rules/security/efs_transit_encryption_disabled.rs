@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use crate::rules::kit::{add, cat, one};
 use crate::finding::{Finding, Fix};
 use crate::model::member;
+use crate::rules::kit::{add, cat, one};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

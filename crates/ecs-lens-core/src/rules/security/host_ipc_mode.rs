@@ -1,5 +1,5 @@
-use crate::rules::kit::{one, replace, with_fix_at};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::{one, replace, with_fix_at};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,5 +1,5 @@
-use crate::rules::kit::{cat, label, ptr};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::{cat, label, ptr};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,7 +1,7 @@
 use serde_json::Value;
 
-use crate::rules::kit::{cat, label, remove_checked, with_fix_at};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::{cat, label, remove_checked, with_fix_at};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

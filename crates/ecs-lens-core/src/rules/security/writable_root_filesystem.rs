@@ -1,6 +1,6 @@
-use crate::rules::kit::{add, anchor, cat, label, one, ptr};
-use crate::rules::kit::sidecars::is_agent as is_datadog_agent;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::sidecars::is_agent as is_datadog_agent;
+use crate::rules::kit::{add, anchor, cat, label, one, ptr};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

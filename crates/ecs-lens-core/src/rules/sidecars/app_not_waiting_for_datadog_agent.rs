@@ -1,7 +1,9 @@
 use serde_json::json;
 
-use crate::rules::kit::sidecars::{add_dependency_op, agents, cws_trace_binary, is_agent, is_traced, sends_to_agent_host, waits_for};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::sidecars::{
+    add_dependency_op, agents, cws_trace_binary, is_agent, is_traced, sends_to_agent_host, waits_for,
+};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 
-use crate::rules::kit::sidecars::{add_dependency_op, is_app, waits_for};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::sidecars::{add_dependency_op, is_app, waits_for};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,12 +1,12 @@
 use serde_json::{json, Value};
 
+use crate::finding::{Finding, Fix};
+use crate::model::Container;
 use crate::rules::kit::field;
 use crate::rules::kit::sidecars::{
     agents, cws_trace_binary, env_entry, env_or_container_ptr, env_ptr, has_env_files, is_agent, is_cws_init,
     parse_bool, set_env_op,
 };
-use crate::finding::{Finding, Fix};
-use crate::model::Container;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::rules::kit::sidecars::{add_dependency_op, cws_trace_binary, is_cws_init, waits_for};
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
+use crate::rules::kit::sidecars::{add_dependency_op, cws_trace_binary, is_cws_init, waits_for};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,5 +1,5 @@
-use crate::rules::kit::sidecars::{env_entry, env_ptr};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::sidecars::{env_entry, env_ptr};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

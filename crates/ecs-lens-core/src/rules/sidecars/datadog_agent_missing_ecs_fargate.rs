@@ -1,7 +1,9 @@
 use serde_json::json;
 
-use crate::rules::kit::sidecars::{agents, env_entry, env_or_container_ptr, env_ptr, has_env_files, parse_bool, set_env_op};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::sidecars::{
+    agents, env_entry, env_or_container_ptr, env_ptr, has_env_files, parse_bool, set_env_op,
+};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,7 +1,7 @@
 use serde_json::json;
 
-use crate::rules::kit::sidecars::agents;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::sidecars::agents;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

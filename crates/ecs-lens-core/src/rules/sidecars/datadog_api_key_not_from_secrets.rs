@@ -1,6 +1,6 @@
-use crate::rules::kit::sidecars::{agents, env_entry, env_ptr, has_env_files, secrets_rules_flag};
 use crate::finding::{Finding, Fix};
 use crate::model::{Container, TaskDef};
+use crate::rules::kit::sidecars::{agents, env_entry, env_ptr, has_env_files, secrets_rules_flag};
 use crate::rules::secrets::migrate::Target;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};

@@ -1,7 +1,7 @@
 use serde_json::json;
 
-use crate::rules::kit::sidecars::{agents, env_entry, env_ptr, is_agent, is_traced, parse_bool, set_env_op};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::sidecars::{agents, env_entry, env_ptr, is_agent, is_traced, parse_bool, set_env_op};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

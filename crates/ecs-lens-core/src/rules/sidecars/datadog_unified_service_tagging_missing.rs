@@ -1,8 +1,8 @@
 use serde_json::{Map, Value};
 
-use crate::rules::kit::sidecars::{agents, declares, has_env_files, is_app};
 use crate::finding::{Finding, Fix};
 use crate::model::{member, Container};
+use crate::rules::kit::sidecars::{agents, declares, has_env_files, is_app};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::rules::kit::sidecars::{agents, env_entry};
 use super::datadog_site_missing_or_invalid::SITES;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::sidecars::{agents, env_entry};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

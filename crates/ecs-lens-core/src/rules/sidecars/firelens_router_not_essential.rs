@@ -1,7 +1,7 @@
 use serde_json::json;
 
-use crate::rules::kit::sidecars::is_log_router;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::sidecars::is_log_router;
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,6 +1,6 @@
-use crate::rules::kit::sidecars::{agents, env_entry, env_flag, is_agent, is_app};
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
+use crate::rules::kit::sidecars::{agents, env_entry, env_flag, is_agent, is_app};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

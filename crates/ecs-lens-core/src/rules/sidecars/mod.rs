@@ -4,7 +4,6 @@
 
 use super::Rule;
 
-
 mod app_not_waiting_for_datadog_agent;
 mod appmesh_app_not_waiting_for_envoy;
 mod cws_instrumentation_inert;

@@ -1,7 +1,7 @@
-use crate::rules::kit::{basename, contains_ci};
-use crate::rules::kit::sidecars::{element_ptr_containing, is_app, is_sidecar, words};
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
+use crate::rules::kit::sidecars::{element_ptr_containing, is_app, is_sidecar, words};
+use crate::rules::kit::{basename, contains_ci};
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,5 +1,5 @@
-use crate::rules::kit::int;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::int;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use crate::rules::kit::str_field;
 use super::util::duplicates;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::str_field;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -51,8 +51,11 @@ impl Rule for DuplicateEnvironmentName {
                 let fix = || {
                     let value_of = |i: usize| c.environment().find(|e| e.index == i).map(|e| e.value);
                     if value_of(first) == value_of(dup) {
-                        Fix::patch(format!("Remove the repeated `{name}`"), crate::rules::kit::remove_named(&pointer, name))
-                            .safe()
+                        Fix::patch(
+                            format!("Remove the repeated `{name}`"),
+                            crate::rules::kit::remove_named(&pointer, name),
+                        )
+                        .safe()
                     } else {
                         Fix::advice(format!("Keep the `{name}` entry with the value you want and remove the other"))
                     }

@@ -1,8 +1,8 @@
 use serde_json::Value;
 
-use crate::rules::kit::{field, items, str_field};
 use super::util::duplicates;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::{field, items, str_field};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

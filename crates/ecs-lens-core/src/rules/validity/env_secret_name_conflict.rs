@@ -1,6 +1,5 @@
-
-use crate::rules::kit::str_field;
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::str_field;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,8 +1,8 @@
 use serde_json::json;
 
-use crate::rules::kit::int;
 use crate::finding::{Finding, Fix};
 use crate::model::member;
+use crate::rules::kit::int;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

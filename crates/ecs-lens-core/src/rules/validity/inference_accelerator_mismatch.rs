@@ -1,5 +1,5 @@
-use crate::rules::kit::{items, str_field};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::{items, str_field};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

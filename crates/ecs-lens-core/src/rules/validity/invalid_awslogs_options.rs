@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::rules::kit::field;
 use crate::finding::{Finding, Fix};
 use crate::model::member;
+use crate::rules::kit::field;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -1,11 +1,11 @@
 use serde_json::json;
 
-use super::schema::{self, one_of, Issue, Seg, CAPABILITIES, TMPFS_MOUNT_OPTIONS};
-use crate::rules::kit::closest;
-use crate::rules::kit::{field, items};
 use super::util::{finding_at, where_prefix};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::closest;
+use crate::rules::kit::{field, items};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
+use crate::schema::{one_of, Issue, Seg, CAPABILITIES, TMPFS_MOUNT_OPTIONS};
 use crate::{Category, Severity};
 
 pub struct InvalidEnumValue;
@@ -58,7 +58,7 @@ impl Rule for InvalidEnumValue {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         // One walk of the schema serves all the validity rules (`schema::issues`).
-        for (path, issue) in schema::issues(cx) {
+        for (path, issue) in cx.model_issues() {
             let issue = *issue;
             let Issue::BadEnum { allowed, value } = issue else { continue };
             let where_ = where_prefix(td, path);

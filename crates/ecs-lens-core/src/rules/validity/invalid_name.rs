@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::rules::kit::{is_ecs_name, items};
 use crate::finding::{Finding, Fix};
 use crate::model::{member, TaskDef};
+use crate::rules::kit::{is_ecs_name, items};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

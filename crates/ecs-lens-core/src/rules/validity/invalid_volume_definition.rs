@@ -1,10 +1,10 @@
 use serde_json::Value;
 
-use super::schema::VOLUME_TYPE_FIELDS;
 use super::util::duplicates;
 use crate::finding::{Finding, Fix};
 use crate::model::member;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
+use crate::schema::VOLUME_TYPE_FIELDS;
 use crate::{Category, Severity};
 
 pub struct InvalidVolumeDefinition;

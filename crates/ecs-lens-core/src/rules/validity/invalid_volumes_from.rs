@@ -1,6 +1,6 @@
+use crate::finding::{Finding, Fix};
 use crate::rules::kit::closest;
 use crate::rules::kit::{items, str_field};
-use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

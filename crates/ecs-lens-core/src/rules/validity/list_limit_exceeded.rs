@@ -1,7 +1,7 @@
 use serde_json::Value;
 
-use crate::rules::kit::{field, items};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::{field, items};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

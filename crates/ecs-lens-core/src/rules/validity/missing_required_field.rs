@@ -1,10 +1,10 @@
 use serde_json::{json, Value};
 
-use super::schema::{self, Issue};
 use super::util::{finding_at, where_prefix};
 use crate::finding::{Finding, Fix};
 use crate::model::image_repository;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
+use crate::schema::Issue;
 use crate::{Category, Severity};
 
 pub struct MissingRequiredField;
@@ -72,7 +72,7 @@ impl Rule for MissingRequiredField {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         // One walk of the schema serves all the validity rules (`schema::issues`).
-        for (path, issue) in schema::issues(cx) {
+        for (path, issue) in cx.model_issues() {
             let issue = *issue;
             let Issue::Missing { shape, field, obj } = issue else { continue };
             let aws = aws_text(shape.name, field.name);

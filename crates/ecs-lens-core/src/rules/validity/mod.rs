@@ -1,5 +1,6 @@
-//! What RegisterTaskDefinition would reject (`VAL…`). One file per rule; `schema` holds
-//! the static ECS model that the structural rules (VAL001, VAL003–VAL005) walk with.
+//! What RegisterTaskDefinition would reject (`VAL…`). One file per rule; the structural
+//! rules (VAL001, VAL003–VAL005) report the issues of one walk of the document against the
+//! ECS model ([`crate::schema`]), shared through the lint's `Context`.
 //!
 //! ECS reports one error per registration attempt; these rules report them all at once.
 //! A rule whose problem ECS is not confirmed to reject at registration says so and sets
@@ -7,7 +8,6 @@
 
 use super::Rule;
 
-pub mod schema;
 mod util;
 
 mod blank_environment_name;
@@ -109,6 +109,7 @@ mod tests {
     use crate::finding::Finding;
     use crate::rules::testing::{base, SEED};
     use crate::rules::{locate_all, Context};
+    use crate::schema;
     use proptest::prelude::*;
     use serde_json::{json, Value};
 

@@ -1,10 +1,10 @@
 use serde_json::json;
 
-use super::schema::{self, Issue};
 use super::util::{finding_at, where_prefix};
 use crate::document::escape_token;
 use crate::finding::{Finding, Fix};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
+use crate::schema::Issue;
 use crate::{Category, Severity};
 
 pub struct UnknownField;
@@ -47,7 +47,7 @@ impl Rule for UnknownField {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         // One walk of the schema serves all the validity rules (`schema::issues`).
-        for (path, issue) in schema::issues(cx) {
+        for (path, issue) in cx.model_issues() {
             let issue = *issue;
             let Issue::Unknown { shape, key, parent } = issue else { continue };
             let suggestion = crate::rules::kit::closest(key, shape.fields.iter().map(|f| f.name));

@@ -1,9 +1,9 @@
 use serde_json::{json, Value};
 
-use crate::rules::kit::closest;
-use crate::rules::kit::{items, str_field};
 use crate::finding::{Finding, Fix};
 use crate::model::member;
+use crate::rules::kit::closest;
+use crate::rules::kit::{items, str_field};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

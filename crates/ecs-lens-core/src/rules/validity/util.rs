@@ -1,10 +1,9 @@
 //! Small helpers shared by the validity rules.
 
-
-use super::schema::Path;
 use crate::finding::Finding;
 use crate::model::{Container, TaskDef};
 use crate::rules::RuleMeta;
+use crate::schema::Path;
 
 /// The container a schema path is inside.
 pub fn container_at<'t, 'a>(td: &'t TaskDef<'a>, path: &Path<'_>) -> Option<&'t Container<'a>> {

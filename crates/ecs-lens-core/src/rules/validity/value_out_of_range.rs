@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::rules::kit::{field, int, items};
 use crate::finding::{Finding, Fix};
 use crate::model::Container;
+use crate::rules::kit::{field, int, items};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

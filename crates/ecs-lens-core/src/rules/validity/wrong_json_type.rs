@@ -1,10 +1,10 @@
 use serde_json::{json, Value};
 
-use super::schema::{self, Issue, Path, Ty};
-use crate::rules::kit::json_type as kind_of;
 use super::util::{finding_at, where_prefix};
 use crate::finding::{Finding, Fix};
+use crate::rules::kit::json_type as kind_of;
 use crate::rules::{Context, Reference, Rule, RuleMeta};
+use crate::schema::{Issue, Path, Ty};
 use crate::{Category, Severity};
 
 pub struct WrongJsonType;
@@ -87,7 +87,7 @@ impl Rule for WrongJsonType {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let td = &cx.td;
         // One walk of the schema serves all the validity rules (`schema::issues`).
-        for (path, issue) in schema::issues(cx) {
+        for (path, issue) in cx.model_issues() {
             let issue = *issue;
             let Issue::WrongType { ty, value } = issue else { continue };
             let at = path.pointer();

@@ -1,19 +1,20 @@
-//! A compact static schema of the RegisterTaskDefinition input: every member of every
-//! shape with its JSON type, enum values, sub-shape and requiredness, transcribed from the
-//! ECS API model (botocore `service-2.json`, see `/work/shared/reference/fieldtables.md`
-//! and `subshapes.md`), plus a non-allocating walker that reports unknown members, wrong
-//! JSON types, missing required members and out-of-enum values with their pointers.
+//! The ECS model: a compact static schema of the RegisterTaskDefinition input — every member
+//! of every shape with its JSON type, enum values, sub-shape and requiredness, transcribed from
+//! the ECS API model (botocore's `service-2.json` for ECS: the `RegisterTaskDefinitionRequest`
+//! shape and the shapes it reaches) — plus a non-allocating walker that reports unknown
+//! members, wrong JSON types, missing required members and out-of-enum values with their
+//! pointers.
 //!
-//! Four rules (VAL001, VAL003, VAL004, VAL005) walk the document with it, each asking
-//! only for the issues of its own kind. A walk is cheap enough to run four times: member
-//! names are matched through a per-shape perfect-hash table (one digest of the key, one
-//! comparison, no SipHash), subtrees that cannot hold a wanted issue are skipped, plain
-//! leaves of the right type are not visited, and the path is extended only when the walk
-//! descends or reports.
+//! A core module, not one rule family's: the validity rules (VAL001, VAL003, VAL004, VAL005)
+//! report its issues, which one walk per lint finds ([`all_issues`], kept by the lint's
+//! `Context`); the secrets rules enumerate every string place of the model from it
+//! (`rules::secrets::places`). The walk is cheap: member names are matched through a
+//! per-shape perfect-hash table (one digest of the key, one comparison, no SipHash), subtrees
+//! that cannot hold a wanted issue are skipped, plain leaves of the right type are not
+//! visited, and the path is extended only when the walk descends or reports.
 
 use std::sync::OnceLock;
 
-use crate::rules::Context;
 use serde_json::{Map, Value};
 
 use crate::document::{escape_token, Document, Shape as DocShape, READ_ONLY_FIELDS};
@@ -296,7 +297,7 @@ const fn req(name: &'static str, ty: Ty) -> Field {
     Field { name, ty, required: true }
 }
 
-// ---- enumerations (reference §2) ----
+// ---- enumerations (the model's enums) ----
 
 pub const NETWORK_MODES: &[&str] = &["bridge", "host", "awsvpc", "none"];
 pub const COMPATIBILITIES: &[&str] = &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"];
@@ -432,7 +433,7 @@ pub const TMPFS_MOUNT_OPTIONS: &[&str] = &[
     "mpol",
 ];
 
-// ---- shapes (Appendix A), members in model order ----
+// ---- shapes members in model order ----
 
 const STR_LIST: Ty = Ty::List(&Ty::Str);
 
@@ -852,14 +853,12 @@ impl Want {
     pub const ALL: Want = Want { unknown: true, types: true, missing: true, enums: true };
 }
 
-/// Every issue of every kind in the linted document, from one walk made on first use and
-/// kept in the lint's [`Context`] for the validity rules that each report one kind.
-pub fn issues<'c, 'a>(cx: &'c Context<'a>) -> &'c [(Path<'a>, Issue<'a>)] {
-    cx.schema_issues.get_or_init(|| {
-        let mut all = Vec::new();
-        walk(cx.doc, Want::ALL, |path, issue| all.push((*path, issue)));
-        all
-    })
+/// Every issue of every kind in `doc`, from one walk (a lint makes it once, on first use:
+/// `Context::model_issues`).
+pub fn all_issues(doc: &Document) -> Vec<(Path<'_>, Issue<'_>)> {
+    let mut all = Vec::new();
+    walk(doc, Want::ALL, |path, issue| all.push((*path, issue)));
+    all
 }
 
 /// Walk the task definition of `doc` (and the Describe output's sibling `tags`) against
@@ -1076,7 +1075,7 @@ mod tests {
     #[test]
     fn schema_covers_the_model() {
         let shapes = all_shapes();
-        // The 33 shapes of Appendix A, plus the request, the container and the FSx auth config.
+        // Every shape the request reaches, plus the request, the container and the FSx auth config.
         assert_eq!(shapes.len(), 36, "{:?}", shapes.iter().map(|s| s.name).collect::<Vec<_>>());
         assert_eq!(TASK_DEFINITION.fields.len(), 18);
         assert_eq!(CONTAINER_DEFINITION.fields.len(), 42, "below 64: `seen` is a u64 bitmask");
