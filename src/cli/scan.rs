@@ -34,8 +34,8 @@ use super::{Source, StoreArgs};
 use crate::core::document::Document;
 use crate::core::report::{self, FileError, FileReport};
 use crate::core::{rules, LintOptions, Severity};
-use crate::store::aws::{convert, errors, AwsOptions, AwsStore};
 use crate::server::export::csv_table;
+use crate::store::aws::{convert, errors, AwsOptions, AwsStore};
 use crate::store::{shown, DescribedTaskDefinition, StoreError, TaskDefStatus, TaskDefStore};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -443,7 +443,9 @@ fn csv(files: &[FileReport], described: &BTreeMap<String, (String, u32)>, not_sc
         let (family, revision) = described.get(&f.path).cloned().unwrap_or_default();
         let head = [f.path.clone(), family, revision.to_string()];
         if f.findings.is_empty() {
-            rows.push(head.iter().cloned().chain(["clean".into()]).chain(std::iter::repeat_n(String::new(), 8)).collect());
+            rows.push(
+                head.iter().cloned().chain(["clean".into()]).chain(std::iter::repeat_n(String::new(), 8)).collect(),
+            );
         }
         for x in &f.findings {
             rows.push(
@@ -476,7 +478,20 @@ fn csv(files: &[FileReport], described: &BTreeMap<String, (String, u32)>, not_sc
         rows.push(row);
     }
     csv_table(
-        &["arn", "family", "revision", "status", "rule", "severity", "category", "container", "pointer", "line", "column", "message"],
+        &[
+            "arn",
+            "family",
+            "revision",
+            "status",
+            "rule",
+            "severity",
+            "category",
+            "container",
+            "pointer",
+            "line",
+            "column",
+            "message",
+        ],
         rows,
     )
 }

@@ -105,7 +105,14 @@ impl AuditLog {
                         revision: db.u32_column(r, 6, READ)?,
                         base_revision: db
                             .column::<Option<i64>>(r, 7, READ)?
-                            .map(|b| u32::try_from(b).map_err(|_| StoreError::unavailable(format!("{}: cannot {READ}: base revision {b} is out of range", db.name()))))
+                            .map(|b| {
+                                u32::try_from(b).map_err(|_| {
+                                    StoreError::unavailable(format!(
+                                        "{}: cannot {READ}: base revision {b} is out of range",
+                                        db.name()
+                                    ))
+                                })
+                            })
                             .transpose()?,
                         changes: db.string_list_column(r, 8, READ)?,
                         resolved: db.string_list_column(r, 9, READ)?,

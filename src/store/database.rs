@@ -237,14 +237,23 @@ impl Database {
     /// A number column that must fit a `u32` (a revision): out of range is an error, not 0.
     pub fn u32_column(&self, row: &sqlx::any::AnyRow, index: usize, doing: &str) -> Result<u32, StoreError> {
         let n: i64 = self.column(row, index, doing)?;
-        u32::try_from(n).map_err(|_| StoreError::unavailable(format!("{}: cannot {doing}: {n} is out of range", self.name)))
+        u32::try_from(n)
+            .map_err(|_| StoreError::unavailable(format!("{}: cannot {doing}: {n} is out of range", self.name)))
     }
 
     /// A JSON list of strings kept in a text column: malformed JSON is an error, not an empty list.
-    pub fn string_list_column(&self, row: &sqlx::any::AnyRow, index: usize, doing: &str) -> Result<Vec<String>, StoreError> {
+    pub fn string_list_column(
+        &self,
+        row: &sqlx::any::AnyRow,
+        index: usize,
+        doing: &str,
+    ) -> Result<Vec<String>, StoreError> {
         let text: String = self.column(row, index, doing)?;
         serde_json::from_str(&text).map_err(|e| {
-            StoreError::unavailable(format!("{}: cannot {doing}: column {index} is not a JSON list of strings ({e})", self.name))
+            StoreError::unavailable(format!(
+                "{}: cannot {doing}: column {index} is not a JSON list of strings ({e})",
+                self.name
+            ))
         })
     }
 

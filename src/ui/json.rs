@@ -34,11 +34,8 @@ pub fn highlight_line(line: &str) -> Vec<(&'static str, String)> {
             let s: String = chars[start..i.min(chars.len())].iter().collect();
             let rest = chars[i.min(chars.len())..].iter().collect::<String>();
             let class = if rest.trim_start().starts_with(':') { "text-sky-800" } else { "text-emerald-700" };
-            let class = if s == format!("\"{}\"", crate::core::mask::MASK) {
-                "text-fuchsia-700 font-semibold"
-            } else {
-                class
-            };
+            let class =
+                if s == format!("\"{}\"", crate::core::mask::MASK) { "text-fuchsia-700 font-semibold" } else { class };
             runs.push((class, s));
         } else if c == '-' || c.is_ascii_digit() {
             flush(&mut plain, &mut runs);
