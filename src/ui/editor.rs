@@ -92,7 +92,7 @@ fn Editor(source: EditData) -> impl IntoView {
 
     // The mounted CodeMirror view and its callbacks: destroyed and freed when the page goes
     // (a client-side navigation unmounts it; nothing of it may outlive the page).
-    let mounted = StoredValue::new_local(None::<Mounted>);
+    let mounted = new_mounted_slot();
     // A draft change not yet saved on the server (base, text): saved at once if the page goes.
     let pending = StoredValue::new(None::<(u32, String)>);
     {
@@ -445,6 +445,26 @@ struct Mounted {
 #[cfg(not(feature = "hydrate"))]
 struct Mounted;
 
+/// Where the page keeps its mounted editor. In the browser the view and callbacks are not
+/// `Send`: local storage. On the server nothing is ever mounted, and the page's cleanup may run
+/// on another thread than its render, where local storage must not be touched: thread-safe
+/// storage of the empty marker.
+#[cfg(feature = "hydrate")]
+type MountedSlot = StoredValue<Option<Mounted>, LocalStorage>;
+#[cfg(not(feature = "hydrate"))]
+type MountedSlot = StoredValue<Option<Mounted>>;
+
+fn new_mounted_slot() -> MountedSlot {
+    #[cfg(feature = "hydrate")]
+    {
+        StoredValue::new_local(None)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        StoredValue::new(None)
+    }
+}
+
 /// Destroy the view first (it removes its listeners, so it calls no callback after this),
 /// then free the callbacks.
 fn unmount(m: Mounted) {
@@ -460,7 +480,7 @@ fn mount_when_ready(
     storage_key: String,
     set_draft: WriteSignal<String>,
     set_result: WriteSignal<LintResult>,
-    mounted: StoredValue<Option<Mounted>, LocalStorage>,
+    mounted: MountedSlot,
 ) {
     #[cfg(feature = "hydrate")]
     {
