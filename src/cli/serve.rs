@@ -7,10 +7,9 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
-use crate::server::access::{check_exposure, check_same_origin, AccessConfig, RoleMap};
+use crate::server::access::{check_exposure, AccessConfig, RoleMap};
 use crate::server::AppState;
 use crate::ui::{shell, App};
-use axum::response::IntoResponse;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
@@ -103,40 +102,28 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             .with_audit(crate::store::audit::AuditLog::on(db.clone()))
             .with_drafts(crate::store::drafts::Drafts::on(db));
     }
-    let export_state = state.clone();
-    let guard_state = state.access.clone();
-    let app = Router::new()
+    // The pages and server functions (the UI, mounted here: the server layer knows nothing of
+    // it), inside the server layer's router: exports and the request guard.
+    let pages = Router::new()
         // Pages and server functions both see the application state as context.
         .leptos_routes_with_context(
             &options,
             routes,
-            move || {
-                provide_context(state.clone());
-                // Runs inside the page's root owner: see crate::server::render.
-                crate::server::render::adopt_current_owner();
+            {
+                let state = state.clone();
+                move || {
+                    provide_context(state.clone());
+                    // Runs inside the page's root owner: see crate::server::render.
+                    crate::server::render::adopt_current_owner();
+                }
             },
             {
                 let options = options.clone();
                 move || shell(options.clone())
             },
         )
-        .route(
-            "/audit/{file}",
-            axum::routing::get(move |request: axum::http::request::Parts, path| {
-                let state = export_state.for_request(&request);
-                async move {
-                    match state {
-                        Ok(state) => crate::server::export::export(state, path).await,
-                        Err(d) => (d.status, d.message).into_response(),
-                    }
-                }
-            }),
-        )
-        .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(options)
-        // Every request: an identity (when identities come from a proxy) and, for anything
-        // that can change something, the same origin.
-        .layer(axum::middleware::from_fn_with_state(guard_state, guard));
+        .fallback(leptos_axum::file_and_error_handler(shell));
+    let app = crate::server::router::router(state, options, pages, crate::server::router::Limits::default());
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     eprintln!("ecs-lens: dashboard on http://{addr}");
     axum::serve(listener, app.into_make_service())
@@ -170,56 +157,3 @@ fn access_config(args: &ServeArgs) -> Result<AccessConfig, String> {
         read_only: args.read_only,
     })
 }
-
-/// Refuse, before any page or server function runs, a request without an identity and a
-/// cross-site request that could change something.
-async fn guard(
-    axum::extract::State(access): axum::extract::State<std::sync::Arc<AccessConfig>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let checked = access
-        .identify(request.headers())
-        .and_then(|identity| check_same_origin(request.method(), request.headers()).map(|()| identity));
-    let identity = match checked {
-        Ok(identity) => identity,
-        Err(d) => return (d.status, d.message).into_response(),
-    };
-    // Handlers read the identity from here instead of working it out again.
-    let mut request = request;
-    request.extensions_mut().insert(identity);
-    // Bodies are read whole and bounded here, so that no handler sees more than MAX_BODY.
-    let request = if matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
-        request
-    } else {
-        let (parts, body) = request.into_parts();
-        match axum::body::to_bytes(body, MAX_BODY).await {
-            Ok(bytes) => axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)),
-            Err(_) => {
-                return (
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the request body is larger than {} KiB (or was cut off)", MAX_BODY / 1024),
-                )
-                    .into_response()
-            }
-        }
-    };
-    match tokio::time::timeout(REQUEST_TIMEOUT, crate::server::render::scoped(next.run(request))).await {
-        Ok(response) => response,
-        Err(_) => (
-            axum::http::StatusCode::GATEWAY_TIMEOUT,
-            format!(
-                "the request took longer than {} s; try again (the source may be slow or unreachable)",
-                REQUEST_TIMEOUT.as_secs()
-            ),
-        )
-            .into_response(),
-    }
-}
-
-/// The largest request body accepted (a task definition is at most 64 KiB for ECS; a draft or
-/// a lint request carries one).
-const MAX_BODY: usize = 2 << 20;
-
-/// How long one request may take (a scan of a slow account is a CLI job, not a page).
-const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);

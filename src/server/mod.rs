@@ -14,6 +14,7 @@ use crate::store::{DescribedTaskDefinition, StoreError, TaskDefStore};
 pub mod access;
 pub mod export;
 pub mod render;
+pub mod router;
 pub mod site;
 
 use access::{AccessConfig, Denied, Identity, Role};
