@@ -34,7 +34,7 @@ use super::{Source, StoreArgs};
 use crate::core::document::Document;
 use crate::core::report::{self, FileError, FileReport};
 use crate::core::{rules, LintOptions, Severity};
-use crate::server::export::csv_table;
+use crate::server::export::{csv_table, finding_cells, FINDING_COLUMNS};
 use crate::store::aws::{convert, errors, AwsOptions, AwsStore};
 use crate::store::{shown, DescribedTaskDefinition, StoreError, TaskDefStatus, TaskDefStore};
 
@@ -448,22 +448,7 @@ fn csv(files: &[FileReport], described: &BTreeMap<String, (String, u32)>, not_sc
             );
         }
         for x in &f.findings {
-            rows.push(
-                head.iter()
-                    .cloned()
-                    .chain([
-                        "finding".into(),
-                        x.rule.clone(),
-                        x.severity.as_str().into(),
-                        x.category.as_str().into(),
-                        x.container.clone().unwrap_or_default(),
-                        x.pointer.clone(),
-                        x.line.to_string(),
-                        x.column.to_string(),
-                        x.message.clone(),
-                    ])
-                    .collect(),
-            );
+            rows.push(head.iter().cloned().chain(["finding".into()]).chain(finding_cells(x)).collect());
         }
     }
     for n in not_scanned {
@@ -477,23 +462,8 @@ fn csv(files: &[FileReport], described: &BTreeMap<String, (String, u32)>, not_sc
         row.push(n.error.to_string());
         rows.push(row);
     }
-    csv_table(
-        &[
-            "arn",
-            "family",
-            "revision",
-            "status",
-            "rule",
-            "severity",
-            "category",
-            "container",
-            "pointer",
-            "line",
-            "column",
-            "message",
-        ],
-        rows,
-    )
+    let header: Vec<&str> = ["arn", "family", "revision", "status"].into_iter().chain(FINDING_COLUMNS).collect();
+    csv_table(&header, rows)
 }
 
 #[cfg(test)]

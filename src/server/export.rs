@@ -33,24 +33,30 @@ where
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// The columns every CSV of findings has, in this order (after its own leading columns).
+pub const FINDING_COLUMNS: [&str; 8] = ["rule", "severity", "category", "container", "pointer", "line", "column", "message"];
+
+/// A finding's cells, in [`FINDING_COLUMNS`] order.
+pub fn finding_cells(x: &crate::core::Finding) -> [String; 8] {
+    [
+        x.rule.clone(),
+        x.severity.as_str().into(),
+        x.category.as_str().into(),
+        x.container.clone().unwrap_or_default(),
+        x.pointer.clone(),
+        x.line.to_string(),
+        x.column.to_string(),
+        x.message.clone(),
+    ]
+}
+
 /// One row per finding of every file: where, which rule, how bad, and the message.
 pub fn csv(files: &[FileReport]) -> String {
+    let header: Vec<&str> = std::iter::once("task_definition").chain(FINDING_COLUMNS).collect();
     csv_table(
-        &["task_definition", "rule", "severity", "category", "container", "pointer", "line", "column", "message"],
+        &header,
         files.iter().flat_map(|f| {
-            f.findings.iter().map(move |x| {
-                vec![
-                    f.path.clone(),
-                    x.rule.clone(),
-                    x.severity.as_str().into(),
-                    x.category.as_str().into(),
-                    x.container.clone().unwrap_or_default(),
-                    x.pointer.clone(),
-                    x.line.to_string(),
-                    x.column.to_string(),
-                    x.message.clone(),
-                ]
-            })
+            f.findings.iter().map(move |x| std::iter::once(f.path.clone()).chain(finding_cells(x)).collect::<Vec<_>>())
         }),
     )
 }
