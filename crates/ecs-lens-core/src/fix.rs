@@ -75,16 +75,23 @@ fn apply_fixes_with(doc: &Document, every_fix: bool, mut lint: impl FnMut(&Docum
     let mut value = doc.value().clone();
     let mut applied = Vec::new();
     let mut failed = Vec::new();
-    let mut tried: Vec<(String, String, String)> = Vec::new();
+    // A finding is tried once: the same rule, place, message and value there. The value is part
+    // of it, so that a finding whose place now holds something else (an array element that
+    // moved up after a removal) is a new one.
+    let mut tried: Vec<(String, String, String, String)> = Vec::new();
+    let key = |doc: &Document, f: &Finding| {
+        let at = doc.value().pointer(&f.pointer).map(Value::to_string).unwrap_or_default();
+        (f.rule.clone(), f.pointer.clone(), f.message.clone(), at)
+    };
     let mut current = doc.clone();
     for _ in 0..200 {
         let findings = lint(&current);
         let next = findings.into_iter().find(|f| {
             f.fix.as_ref().is_some_and(|x| x.is_applicable() && (every_fix || x.safe))
-                && !tried.iter().any(|(r, p, m)| *r == f.rule && *p == f.pointer && *m == f.message)
+                && !tried.contains(&key(&current, f))
         });
         let Some(f) = next else { break };
-        tried.push((f.rule.clone(), f.pointer.clone(), f.message.clone()));
+        tried.push(key(&current, &f));
         let fix = f.fix.clone().expect("filtered on fix");
         let mut candidate = value.clone();
         match apply_patch(&mut candidate, &fix) {
@@ -102,6 +109,23 @@ fn apply_fixes_with(doc: &Document, every_fix: bool, mut lint: impl FnMut(&Docum
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// From the lint fuzzer: two nameless `environment` entries. Removing the first moves the
+    /// second up to its place, where it is a new finding (another value there), not one already
+    /// tried: one pass removes both and reaches a fixed point.
+    #[test]
+    fn an_element_that_moved_up_is_fixed_in_the_same_pass() {
+        let mut td = crate::rules::testing::base();
+        td["containerDefinitions"][0]["environment"] =
+            serde_json::json!([{"name": "A", "value": "1"}, {"namendition": "SUCCESS"}, {}]);
+        let once = apply_fixes(&Document::from_value(&td), &LintOptions::default(), true);
+        assert_eq!(
+            once.value["containerDefinitions"][0]["environment"],
+            serde_json::json!([{"name": "A", "value": "1"}])
+        );
+        let twice = apply_fixes(&Document::from_value(&once.value), &LintOptions::default(), true);
+        assert!(twice.applied.is_empty(), "{:?}", twice.applied.iter().map(|a| &a.rule).collect::<Vec<_>>());
+    }
     use crate::finding::Category;
     use serde_json::json;
 

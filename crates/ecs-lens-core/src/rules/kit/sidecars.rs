@@ -169,6 +169,18 @@ pub fn declares(c: &Container<'_>, name: &str) -> bool {
     env_entry(c, name).is_some() || c.secrets().any(|s| s.name == name)
 }
 
+/// True when `name`'s value may come from somewhere ecs-lens cannot read: an
+/// `environmentFiles` file, or a `secrets` entry of that name. A rule then cannot judge the
+/// value, and must not add a plaintext one (ECS refuses a name in both `environment` and
+/// `secrets`, and VAL011 would remove it again).
+pub fn set_elsewhere(c: &Container<'_>, name: &str) -> bool {
+    // Any `secrets` entry with that name, well-formed or not (VAL011 counts them all).
+    let in_secrets = c.get("secrets").and_then(Value::as_array).is_some_and(|a| {
+        a.iter().any(|e| e.as_object().and_then(|o| member(o, "name")).and_then(Value::as_str) == Some(name))
+    });
+    has_env_files(c) || in_secrets
+}
+
 /// True when the container loads `environmentFiles`: variables may be set there.
 pub fn has_env_files(c: &Container<'_>) -> bool {
     c.get("environmentFiles").is_some_and(non_empty_array)

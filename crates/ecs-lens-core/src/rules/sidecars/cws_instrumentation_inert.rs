@@ -4,8 +4,8 @@ use crate::finding::{Finding, Fix};
 use crate::model::Container;
 use crate::rules::kit::field;
 use crate::rules::kit::sidecars::{
-    agents, cws_trace_binary, env_entry, env_or_container_ptr, env_ptr, has_env_files, is_agent, is_cws_init,
-    parse_bool, set_env_op,
+    agents, cws_trace_binary, env_entry, env_or_container_ptr, env_ptr, is_agent, is_cws_init, parse_bool,
+    set_elsewhere, set_env_op,
 };
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -90,7 +90,7 @@ fn flag_finding(cx: &Context<'_>, agent: &Container<'_>, var: &str, why: &str, o
         Some((_, Some(v))) if parse_bool(v) == Some(true) => return,
         Some((i, Some(v))) if parse_bool(v) == Some(false) => (env_ptr(agent, i), "is `false`"),
         Some((i, _)) => (env_ptr(agent, i), "is not `true`"),
-        None if has_env_files(agent) => return,
+        None if set_elsewhere(agent, var) => return,
         None => (env_or_container_ptr(agent), "is not set"),
     };
     out.push(

@@ -2,7 +2,7 @@ use serde_json::json;
 
 use crate::finding::{Finding, Fix};
 use crate::rules::kit::sidecars::{
-    agents, env_entry, env_or_container_ptr, env_ptr, has_env_files, parse_bool, set_env_op,
+    agents, env_entry, env_or_container_ptr, env_ptr, parse_bool, set_elsewhere, set_env_op,
 };
 use crate::rules::{Context, Rule, RuleMeta};
 use crate::{Category, Severity};
@@ -58,7 +58,7 @@ impl Rule for AgentMissingEcsFargate {
                         agent.label()
                     ),
                 ),
-                None if has_env_files(agent) => continue,
+                None if set_elsewhere(agent, "ECS_FARGATE") => continue,
                 None => (
                     env_or_container_ptr(agent),
                     format!(
@@ -92,6 +92,27 @@ mod tests {
             .unwrap()
             .push(json!({"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7", "environment": env}));
         td
+    }
+
+    /// From the lint fuzzer: `ECS_FARGATE` given through `secrets` was flagged as not set, the
+    /// fix added a plaintext one, VAL011 removed it again — and fixing never settled.
+    #[test]
+    fn a_value_from_secrets_is_not_judged_and_fixing_settles() {
+        let mut td = with_agent(json!([]));
+        td["containerDefinitions"][1]["secrets"] =
+            json!([{"name": "ECS_FARGATE", "valueFrom": "arn:aws:ssm:eu-west-1:123456789012:parameter/fargate"}]);
+        assert!(check_value(&AgentMissingEcsFargate, td.clone()).is_empty());
+        // The fuzzer's entry had no valueFrom (VAL003's business): still a name in `secrets`.
+        td["containerDefinitions"][1]["secrets"] = json!([{"name": "ECS_FARGATE", "value": "true"}]);
+        assert!(check_value(&AgentMissingEcsFargate, td.clone()).is_empty());
+        let doc = crate::document::Document::from_value(&td);
+        let once = crate::fix::apply_fixes(&doc, &crate::rules::LintOptions::default(), true);
+        let twice = crate::fix::apply_fixes(
+            &crate::document::Document::from_value(&once.value),
+            &crate::rules::LintOptions::default(),
+            true,
+        );
+        assert!(twice.applied.is_empty(), "{:?}", twice.applied.iter().map(|a| &a.rule).collect::<Vec<_>>());
     }
 
     #[test]
