@@ -34,7 +34,8 @@ where
 }
 
 /// The columns every CSV of findings has, in this order (after its own leading columns).
-pub const FINDING_COLUMNS: [&str; 8] = ["rule", "severity", "category", "container", "pointer", "line", "column", "message"];
+pub const FINDING_COLUMNS: [&str; 8] =
+    ["rule", "severity", "category", "container", "pointer", "line", "column", "message"];
 
 /// A finding's cells, in [`FINDING_COLUMNS`] order.
 pub fn finding_cells(x: &crate::core::Finding) -> [String; 8] {

@@ -209,7 +209,8 @@ mod tests {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let (status, _) = send(&app, axum::http::Request::get("/audit/export.json").body(Body::empty()).unwrap()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "exports are behind the guard too");
-        let with = post("/api/echo", SITE).header("x-forwarded-email", "eddie@example.com").body(Body::from("ab")).unwrap();
+        let with =
+            post("/api/echo", SITE).header("x-forwarded-email", "eddie@example.com").body(Body::from("ab")).unwrap();
         assert_eq!(send(&app, with).await, (StatusCode::OK, "eddie@example.com sent 2".to_string()));
     }
 }
