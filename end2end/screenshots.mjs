@@ -1,7 +1,8 @@
 // The README's screenshots, taken in Debian's Chromium from a running ecs-lens (any build) over a
 // freshly seeded embedded store (it registers one revision of billing-cron, so that the audit
 // log has an entry — use a scratch data directory):
-//   node end2end/screenshots.mjs [http://127.0.0.1:3000] [docs/screenshots]
+//   node end2end/screenshots.mjs [http://127.0.0.1:3000] [docs/screenshots] [WIDTH]
+// WIDTH (default 1360) is the viewport's: 390 takes the pages as a phone shows them.
 // Every page waits for hydration (window.__ecsLensHydrated) and for its content, and the run
 // fails on a console error, so a broken page cannot end up in the README.
 import { chromium } from "@playwright/test";
@@ -17,7 +18,8 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
+const width = Number(process.argv[4] ?? 1360);
+const page = await browser.newPage({ viewport: { width, height: width < 600 ? 844 : 900 }, deviceScaleFactor: 1 });
 const errors = [];
 page.on("console", (m) => { if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`); });
 page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));

@@ -49,9 +49,9 @@ fn source_bar() -> impl IntoView {
             "document.cookie='{SOURCE_COOKIE_NAME}='+this.value+'; Path=/; SameSite=Lax; Max-Age=31536000'; location.reload()"
         );
         Some(view! {
-            <div class="pointer-events-none absolute inset-x-0 top-0" data-testid="source">
-                <div class="mx-auto flex h-14 max-w-7xl items-center justify-end gap-2 px-6 text-xs text-slate-400">
-                    <span class="pointer-events-auto max-w-md truncate" title=state.store.source()>{state.store.source()}</span>
+            <div class="pointer-events-none absolute inset-x-0 top-14 sm:top-0" data-testid="source">
+                <div class="mx-auto flex h-9 max-w-7xl items-center gap-2 px-4 text-xs text-slate-400 sm:h-14 sm:justify-end sm:px-6">
+                    <span class="pointer-events-auto min-w-0 max-w-md flex-1 truncate sm:flex-none" title=state.store.source()>{state.store.source()}</span>
                     <span class="pointer-events-auto rounded bg-slate-800 px-1.5 py-0.5 text-slate-200" data-testid="identity"
                         title="who you are here, and what you may do">
                         {format!("{} · {}", state.identity.user, state.identity.role.as_str())}
@@ -82,7 +82,7 @@ pub fn App() -> impl IntoView {
         <Title text="ecs-lens"/>
         <Router>
             <Nav/>
-            <main class="mx-auto max-w-7xl px-6 py-8">
+            <main class="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">
                 <Routes fallback=|| view! {
                     <div class="rounded-lg border border-slate-200 bg-white p-8 text-center">
                         <h1 class="text-xl font-semibold">"Page not found"</h1>
@@ -116,15 +116,16 @@ mod tests {
 
 #[component]
 fn Nav() -> impl IntoView {
-    let link = "rounded-md px-3 py-1.5 text-sm font-medium text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white";
+    let link = "rounded-md px-2 py-1.5 text-sm font-medium sm:px-3 text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white";
     view! {
-        <header class="bg-slate-900">
-            <div class="mx-auto flex h-14 max-w-7xl items-center gap-6 px-6">
-                <A href="/" attr:class="flex items-center gap-2 text-white">
+        // On a phone the source bar (laid over the header, see `source_bar`) takes a second row.
+        <header class="bg-slate-900 pb-9 sm:pb-0">
+            <div class="mx-auto flex h-14 max-w-7xl items-center gap-3 px-4 sm:gap-6 sm:px-6">
+                <A href="/" attr:class="flex shrink-0 items-center gap-2 text-white" attr:aria-label="ecs-lens">
                     <img src="/favicon.svg" alt="" class="h-6 w-6"/>
-                    <span class="text-lg font-bold tracking-tight">"ecs-lens"</span>
+                    <span class="hidden text-lg font-bold tracking-tight sm:inline">"ecs-lens"</span>
                 </A>
-                <nav class="flex gap-1">
+                <nav class="flex min-w-0 gap-0.5 whitespace-nowrap sm:gap-1">
                     <A href="/" exact=true attr:class=link>"Task definitions"</A>
                     <A href="/audit" exact=true attr:class=link>"Audit"</A>
                     <A href="/audit-log" attr:class=link>"Audit log"</A>
