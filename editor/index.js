@@ -39,6 +39,8 @@ function mount(parent, text, lint, change) {
         json(),
         lintGutter(),
         linter(source, { delay: 150 }),
+        // An accessible name for the text field (screen readers announce it).
+        EditorView.contentAttributes.of({ "aria-label": "Task definition JSON" }),
         EditorView.updateListener.of((u) => {
           if (u.docChanged) change(u.state.doc.toString());
         }),
@@ -46,6 +48,8 @@ function mount(parent, text, lint, change) {
       ],
     }),
   });
+  // The scroller can take focus, so that keyboard users can scroll long lines too.
+  view.scrollDOM.setAttribute("tabindex", "0");
   window.ecsLensEditor.view = view;
   return view;
 }

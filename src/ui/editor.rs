@@ -215,7 +215,7 @@ fn Editor(source: EditData) -> impl IntoView {
         <PageHeader title=format!("Edit {}:{}", source.family, source.revision)
             subtitle="The linter runs in your browser on every change. Register creates the next revision.".into()>
             <A href=format!("/families/{}/{}", source.family, source.revision) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">"Cancel"</A>
-            <button class="rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-500 disabled:cursor-not-allowed disabled:opacity-40"
+            <button class="rounded-md bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-40"
                 data-testid="register" disabled=move || !can_register() on:click=do_register>
                 "Register new revision"
             </button>

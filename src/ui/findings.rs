@@ -123,7 +123,7 @@ pub fn FindingItem(finding: Finding, doc: Option<RuleDoc>) -> impl IntoView {
                 <div class="mt-2 rounded-md bg-emerald-50 p-2 text-emerald-900" data-testid="fix">
                     <div><span class="font-semibold">"Fix: "</span><Message text=fix.description.clone()/></div>
                     {(!fix.commands.is_empty()).then(|| view! {
-                        <pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{fix.commands.join("\n")}</pre>
+                        <pre tabindex="0" class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{fix.commands.join("\n")}</pre>
                     })}
                     {(!fix.notes.is_empty()).then(|| view! {
                         <ul class="mt-1 list-disc pl-5 text-xs text-emerald-900">

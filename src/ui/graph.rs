@@ -133,7 +133,7 @@ pub fn GraphView(graph: Graph, badges: Badges) -> impl IntoView {
     view! {
         <div class="rounded-xl border border-slate-200 bg-white">
             <div class="overflow-x-auto">
-                <svg viewBox=view_box width=width height=height class="block font-sans" role="img"
+                <svg viewBox=view_box width=width height=height class="block font-sans" role="group"
                     aria-label="container dependency graph" data-testid="dependency-graph">
                     <defs>{markers}</defs>
                     {phase_labels}

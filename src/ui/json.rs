@@ -73,7 +73,7 @@ pub fn JsonView(text: String) -> impl IntoView {
                 .collect_view();
             view! {
                 <div class="flex" id=format!("L{}", n + 1)>
-                    <span class="w-10 shrink-0 select-none pr-3 text-right text-slate-400">{(n + 1).to_string()}</span>
+                    <span class="w-10 shrink-0 select-none pr-3 text-right text-slate-500">{(n + 1).to_string()}</span>
                     <span class="whitespace-pre">{runs}</span>
                 </div>
             }

@@ -105,12 +105,12 @@ pub fn FamiliesPage() -> impl IntoView {
                                                         Some((href, label)) => Either::Left(view! {
                                                             <A href=href attr:class="font-mono text-sky-700 hover:underline">{label}</A>
                                                         }),
-                                                        None => Either::Right(view! { <span class="text-slate-400">"none (all INACTIVE)"</span> }),
+                                                        None => Either::Right(view! { <span class="text-slate-500">"none (all INACTIVE)"</span> }),
                                                     }}
                                                 </td>
                                                 <td class="px-4 py-3 text-slate-600">
                                                     <div>{r.registered_at.clone().unwrap_or_default()}</div>
-                                                    <div class="truncate text-xs text-slate-400" title=r.registered_by.clone().unwrap_or_default()>{r.registered_by.clone().unwrap_or_default()}</div>
+                                                    <div class="truncate text-xs text-slate-500" title=r.registered_by.clone().unwrap_or_default()>{r.registered_by.clone().unwrap_or_default()}</div>
                                                 </td>
                                                 <td class="px-4 py-3">
                                                     <SeverityCounts counts=r.counts/>
@@ -210,11 +210,11 @@ fn family_view(FamilyRoute { family, revisions }: FamilyRoute) -> impl IntoView 
                                                     <span class=if active { "rounded bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800" } else { "rounded bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-600" }>
                                                         {r.status.clone()}
                                                     </span>
-                                                    {r.deregistered_at.clone().map(|d| view! { <div class="mt-1 text-xs text-slate-400">{format!("deregistered {d}")}</div> })}
+                                                    {r.deregistered_at.clone().map(|d| view! { <div class="mt-1 text-xs text-slate-500">{format!("deregistered {d}")}</div> })}
                                                 </td>
                                                 <td class="px-4 py-3 text-slate-600">
                                                     <div>{r.registered_at.clone()}</div>
-                                                    <div class="text-xs text-slate-400">{r.registered_by.clone()}</div>
+                                                    <div class="text-xs text-slate-500">{r.registered_by.clone()}</div>
                                                 </td>
                                             </tr>
                                         }
@@ -464,8 +464,8 @@ fn CompareView(data: CompareData) -> impl IntoView {
                                     <span class="ml-auto text-xs font-semibold uppercase text-slate-500">{kind}</span>
                                 </div>
                                 <div class="mt-2 grid grid-cols-2 gap-3 font-mono text-xs">
-                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-400">{format!("{}: ", data.a)}</span>{show(&c.before)}</div>
-                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-400">{format!("{}: ", data.b)}</span>{show(&c.after)}</div>
+                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-500">{format!("{}: ", data.a)}</span>{show(&c.before)}</div>
+                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-500">{format!("{}: ", data.b)}</span>{show(&c.after)}</div>
                                 </div>
                             </li>
                         }
@@ -656,7 +656,7 @@ fn audit_trail_view(AuditTrailRoute { rows }: AuditTrailRoute) -> impl IntoView 
                                         };
                                         view! {
                                             <tr data-action=r.action.clone() data-family=r.family.clone() class="align-top">
-                                                <td class="whitespace-nowrap px-4 py-3 text-slate-600">{r.at.clone()}<div class="text-xs text-slate-400">{r.source.clone()}</div></td>
+                                                <td class="whitespace-nowrap px-4 py-3 text-slate-600">{r.at.clone()}<div class="text-xs text-slate-500">{r.source.clone()}</div></td>
                                                 <td class="px-4 py-3">{r.user.clone()}</td>
                                                 <td class="px-4 py-3">
                                                     <A href=href attr:class="font-mono text-sky-700 hover:underline">{target}</A>
@@ -664,7 +664,7 @@ fn audit_trail_view(AuditTrailRoute { rows }: AuditTrailRoute) -> impl IntoView 
                                                 </td>
                                                 <td class="px-4 py-3 font-mono text-xs text-slate-600">
                                                     {r.changes.iter().take(8).map(|c| view! { <div>{c.clone()}</div> }).collect_view()}
-                                                    {(r.changes.len() > 8).then(|| view! { <div class="text-slate-400">{format!("… {} more", r.changes.len() - 8)}</div> })}
+                                                    {(r.changes.len() > 8).then(|| view! { <div class="text-slate-500">{format!("… {} more", r.changes.len() - 8)}</div> })}
                                                 </td>
                                                 <td class="px-4 py-3 text-xs">
                                                     {(!r.resolved.is_empty()).then(|| view! { <div class="text-emerald-700">{format!("resolved {}", r.resolved.join(", "))}</div> })}

@@ -1,0 +1,33 @@
+import { test, expect, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+
+// Every page, checked by axe-core in Chromium after hydration: no serious or critical
+// accessibility violation (contrast, names, focusable scroll regions, nesting …).
+const pages = [
+  "/",
+  "/families/Datadog",
+  "/families/Datadog/3",
+  "/families/Datadog/3/edit",
+  "/compare/Datadog/2/3",
+  "/audit",
+  "/audit-log",
+];
+
+async function hydrated(page: Page) {
+  await page.waitForFunction(() => (window as any).__ecsLensHydrated === true, null, { timeout: 15_000 });
+}
+
+for (const path of pages) {
+  test(`axe finds no serious or critical violation on ${path}`, async ({ page }) => {
+    await page.goto(path);
+    await hydrated(page);
+    if (path.endsWith("/edit")) {
+      await expect(page.getByTestId("editor").locator(".cm-content")).toContainText('"containerDefinitions"', { timeout: 15_000 });
+    }
+    const result = await new AxeBuilder({ page }).analyze();
+    const bad = result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} node(s), e.g. ${v.nodes[0].target.join(" ")}`);
+    expect(bad, `axe on ${path}`).toEqual([]);
+  });
+}
