@@ -444,7 +444,11 @@ fn csv(files: &[FileReport], described: &BTreeMap<String, (String, u32)>, not_sc
         let head = [f.path.clone(), family, revision.to_string()];
         if f.findings.is_empty() {
             rows.push(
-                head.iter().cloned().chain(["clean".into()]).chain(std::iter::repeat_n(String::new(), 8)).collect(),
+                head.iter()
+                    .cloned()
+                    .chain(["clean".into()])
+                    .chain(std::iter::repeat_n(String::new(), FINDING_COLUMNS.len()))
+                    .collect(),
             );
         }
         for x in &f.findings {
@@ -458,7 +462,7 @@ fn csv(files: &[FileReport], described: &BTreeMap<String, (String, u32)>, not_sc
             n.target.revision.map(|r| r.to_string()).unwrap_or_default(),
             "not-scanned".into(),
         ];
-        row.extend(std::iter::repeat_n(String::new(), 7));
+        row.extend(std::iter::repeat_n(String::new(), FINDING_COLUMNS.len() - 1));
         row.push(n.error.to_string());
         rows.push(row);
     }

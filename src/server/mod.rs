@@ -171,8 +171,9 @@ pub struct Analysed {
 impl Analysed {
     pub fn new(described: DescribedTaskDefinition) -> Analysed {
         let doc = Document::from_value(&described.to_value());
-        let masker = Masker::of(&doc);
         let mut findings = lint(&doc);
+        // The lint's own secrets findings say what to mask: no second walk of the document.
+        let masker = Masker::from_findings(&doc, &findings);
         findings.iter_mut().for_each(|f| masker.mask_finding(f));
         Analysed { described, doc, findings, masker }
     }

@@ -19,7 +19,7 @@ use crate::rules::Context;
 /// What a masked secret value is shown as.
 pub const MASK: &str = "********";
 
-/// The secret values of one document (or several: [`Masker::merge`]).
+/// The secret values of one document.
 #[derive(Debug, Default, Clone)]
 pub struct Masker {
     /// Document pointers of secret values, sorted.
@@ -38,7 +38,13 @@ const MIN_SCRUB_LEN: usize = 8;
 impl Masker {
     /// The secrets of `doc`.
     pub fn of(doc: &Document) -> Masker {
-        let mut pointers = secret_pointers(doc);
+        Masker::from_findings(doc, &secrets_findings(doc))
+    }
+
+    /// The secrets of `doc` from findings a lint of it already made (every rule's, or only the
+    /// secrets rules'): no second walk of the document's strings.
+    pub fn from_findings(doc: &Document, findings: &[Finding]) -> Masker {
+        let mut pointers = secret_pointers_in(findings);
         env_pointers(doc, &mut pointers);
         pointers.sort();
         pointers.dedup();
@@ -51,23 +57,6 @@ impl Masker {
         strings.sort();
         strings.dedup();
         Masker { pointers, strings }
-    }
-
-    /// The secret values of both (pointers are kept only when both come from one document:
-    /// use this for masking by value across documents, e.g. an export of many revisions).
-    pub fn merge(mut self, other: &Masker) -> Masker {
-        self.strings.extend(other.strings.iter().cloned());
-        self.strings.sort();
-        self.strings.dedup();
-        self.pointers.extend(other.pointers.iter().cloned());
-        self.pointers.sort();
-        self.pointers.dedup();
-        self
-    }
-
-    /// True when the document had no secret to mask.
-    pub fn is_empty(&self) -> bool {
-        self.pointers.is_empty() && self.strings.is_empty()
     }
 
     /// `doc`'s value with every secret masked: at its pointer, and by value everywhere else.
@@ -165,15 +154,25 @@ pub fn mask_document(doc: &Document) -> Value {
 /// Pointers (into `doc`) of every string value the secrets rules flag as a secret
 /// value, for masking wherever a viewer sees the document (raw JSON, diffs, exports).
 pub fn secret_pointers(doc: &Document) -> Vec<String> {
+    secret_pointers_in(&secrets_findings(doc))
+}
+
+/// The secrets rules' findings on `doc` (no fixes built).
+fn secrets_findings(doc: &Document) -> Vec<Finding> {
     let cx = Context::new(doc, false);
     let mut findings: Vec<Finding> = Vec::new();
     for rule in secrets::RULES {
         rule.check(&cx, &mut findings);
     }
-    let mut out: Vec<String> = Vec::with_capacity(findings.len());
-    for f in findings {
+    findings
+}
+
+/// The pointers of the secret values the secrets rules' findings among `findings` name.
+fn secret_pointers_in(findings: &[Finding]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in findings.iter().filter(|f| secrets::RULES.iter().any(|r| r.meta().id == f.rule)) {
         // SEC001 points at the `environment` entry; its value is what gets masked.
-        let p = if f.rule == secrets::ENVIRONMENT_RULE { format!("{}/value", f.pointer) } else { f.pointer };
+        let p = if f.rule == secrets::ENVIRONMENT_RULE { format!("{}/value", f.pointer) } else { f.pointer.clone() };
         if !out.contains(&p) {
             out.push(p);
         }
@@ -304,6 +303,21 @@ mod tests {
         );
         m.mask_finding(&mut f);
         assert!(!serde_json::to_string(&f).unwrap().contains(key), "{f:?}");
+    }
+
+    /// A whole lint's findings give the same masker as the secrets rules alone (the server
+    /// builds it from the lint it already made).
+    #[test]
+    fn a_masker_from_a_whole_lint_is_the_secrets_rules_masker() {
+        let mut td = base();
+        td["containerDefinitions"][0]["environment"] = json!([{"name": "DB_PASSWORD", "value": "Hunter2Hunter2"}]);
+        td["containerDefinitions"][0]["dockerLabels"] =
+            json!({"api.token": "ghp_0123456789abcdefABCDEF0123456789abcd"});
+        for doc in [Document::parse(SEED).unwrap(), Document::from_value(&td)] {
+            let (a, b) = (Masker::of(&doc), Masker::from_findings(&doc, &crate::lint(&doc)));
+            assert_eq!((&a.pointers, &a.strings), (&b.pointers, &b.strings));
+            assert!(!a.pointers.is_empty());
+        }
     }
 
     #[test]

@@ -1,9 +1,10 @@
 use serde_json::Value;
 
+use super::sizes::join_or;
 use super::sizes::{cpus_for_memory, describe_cpus, size_for_cpu, smallest_size};
 use crate::finding::{Finding, Fix};
 use crate::model::{parse_cpu_units, parse_memory_mib, TaskDef};
-use crate::rules::kit::{join_or, set, show};
+use crate::rules::kit::{set, show};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 

@@ -2,7 +2,7 @@ use serde_json::Value;
 
 use crate::finding::{Finding, Fix};
 use crate::model::{member, parse_cpu_units, Container, TaskDef};
-use crate::rules::kit::field;
+use crate::rules::kit::{field, non_empty_array};
 use crate::rules::{Context, Reference, Rule, RuleMeta};
 use crate::{Category, Severity};
 
@@ -256,10 +256,6 @@ fn collect<'t, 'a>(td: &'t TaskDef<'a>, mut found: impl FnMut(Use<'t, 'a>)) {
             add(V110, "healthCheck", At::Field("healthCheck"));
         }
     }
-}
-
-fn non_empty_array(v: &Value) -> bool {
-    v.as_array().is_some_and(|a| !a.is_empty())
 }
 
 /// `arn:aws:secretsmanager:region:account:secret:name:json-key:stage:id` with anything after the name.

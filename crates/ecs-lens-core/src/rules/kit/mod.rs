@@ -3,7 +3,7 @@
 //! - **Findings and messages**: [`Finding::new`] (from a rule's `META`), [`Finding::in_container`],
 //!   [`with_fix_at`]; one way to name a container in a message, [`Named`] (``container `app` ``,
 //!   rendered as code by the dashboard's message component), and [`label`] for
-//!   `Finding::container`; [`cat`], [`show`], [`join_and`], [`join_or`].
+//!   `Finding::container`; [`cat`], [`show`], [`join_and`].
 //! - **Field lookup**: [`field`], [`str_field`], [`int`], [`items`], [`item`], [`is_set`],
 //!   [`non_empty_array`]; pointers below a container [`ptr`], [`anchor`].
 //! - **JSON Patch builders** that never guess a wrong type: [`add`], [`replace`], [`set`],
@@ -406,8 +406,6 @@ pub fn join_and(items: &[String]) -> String {
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
-
-pub use crate::rules::fargate::sizes::join_or;
 
 #[cfg(test)]
 mod tests {

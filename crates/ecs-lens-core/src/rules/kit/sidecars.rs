@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use super::{append, basename};
+use super::{append, basename, non_empty_array};
 #[cfg(test)]
 use crate::model::image_name;
 use crate::model::{image_repo, member, Container, TaskDef};
@@ -50,10 +50,6 @@ fn agent_by(c: &Container<'_>, by_image: bool) -> bool {
     }
     !(!c.essential()
         && (c.get("command").is_some_and(non_empty_array) || c.get("entryPoint").is_some_and(non_empty_array)))
-}
-
-fn non_empty_array(v: &Value) -> bool {
-    v.as_array().is_some_and(|a| !a.is_empty())
 }
 
 /// The Datadog agent containers of the task (almost always zero or one).
@@ -384,11 +380,6 @@ fn has_datadog_env(c: &Container<'_>) -> bool {
 /// True when the container sends DogStatsD metrics or names the agent's host.
 pub fn sends_to_agent_host(c: &Container<'_>) -> bool {
     has_datadog_env(c) && (DOGSTATSD_ENV.iter().any(|n| declares(c, n)) || declares(c, "DD_AGENT_HOST"))
-}
-
-/// True when the container sends DogStatsD metrics or traces to an agent it names.
-pub fn talks_to_agent(c: &Container<'_>) -> bool {
-    is_traced(c) || sends_to_agent_host(c)
 }
 
 /// Where in `entryPoint`/`command` the CWS tracer wraps the process: the index of the

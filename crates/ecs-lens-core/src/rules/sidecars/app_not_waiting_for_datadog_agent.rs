@@ -60,7 +60,7 @@ impl Rule for AppNotWaitingForAgent {
             } else if is_traced(c) {
                 "sends APM traces to"
             } else if sends_to_agent_host(c) {
-                // Not traced (checked above): `talks_to_agent` reduces to this.
+                // Not traced (checked above), but sending metrics to the agent it names.
                 "sends DogStatsD metrics to"
             } else {
                 continue;
