@@ -67,6 +67,16 @@ impl Dialect {
         }
     }
 
+    /// "now" plus `seconds`, as [`Dialect::now`] writes it (a lease's end).
+    pub fn now_plus(self, seconds: u32) -> String {
+        match self {
+            Dialect::Sqlite => format!("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{seconds} seconds')"),
+            Dialect::Postgres => format!(
+                r#"to_char((clock_timestamp() + interval '{seconds} seconds') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
+            ),
+        }
+    }
+
     /// Appended to a SELECT of rows a write transaction is about to decide on: PostgreSQL
     /// locks them until the transaction ends; SQLite's IMMEDIATE transaction already holds
     /// the database's write lock.

@@ -20,7 +20,8 @@ use sqlx::{Any, AnyPool, Transaction};
 use super::database::{Database, Location};
 use super::{
     compatibilities, seed, task_definition_arn, validate_family, validate_register_input, DescribedTaskDefinition,
-    FamilySummary, Registered, RevisionSummary, StoreError, TaskDefStatus, TaskDefStore, LOCAL_ACCOUNT, LOCAL_REGION,
+    FamilySummary, Registered, RevisionState, RevisionSummary, StoreError, TaskDefStatus, TaskDefStore, LOCAL_ACCOUNT,
+    LOCAL_REGION,
 };
 
 /// How to open an [`EmbeddedStore`].
@@ -384,6 +385,29 @@ impl TaskDefStore for EmbeddedStore {
             a.family.to_ascii_lowercase().cmp(&b.family.to_ascii_lowercase()).then_with(|| a.family.cmp(&b.family))
         });
         Ok(families)
+    }
+
+    async fn list_all_revisions(&self, family: Option<&str>) -> Result<Vec<RevisionState>, StoreError> {
+        let rows = sqlx::query_as::<_, (String, i64, String)>(
+            "SELECT family, revision, status FROM task_definitions
+             WHERE (CAST($1 AS TEXT) IS NULL OR family = $1)",
+        )
+        .bind(family)
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(|e| self.db_error("list revisions", e))?;
+        let mut out = rows
+            .into_iter()
+            .map(|(family, revision, status)| {
+                Ok(RevisionState {
+                    revision: to_u32(revision, self.db.name())?,
+                    status: status_of(&status, self.db.name())?,
+                    family,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by(|a, b| a.family.cmp(&b.family).then(a.revision.cmp(&b.revision)));
+        Ok(out)
     }
 
     async fn list_revisions(&self, family: &str) -> Result<Vec<RevisionSummary>, StoreError> {

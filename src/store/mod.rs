@@ -27,7 +27,9 @@ pub mod contract;
 pub mod database;
 pub mod drafts;
 pub mod embedded;
+pub mod mirror;
 pub mod seed;
+pub mod sync;
 /// Fresh test databases: test scaffolding, not in release builds (feature `testing`).
 #[cfg(any(test, feature = "testing"))]
 pub mod test_db;
@@ -106,6 +108,32 @@ pub struct RevisionSummary {
     pub registered_by: String,
     /// RFC 3339, UTC; set once the revision is INACTIVE.
     pub deregistered_at: Option<String>,
+}
+
+/// A revision as the lists name it (ECS `ListTaskDefinitions` for ACTIVE and INACTIVE): no
+/// describe needed. What a sync compares with the mirror.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionState {
+    pub family: String,
+    pub revision: u32,
+    pub status: TaskDefStatus,
+}
+
+/// One deployment of an ECS service: which revision it runs (`DescribeServices`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceUse {
+    /// The cluster's name (not its ARN).
+    pub cluster: String,
+    /// The service's name.
+    pub service: String,
+    pub family: String,
+    pub revision: u32,
+    /// `PRIMARY` (what the service runs now), `ACTIVE` (a deployment being replaced) …
+    pub deployment: String,
+    pub desired: u32,
+    pub running: u32,
 }
 
 /// What `DescribeTaskDefinition` returns: `{"taskDefinition": {...}, "tags": [...]}`.
@@ -293,6 +321,37 @@ pub trait TaskDefStore: Send + Sync {
     /// Every family (ECS `ListTaskDefinitionFamilies` with each family's status and latest
     /// ACTIVE revision), sorted by name, case-insensitively.
     async fn list_families(&self) -> Result<Vec<FamilySummary>, StoreError>;
+
+    /// Every revision (of `family`, or of every family) with its status, from the lists alone:
+    /// sorted by family then revision. An unknown family has none (not an error). The default
+    /// asks [`list_families`](Self::list_families) and [`list_revisions`](Self::list_revisions);
+    /// stores override it with one list (Amazon ECS: `ListTaskDefinitions`, no describe).
+    async fn list_all_revisions(&self, family: Option<&str>) -> Result<Vec<RevisionState>, StoreError> {
+        let families = match family {
+            Some(f) => vec![f.to_string()],
+            None => self.list_families().await?.into_iter().map(|f| f.family).collect(),
+        };
+        let mut out = Vec::new();
+        for f in families {
+            match self.list_revisions(&f).await {
+                Ok(revs) => out.extend(revs.into_iter().map(|r| RevisionState {
+                    family: r.family,
+                    revision: r.revision,
+                    status: r.status,
+                })),
+                Err(StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Which revisions the source's services run (every cluster, every service, every
+    /// deployment), or `None` when the source has no services (the embedded store: nothing is
+    /// in use there, and nothing is made up).
+    async fn list_services(&self) -> Result<Option<Vec<ServiceUse>>, StoreError> {
+        Ok(None)
+    }
 
     /// The revisions of one family, oldest first. `NotFound` for an unknown family.
     async fn list_revisions(&self, family: &str) -> Result<Vec<RevisionSummary>, StoreError>;

@@ -42,13 +42,14 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
 use super::{
-    shown, validate_family, validate_register_input, DescribedTaskDefinition, FamilySummary, RevisionSummary,
-    StoreError, TaskDefStatus, TaskDefStore,
+    shown, validate_family, validate_register_input, DescribedTaskDefinition, FamilySummary, RevisionState,
+    RevisionSummary, ServiceUse, StoreError, TaskDefStatus, TaskDefStore,
 };
 use errors::{Call, Target};
 
 pub mod convert;
 pub mod errors;
+mod services;
 
 #[cfg(test)]
 mod tests;
@@ -462,6 +463,28 @@ impl TaskDefStore for AwsStore {
             a.family.to_ascii_lowercase().cmp(&b.family.to_ascii_lowercase()).then_with(|| a.family.cmp(&b.family))
         });
         Ok(out)
+    }
+
+    /// ListTaskDefinitions for ACTIVE and for INACTIVE (every page, concurrently): no describe.
+    async fn list_all_revisions(&self, family: Option<&str>) -> Result<Vec<RevisionState>, StoreError> {
+        if family.is_some_and(|f| validate_family(f).is_err()) {
+            return Ok(vec![]);
+        }
+        let states = self.revision_states(family).await?;
+        Ok(states
+            .into_iter()
+            .flat_map(|(family, revs)| {
+                revs.into_iter().map(move |(revision, status)| RevisionState {
+                    family: family.clone(),
+                    revision,
+                    status,
+                })
+            })
+            .collect())
+    }
+
+    async fn list_services(&self) -> Result<Option<Vec<ServiceUse>>, StoreError> {
+        self.services().await.map(Some)
     }
 
     async fn list_revisions(&self, family: &str) -> Result<Vec<RevisionSummary>, StoreError> {

@@ -667,3 +667,12 @@ fn messages_on_examples_are_reviewed() {
         }
     });
 }
+
+#[test]
+fn the_ruleset_version_is_stable_and_names_the_catalogue() {
+    let v = super::ruleset_version();
+    assert_eq!(v, super::ruleset_version(), "the same rule set, the same version");
+    assert!(v.starts_with(env!("CARGO_PKG_VERSION")), "{v}");
+    assert!(v.contains(&format!("-r{}-", super::RULES_REVISION)), "{v}");
+    assert_eq!(v.rsplit('-').next().unwrap().len(), 16, "{v}");
+}

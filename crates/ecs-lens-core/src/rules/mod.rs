@@ -152,6 +152,26 @@ pub fn all_rules() -> impl Iterator<Item = &'static dyn Rule> {
         .map(|r| *r as &dyn Rule)
 }
 
+/// A bump of this number marks a change in what some rule finds that the catalogue's ids,
+/// severities and categories do not show (a rule's logic): stored analyses are then redone.
+pub const RULES_REVISION: u32 = 1;
+
+/// Names the rule set an analysis was made with: the core's version, [`RULES_REVISION`] and
+/// a hash (FNV-1a, stable across builds) of every rule's id, severity, category and whether it
+/// blocks registration. A mirror recomputes an analysis whose rule set differs.
+pub fn ruleset_version() -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for r in all_rules() {
+        let m = r.meta();
+        let key = format!("{}/{}/{}/{};", m.id, m.severity.as_str(), m.category.as_str(), m.blocks_registration);
+        for b in key.bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{}-r{RULES_REVISION}-{hash:016x}", env!("CARGO_PKG_VERSION"))
+}
+
 /// Look a rule up by id (case-insensitive) or name.
 pub fn rule(id_or_name: &str) -> Option<&'static dyn Rule> {
     all_rules().find(|r| r.meta().id.eq_ignore_ascii_case(id_or_name) || r.meta().name == id_or_name)

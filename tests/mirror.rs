@@ -1,0 +1,402 @@
+//! The mirror and its sync against the embedded store in both databases (a real SQLite file and
+//! a real PostgreSQL database): a cold sync, a resync with nothing new, a revision registered
+//! and one deregistered by someone else, a family that disappears, a sync cut off halfway and
+//! resumed, the lease replicas share, services and in-use counts, the paged queries, and that no
+//! secret value is ever written. tests/aws_store.rs runs the sync against moto.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use ecs_lens::core::Severity;
+use ecs_lens::store::mirror::{FamilyQuery, FamilySort, Mirror};
+use ecs_lens::store::sync::{sync, sync_family, SyncOptions};
+use ecs_lens::store::test_db::{self, TestDatabase};
+use ecs_lens::store::{
+    Database, DescribedTaskDefinition, EmbeddedOptions, EmbeddedStore, FamilySummary, RevisionSummary, ServiceUse,
+    StoreError, TaskDefStore,
+};
+use serde_json::{json, Value};
+
+const API_KEY: &str = "8f2b9c1d4e5a6f7081928374655647ab";
+const PASSWORD: &str = "Tr0ub4dor&3-horse-battery";
+
+async fn open(db: &TestDatabase) -> (EmbeddedStore, Mirror) {
+    let store = EmbeddedStore::open_with(&db.location, EmbeddedOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", db.kind));
+    let mirror = Mirror::on(store.database().clone());
+    (store, mirror)
+}
+
+fn leaky(family: &str) -> Value {
+    json!({
+        "family": family,
+        "containerDefinitions": [{
+            "name": "app", "image": "example/app:1.2.3", "essential": true, "memory": 512,
+            "environment": [
+                {"name": "DD_API_KEY", "value": API_KEY},
+                {"name": "MYSQL_PW", "value": PASSWORD},
+                {"name": "LOG_LEVEL", "value": "info"}
+            ],
+            "command": ["serve", "--password", PASSWORD]
+        }]
+    })
+}
+
+async fn sync_all(store: &dyn TaskDefStore, mirror: &Mirror) -> ecs_lens::store::sync::SyncReport {
+    sync(store, mirror, "local", SyncOptions::default(), &|_, _| {}).await.expect("sync")
+}
+
+/// Every text cell of every mirror table, for the "no value" check.
+async fn mirror_text(db: &Database) -> String {
+    let mut all = String::new();
+    for (table, columns) in [
+        ("mirror_revisions", "family || arn || document || findings || registered_by"),
+        ("mirror_families", "family || COALESCE(registered_by, '')"),
+        ("mirror_rule_hits", "rule || category"),
+        ("mirror_sources", "source || state || COALESCE(error, '')"),
+    ] {
+        let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT {columns} FROM {table}"))
+            .fetch_all(db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+        all.extend(rows);
+    }
+    all
+}
+
+#[tokio::test]
+async fn a_cold_sync_mirrors_every_revision_and_a_resync_describes_nothing() {
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        store.register(&leaky("leaky"), "alice").await.unwrap();
+        store.register(&leaky("leaky"), "alice").await.unwrap();
+        let families = store.list_families().await.unwrap();
+        let revisions: u32 = families.iter().map(|f| f.revision_count).sum();
+
+        let cold = sync_all(&store, &mirror).await;
+        assert_eq!(cold.families, families.len(), "{}", db.kind);
+        assert_eq!(cold.revisions as u32, revisions);
+        assert_eq!((cold.new as u32, cold.described as u32, cold.removed), (revisions, revisions, 0));
+        assert!(cold.failed.is_empty(), "{:?}", cold.failed);
+        assert_eq!(cold.services, None, "the embedded store has no services");
+
+        let page = mirror.families("local", &FamilyQuery { page_size: 500, ..Default::default() }).await.unwrap();
+        assert_eq!(page.total as usize, families.len());
+        let names: Vec<&str> = page.items.iter().map(|f| f.family.as_str()).collect();
+        let expected: Vec<&str> = families.iter().map(|f| f.family.as_str()).collect();
+        assert_eq!(names, expected, "{}: sorted as the store sorts", db.kind);
+        for (m, s) in page.items.iter().zip(&families) {
+            assert_eq!(m.latest_active, s.latest_active_revision, "{}", s.family);
+            assert_eq!(m.revision_count, s.revision_count, "{}", s.family);
+            assert_eq!(m.latest_revision, s.latest_revision, "{}", s.family);
+            assert_eq!(m.registered_by, s.registered_by, "{}", s.family);
+        }
+        // The analysis is the lint's: counts of the latest revision.
+        let d = store.describe("leaky", None).await.unwrap();
+        let findings = ecs_lens::core::lint(&ecs_lens::core::document::Document::from_value(&d.to_value()));
+        let leaky_row = page.items.iter().find(|f| f.family == "leaky").unwrap();
+        assert_eq!(leaky_row.counts.iter().sum::<u32>() as usize, findings.len());
+        assert!(leaky_row.counts[Severity::Critical as usize] >= 2, "{leaky_row:?}");
+        let stored = mirror.revision("local", "leaky", 2).await.unwrap().expect("mirrored");
+        assert_eq!(stored.findings.len(), findings.len());
+        assert!(stored.findings.iter().any(|f| f.rule == "SEC001"));
+
+        // No value, anywhere in the mirror.
+        let text = mirror_text(store.database()).await;
+        assert!(text.contains("DD_API_KEY"), "names are kept");
+        assert!(!text.contains(API_KEY), "{}: the API key is in the mirror", db.kind);
+        assert!(!text.contains(PASSWORD), "{}: the password is in the mirror", db.kind);
+
+        let status = mirror.status("local").await.unwrap();
+        assert_eq!(status.state, "idle");
+        assert!(status.synced_at.is_some());
+        assert_eq!(status.done as u32, revisions);
+
+        let again = sync_all(&store, &mirror).await;
+        assert_eq!((again.new, again.described, again.removed), (0, 0, 0), "{}", db.kind);
+        assert_eq!(mirror.status("local").await.unwrap().generation, status.generation + 1);
+    }
+}
+
+#[tokio::test]
+async fn changes_by_anyone_reach_the_mirror_at_the_next_sync() {
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        store.register(&leaky("app"), "alice").await.unwrap();
+        store.register(&leaky("app"), "alice").await.unwrap();
+        store.register(&leaky("gone"), "alice").await.unwrap();
+        sync_all(&store, &mirror).await;
+
+        // Someone else registers one revision and deregisters another, outside ecs-lens.
+        store.register(&leaky("app"), "bob").await.unwrap();
+        store.deregister("app", 1).await.unwrap();
+        // And a family disappears (DeleteTaskDefinitions of every revision).
+        sqlx::query("DELETE FROM task_definitions WHERE family = 'gone'").execute(store.pool()).await.unwrap();
+
+        let r = sync_all(&store, &mirror).await;
+        assert_eq!((r.new, r.described, r.removed), (1, 2, 1), "{}: {r:?}", db.kind);
+        let app = mirror.family("local", "app").await.unwrap().expect("app");
+        assert_eq!((app.latest_active, app.revision_count, app.registered_by.as_deref()), (Some(3), 3, Some("bob")));
+        let revs = mirror.revisions("local", "app", 1).await.unwrap();
+        assert_eq!(revs.items.iter().map(|r| r.revision).collect::<Vec<_>>(), vec![3, 2, 1], "newest first");
+        assert_eq!(revs.items[2].status, "INACTIVE");
+        assert!(revs.items[2].deregistered_at.is_some(), "re-described for its deregisteredAt");
+        assert!(mirror.family("local", "gone").await.unwrap().is_none(), "{}", db.kind);
+        assert!(mirror.revision("local", "gone", 1).await.unwrap().is_none());
+
+        // A register through ecs-lens updates its family at once.
+        store.register(&leaky("app"), "alice").await.unwrap();
+        let r = sync_family(&store, &mirror, "local", "app").await.unwrap();
+        assert_eq!((r.new, r.described), (1, 1));
+        assert_eq!(mirror.family("local", "app").await.unwrap().unwrap().latest_active, Some(4));
+    }
+}
+
+/// A store that fails every describe after the first `ok` ones, as an account that starts
+/// throttling beyond the SDK's retries (or goes away) would.
+struct CutOff {
+    inner: EmbeddedStore,
+    ok: usize,
+    calls: AtomicUsize,
+}
+
+#[async_trait]
+impl TaskDefStore for CutOff {
+    fn source(&self) -> String {
+        self.inner.source()
+    }
+    fn is_read_only(&self) -> bool {
+        true
+    }
+    async fn list_families(&self) -> Result<Vec<FamilySummary>, StoreError> {
+        self.inner.list_families().await
+    }
+    async fn list_all_revisions(
+        &self,
+        family: Option<&str>,
+    ) -> Result<Vec<ecs_lens::store::RevisionState>, StoreError> {
+        self.inner.list_all_revisions(family).await
+    }
+    async fn list_revisions(&self, family: &str) -> Result<Vec<RevisionSummary>, StoreError> {
+        self.inner.list_revisions(family).await
+    }
+    async fn describe(&self, family: &str, revision: Option<u32>) -> Result<DescribedTaskDefinition, StoreError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) >= self.ok {
+            return Err(StoreError::unavailable("ThrottlingException: Rate exceeded (after 8 attempts)"));
+        }
+        self.inner.describe(family, revision).await
+    }
+    async fn register(&self, _: &Value, _: &str) -> Result<DescribedTaskDefinition, StoreError> {
+        unreachable!("a sync never registers")
+    }
+    async fn deregister(&self, _: &str, _: u32) -> Result<DescribedTaskDefinition, StoreError> {
+        unreachable!("a sync never deregisters")
+    }
+}
+
+#[tokio::test]
+async fn a_sync_cut_off_halfway_leaves_a_consistent_mirror_and_the_next_one_resumes() {
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        for i in 0..30 {
+            store.register(&leaky(&format!("fam-{i:02}")), "alice").await.unwrap();
+        }
+        let total = store.list_all_revisions(None).await.unwrap().len();
+        let cut = CutOff { inner: store.clone(), ok: 12, calls: AtomicUsize::new(0) };
+        let options = SyncOptions { concurrency: 1, batch: 5, give_up_after: 4 };
+        let r = sync(&cut, &mirror, "local", options, &|_, _| {}).await.expect("listed, so not an error");
+        assert_eq!(r.described, 12, "{}: {r:?}", db.kind);
+        assert!(r.failed.iter().any(|f| f.contains("ThrottlingException")), "{:?}", r.failed);
+        assert!(r.failed.last().unwrap().contains("gave up"), "{:?}", r.failed);
+        let status = mirror.status("local").await.unwrap();
+        assert_eq!(status.state, "partial");
+        assert!(status.error.as_deref().unwrap().contains("could not be synced"), "{status:?}");
+        // Consistent: every family row has its revisions, and the pages show what is there.
+        let page = mirror.families("local", &FamilyQuery { page_size: 500, ..Default::default() }).await.unwrap();
+        for f in &page.items {
+            let revs = mirror.revisions("local", &f.family, 1).await.unwrap();
+            assert_eq!(revs.total, u64::from(f.revision_count), "{}", f.family);
+        }
+
+        let resumed = sync_all(&store, &mirror).await;
+        assert_eq!(resumed.described, total - 12, "{}: only what was missing", db.kind);
+        assert!(resumed.failed.is_empty());
+        assert_eq!(mirror.status("local").await.unwrap().state, "idle");
+        let page = mirror.families("local", &FamilyQuery::default()).await.unwrap();
+        assert_eq!(page.total as usize, store.list_families().await.unwrap().len());
+    }
+}
+
+#[tokio::test]
+async fn a_source_that_cannot_be_listed_leaves_the_mirror_as_it_was() {
+    struct Down;
+    #[async_trait]
+    impl TaskDefStore for Down {
+        fn source(&self) -> String {
+            "nowhere".into()
+        }
+        fn is_read_only(&self) -> bool {
+            true
+        }
+        async fn list_families(&self) -> Result<Vec<FamilySummary>, StoreError> {
+            Err(StoreError::unavailable("cannot reach ECS at http://127.0.0.1:1: connection refused"))
+        }
+        async fn list_revisions(&self, _: &str) -> Result<Vec<RevisionSummary>, StoreError> {
+            unreachable!()
+        }
+        async fn describe(&self, _: &str, _: Option<u32>) -> Result<DescribedTaskDefinition, StoreError> {
+            unreachable!()
+        }
+        async fn register(&self, _: &Value, _: &str) -> Result<DescribedTaskDefinition, StoreError> {
+            unreachable!()
+        }
+        async fn deregister(&self, _: &str, _: u32) -> Result<DescribedTaskDefinition, StoreError> {
+            unreachable!()
+        }
+    }
+    let db = test_db::sqlite();
+    let (store, mirror) = open(&db).await;
+    sync_all(&store, &mirror).await;
+    let before = mirror.families("local", &FamilyQuery::default()).await.unwrap();
+    let synced = mirror.status("local").await.unwrap().synced_at;
+    let err = sync(&Down, &mirror, "local", SyncOptions::default(), &|_, _| {}).await.unwrap_err();
+    assert!(err.to_string().contains("connection refused"), "{err}");
+    let status = mirror.status("local").await.unwrap();
+    assert_eq!(status.state, "failed");
+    assert_eq!(status.synced_at, synced, "still the last good sync: the mirror is stale since then");
+    assert!(status.error.unwrap().contains("connection refused"));
+    assert_eq!(mirror.families("local", &FamilyQuery::default()).await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn one_replica_holds_the_lease_at_a_time() {
+    for db in test_db::each().await {
+        let (_store, mirror) = open(&db).await;
+        assert!(mirror.try_lease("aws:1:eu-west-1", "replica-a", 60).await.unwrap());
+        assert!(!mirror.try_lease("aws:1:eu-west-1", "replica-b", 60).await.unwrap(), "{}", db.kind);
+        assert!(mirror.try_lease("aws:1:eu-west-1", "replica-a", 60).await.unwrap(), "renewed by its holder");
+        assert!(mirror.try_lease("aws:1:us-east-1", "replica-b", 60).await.unwrap(), "leases are per source");
+        mirror.release("aws:1:eu-west-1", "replica-b").await.unwrap();
+        assert_eq!(mirror.status("aws:1:eu-west-1").await.unwrap().lease_owner.as_deref(), Some("replica-a"));
+        mirror.release("aws:1:eu-west-1", "replica-a").await.unwrap();
+        assert!(mirror.try_lease("aws:1:eu-west-1", "replica-b", 1).await.unwrap());
+        // A lease that ran out (its holder died) is taken over.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert!(mirror.try_lease("aws:1:eu-west-1", "replica-a", 60).await.unwrap(), "{}", db.kind);
+    }
+}
+
+#[tokio::test]
+async fn services_mark_families_in_use_and_filter_the_pages() {
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        for f in ["api", "api", "worker", "batch"] {
+            store.register(&leaky(f), "alice").await.unwrap();
+        }
+        sync_all(&store, &mirror).await;
+        let use_of = |cluster: &str, service: &str, family: &str, revision: u32, deployment: &str| ServiceUse {
+            cluster: cluster.into(),
+            service: service.into(),
+            family: family.into(),
+            revision,
+            deployment: deployment.into(),
+            desired: 2,
+            running: 2,
+        };
+        let services = vec![
+            use_of("prod", "api", "api", 1, "PRIMARY"),
+            use_of("staging", "api", "api", 2, "PRIMARY"),
+            use_of("prod", "worker", "worker", 1, "PRIMARY"),
+        ];
+        mirror.replace_services("local", Some(&services)).await.unwrap();
+        let api = mirror.family("local", "api").await.unwrap().unwrap();
+        assert_eq!(api.in_use, 2, "{}", db.kind);
+        let running_1 = mirror.services("local", "api", Some(1)).await.unwrap();
+        assert_eq!(running_1.len(), 1);
+        assert_eq!((running_1[0].cluster.as_str(), running_1[0].service.as_str()), ("prod", "api"));
+        let in_use = FamilyQuery { in_use: Some(true), ..Default::default() };
+        let page = mirror.families("local", &in_use).await.unwrap();
+        assert_eq!(page.items.iter().map(|f| f.family.as_str()).collect::<Vec<_>>(), vec!["api", "worker"]);
+        let idle = mirror
+            .families("local", &FamilyQuery { in_use: Some(false), q: "batch".into(), ..Default::default() })
+            .await;
+        assert_eq!(idle.unwrap().items.iter().map(|f| f.family.as_str()).collect::<Vec<_>>(), vec!["batch"]);
+        assert_eq!(mirror.totals("local").await.unwrap().in_use_families, 2);
+        assert!(mirror.status("local").await.unwrap().has_services);
+        // A new revision registered later keeps the family's in-use count.
+        store.register(&leaky("api"), "alice").await.unwrap();
+        sync_family(&store, &mirror, "local", "api").await.unwrap();
+        assert_eq!(mirror.family("local", "api").await.unwrap().unwrap().in_use, 2);
+        mirror.replace_services("local", None).await.unwrap();
+        assert_eq!(mirror.family("local", "api").await.unwrap().unwrap().in_use, 0);
+        assert!(!mirror.status("local").await.unwrap().has_services);
+    }
+}
+
+#[tokio::test]
+async fn families_are_searched_filtered_sorted_and_paged_in_the_database() {
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        let clean = |family: &str| json!({"family": family, "containerDefinitions": [{"name": "a", "image": "nginx:1.27", "essential": true, "memory": 256}]});
+        for i in 0..120 {
+            let name = format!("svc_{i:03}-{}", if i % 2 == 0 { "Web" } else { "worker" });
+            let td = if i % 10 == 0 { leaky(&name) } else { clean(&name) };
+            store.register(&td, "alice").await.unwrap();
+        }
+        sync_all(&store, &mirror).await;
+        let q = |q: &str, page: u32| FamilyQuery { q: q.into(), page, ..Default::default() };
+        // "storefront-web" of the seed matches too: 61.
+        let webs = mirror.families("local", &q("-WEB", 1)).await.unwrap();
+        assert_eq!((webs.total, webs.items.len(), webs.pages()), (61, 50, 2), "{}: case-insensitive", db.kind);
+        let second = mirror.families("local", &q("-web", 2)).await.unwrap();
+        assert_eq!(second.items.len(), 11);
+        assert!(webs.items.iter().chain(&second.items).all(|f| f.family.to_lowercase().contains("-web")));
+        assert_eq!(second.items.last().unwrap().family, "svc_118-Web");
+        assert_eq!(second.items.first().unwrap().family, "svc_098-Web", "page 2 goes on where page 1 ended");
+        // LIKE's own characters are searched for, not interpreted.
+        assert_eq!(
+            mirror.families("local", &q("s_c", 1)).await.unwrap().total,
+            0,
+            "`_` is a character here, not any character"
+        );
+        assert_eq!(mirror.families("local", &q("s%b", 1)).await.unwrap().total, 0);
+        assert_eq!(mirror.families("local", &q("_1", 1)).await.unwrap().total, 20);
+        let serious = FamilyQuery { min_severity: Some(Severity::Critical), ..Default::default() };
+        let leaky_ones = mirror.families("local", &serious).await.unwrap();
+        assert!(leaky_ones.items.iter().filter(|f| f.family.starts_with("svc_")).count() == 12, "{}", db.kind);
+        let by_rule = FamilyQuery { rule: Some("sec001".into()), ..Default::default() };
+        let by_rule = mirror.families("local", &by_rule).await.unwrap();
+        assert!(by_rule.items.iter().any(|f| f.family == "svc_000-Web"));
+        assert!(!by_rule.items.iter().any(|f| f.family == "svc_001-worker"));
+        let by_category = FamilyQuery { category: Some("Secrets".into()), ..Default::default() };
+        assert_eq!(mirror.families("local", &by_category).await.unwrap().total, by_rule.total);
+        let worst = FamilyQuery { sort: FamilySort::Findings, ..Default::default() };
+        let worst = mirror.families("local", &worst).await.unwrap();
+        assert!(worst.items.windows(2).all(|w| w[0].counts[4] >= w[1].counts[4]), "most critical first");
+        // The aggregate agrees with the rows.
+        let totals = mirror.totals("local").await.unwrap();
+        let rules = mirror.rule_totals("local").await.unwrap();
+        assert_eq!(rules.iter().map(|r| r.findings).sum::<u64>(), totals.counts.iter().sum::<u64>(), "{}", db.kind);
+        let sec001 = rules.iter().find(|r| r.rule == "SEC001").expect("SEC001 in the aggregate");
+        assert_eq!(sec001.families, by_rule.total);
+        assert!(rules.windows(2).all(|w| w[0].severity >= w[1].severity), "most severe first");
+        // Exports walk every latest revision in pages.
+        let mut seen = 0;
+        let mut after: Option<String> = None;
+        loop {
+            let batch = mirror.latest_after("local", after.as_deref(), 7).await.unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            seen += batch.len();
+            after = batch.last().map(|b| b.0.clone());
+        }
+        assert_eq!(
+            seen as u64,
+            totals.families
+                - store.list_families().await.unwrap().iter().filter(|f| f.latest_active_revision.is_none()).count()
+                    as u64
+        );
+    }
+}
