@@ -7,12 +7,16 @@
 //!   ECS) and the ecs-lens database (audit trail, drafts).
 //! - `server` (feature `ssr`): configuration, identity and roles, the request guard, rendering and
 //!   the service layer that pages, exports and CLI commands ask.
+//! - [`shared`]: the data shapes the server sends and the pages show (both builds).
 //! - `ui` (features `ssr`/`hydrate`): the Leptos dashboard; its server functions call `server`.
 //! - `cli` (feature `ssr`): the command line and the `serve` wiring (mounts `ui` on `server`).
 // Leptos views nest deeply in their types (the findings list); the hydrate release build needs more room.
 #![recursion_limit = "256"]
 /// The pure analysis core (the `ecs-lens-core` crate), under the name the app has always used.
 pub use ecs_lens_core as core;
+
+/// The shapes pages receive, for server and browser (and how filters live in URLs).
+pub mod shared;
 
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -332,18 +332,18 @@ fn a_describe_that_fails_is_reported_not_scanned_and_the_scan_fails() {
         ecs_lens(&proxy, &all)
     };
 
-    // Latest revisions: Datadog is listed, its describe is refused.
+    // Latest revisions: Datadog is listed (with its ARN), its describe is refused.
     let o = run(&["--format", "json"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(paths(&v), vec!["Datadog".to_string(), web.clone()]);
+    assert_eq!(paths(&v), vec![datadog.clone(), web.clone()]);
     assert!(v["files"][0]["error"]["message"].as_str().unwrap().contains("NOT scanned"), "{v}");
     assert!(v["files"][0]["findings"].as_array().unwrap().is_empty());
     assert!(v["files"][1]["error"].is_null());
     let not = v["notScanned"].as_array().unwrap();
     assert_eq!(not.len(), 1);
     assert_eq!(not[0]["family"], "Datadog");
-    assert!(not[0]["revision"].is_null(), "the latest revision is not known: its describe failed");
+    assert_eq!(not[0]["revision"], 1, "the lists say which revision is the latest ACTIVE one");
     assert_eq!(not[0]["error"]["kind"], "unavailable");
     let message = not[0]["error"]["message"].as_str().unwrap();
     assert!(message.contains("ecs:DescribeTaskDefinition"), "names the missing permission: {message}");
@@ -361,7 +361,7 @@ fn a_describe_that_fails_is_reported_not_scanned_and_the_scan_fails() {
     let o = run(&["--select", "VAL003"]);
     assert_eq!(o.status.code(), Some(2));
     let text = stdout(&o);
-    assert!(text.contains("Datadog: NOT SCANNED"), "{text}");
+    assert!(text.contains(&format!("{datadog}: NOT SCANNED")), "{text}");
     assert!(text.contains("Scanned 1 of 2 task definition(s)"), "{text}");
     assert!(text.contains("1 task definition(s) NOT scanned (describe failed): this scan is incomplete."), "{text}");
 

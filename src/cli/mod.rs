@@ -19,6 +19,7 @@ mod probe;
 mod register;
 mod scan;
 mod serve;
+mod sync;
 
 #[derive(Parser, Debug)]
 #[command(name = "ecs-lens", version, about = "Look at, fix and change Amazon ECS task definitions.")]
@@ -51,6 +52,9 @@ enum Command {
     Probe(probe::ProbeArgs),
     /// The audit trail: every register and deregister done through ecs-lens, newest first.
     AuditLog(AuditLogArgs),
+    /// Bring the mirror (what the dashboard and exports read) up to date with every source:
+    /// only new or changed revisions are described; services are recorded.
+    Sync(sync::SyncArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -99,9 +103,71 @@ pub struct StoreArgs {
     /// commands use the first.
     #[arg(long, value_name = "REGION", value_delimiter = ',', env = "ECS_LENS_REGIONS")]
     pub region: Vec<String>,
-    /// AWS profile for --source aws (else AWS_PROFILE, else `default`).
-    #[arg(long, value_name = "NAME")]
+    /// AWS profile(s) for --source aws (else AWS_PROFILE, else `default`). Several
+    /// (comma-separated or repeated): each is an account, and every (profile, region) is a
+    /// source that `serve` switches among and `sync` and `scan` cover. With --role-arn, the
+    /// first is where the roles are assumed from.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub profile: Vec<String>,
+    /// IAM role(s) to assume through STS (from --profile's credentials, else the default
+    /// chain's): each is an account, like a profile (`arn:aws:iam::123456789012:role/ecs-lens`).
+    #[arg(long, value_name = "ARN", value_delimiter = ',', env = "ECS_LENS_ROLE_ARNS")]
+    pub role_arn: Vec<String>,
+    /// The external ID the roles' trust policies require (--role-arn).
+    #[arg(long, value_name = "ID", env = "ECS_LENS_EXTERNAL_ID", hide_env_values = true)]
+    pub external_id: Option<String>,
+}
+
+/// One AWS account to read: a profile, a role to assume, or the default chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Account {
+    /// How the dashboard names it (the profile, or the role's account id).
+    pub label: String,
     pub profile: Option<String>,
+    pub role_arn: Option<String>,
+}
+
+impl StoreArgs {
+    /// The accounts --profile and --role-arn name (one, the default chain's, when neither).
+    pub(crate) fn accounts(&self) -> Result<Vec<Account>, String> {
+        if !self.role_arn.is_empty() {
+            if self.profile.len() > 1 {
+                return Err("--role-arn takes at most one --profile (where the roles are assumed from)".into());
+            }
+            let mut out: Vec<Account> = Vec::new();
+            for arn in &self.role_arn {
+                let parts: Vec<&str> = arn.split(':').collect();
+                let (account, role) = match parts.as_slice() {
+                    ["arn", _, "iam", "", account, resource] if resource.starts_with("role/") => {
+                        (*account, resource.trim_start_matches("role/").rsplit('/').next().unwrap_or_default())
+                    }
+                    _ => {
+                        return Err(format!(
+                            "--role-arn `{}` is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)",
+                            crate::store::shown(arn)
+                        ))
+                    }
+                };
+                let label = if out.iter().any(|a| a.label == account)
+                    || self.role_arn.iter().filter(|r| r.contains(&format!("::{account}:"))).count() > 1
+                {
+                    format!("{account}-{role}")
+                } else {
+                    account.to_string()
+                };
+                out.push(Account { label, profile: self.profile.first().cloned(), role_arn: Some(arn.clone()) });
+            }
+            return Ok(out);
+        }
+        if self.profile.is_empty() {
+            return Ok(vec![Account { label: String::new(), profile: None, role_arn: None }]);
+        }
+        Ok(self
+            .profile
+            .iter()
+            .map(|p| Account { label: p.clone(), profile: Some(p.clone()), role_arn: None })
+            .collect())
+    }
 }
 
 /// Where task definitions come from.
@@ -123,7 +189,9 @@ impl Default for StoreArgs {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             database_url: None,
             region: vec![],
-            profile: None,
+            profile: vec![],
+            role_arn: vec![],
+            external_id: None,
         }
     }
 }
@@ -261,6 +329,7 @@ pub fn main() -> ExitCode {
         Some(Command::Register(args)) => register::run(args),
         Some(Command::Probe(args)) => probe::run(args),
         Some(Command::AuditLog(args)) => audit_log(args),
+        Some(Command::Sync(args)) => sync::run(args),
     };
     match result {
         Ok(code) => code,
@@ -499,23 +568,49 @@ pub(crate) async fn open_stores(
             // No --region: the SDK's configured one (AWS_REGION, the profile).
             let regions: Vec<Option<String>> =
                 if args.region.is_empty() { vec![None] } else { args.region.iter().cloned().map(Some).collect() };
-            let mut stores: Vec<(String, Arc<dyn TaskDefStore>)> = Vec::with_capacity(regions.len());
-            for region in regions {
-                let store = aws_store(args, region, read_only).await?;
-                stores.push((store.region().to_string(), Arc::new(store)));
+            let accounts = args.accounts()?;
+            let mut stores: Vec<(String, Arc<dyn TaskDefStore>)> = Vec::new();
+            for account in &accounts {
+                for region in &regions {
+                    let store = aws_store_for(args, account, region.clone(), read_only).await?;
+                    // One account: the region alone (as the dashboard always named it).
+                    let label = if accounts.len() == 1 {
+                        store.region().to_string()
+                    } else {
+                        format!("{}/{}", account.label, store.region())
+                    };
+                    stores.push((label, Arc::new(store)));
+                }
             }
             Ok(stores)
         }
     }
 }
 
+/// The Amazon ECS store of the first account (--profile / --role-arn) in `region`.
 async fn aws_store(
     args: &StoreArgs,
     region: Option<String>,
     read_only: bool,
 ) -> Result<crate::store::aws::AwsStore, String> {
-    let options =
-        crate::store::aws::AwsOptions { region, profile: args.profile.clone(), read_only, ..Default::default() };
+    let accounts = args.accounts()?;
+    aws_store_for(args, &accounts[0], region, read_only).await
+}
+
+async fn aws_store_for(
+    args: &StoreArgs,
+    account: &Account,
+    region: Option<String>,
+    read_only: bool,
+) -> Result<crate::store::aws::AwsStore, String> {
+    let options = crate::store::aws::AwsOptions {
+        region,
+        profile: account.profile.clone(),
+        role_arn: account.role_arn.clone(),
+        external_id: args.external_id.clone(),
+        read_only,
+        ..Default::default()
+    };
     crate::store::aws::AwsStore::connect(options).await.map_err(|e| e.to_string())
 }
 
@@ -593,10 +688,36 @@ fn import(args: ImportArgs) -> Result<ExitCode, String> {
                 }
             }
         }
+        let families: Vec<String> =
+            inputs.iter().filter_map(|(_, i)| i.get("family").and_then(|f| f.as_str()).map(str::to_string)).collect();
+        mirror_families(&args.store, store.as_ref(), &families).await;
         // Checkpoint the write-ahead log into the database file before the process ends.
         store.close().await;
         result
     })
+}
+
+/// Bring `families` into the mirror now, after registers through the command line in the
+/// embedded store, so that a running dashboard shows them at once (Amazon ECS sources are
+/// mirrored by the dashboard's next sync, or `ecs-lens sync`). A failure is only reported.
+pub(crate) async fn mirror_families(args: &StoreArgs, store: &dyn TaskDefStore, families: &[String]) {
+    if args.source != Source::Local || families.is_empty() {
+        return;
+    }
+    let db = match crate::store::Database::open(&args.database()).await {
+        Ok(db) => db,
+        Err(e) => return eprintln!("ecs-lens: not in the mirror yet ({e}); the next sync brings it"),
+    };
+    let mirror = crate::store::mirror::Mirror::on(db.clone());
+    let mut families = families.to_vec();
+    families.sort();
+    families.dedup();
+    for family in &families {
+        if let Err(e) = crate::store::sync::sync_family(store, &mirror, "local", family).await {
+            eprintln!("ecs-lens: {family} is not in the mirror yet ({e}); the next sync brings it");
+        }
+    }
+    db.close().await;
 }
 
 /// `ecs-lens audit-log`.

@@ -94,6 +94,9 @@ pub fn run(args: RegisterArgs) -> Result<ExitCode, String> {
         let store = super::open_store(&args.store, false).await?;
         let by = crate::store::local_principal(crate::store::LOCAL_ACCOUNT);
         let result = store.register(&input, &by).await;
+        if let Ok(d) = &result {
+            super::mirror_families(&args.store, store.as_ref(), &[d.family().to_string()]).await;
+        }
         store.close().await;
         let d = result.map_err(|e| store_error_at(&args.file, &doc, &e))?;
         record(&args, &d).await;

@@ -9,10 +9,11 @@
 //! a tool execution notification; CSV: a row with status `not-scanned`) and the scan exits 2:
 //! an incomplete scan is never reported as clean. A list that fails stops the scan (exit 2).
 //!
-//! Over Amazon ECS the requests are the API's minimum: for the latest revisions,
-//! `ListTaskDefinitionFamilies` (ACTIVE) and one `DescribeTaskDefinition` per family by its bare
-//! name (ECS answers its latest ACTIVE revision); for every ACTIVE revision,
-//! `ListTaskDefinitions` (ACTIVE) and one describe per revision.
+//! It works through the store trait alone: the revisions come from
+//! [`TaskDefStore::list_all_revisions`] (over Amazon ECS, `ListTaskDefinitions` for ACTIVE and
+//! INACTIVE, every page), then one `DescribeTaskDefinition` per task definition scanned, by
+//! number. `--in-use` scans exactly the revisions the services run
+//! ([`TaskDefStore::list_services`]); the embedded store has none, and says so.
 //!
 //! Never prints a task definition: only findings, whose messages name secrets without their
 //! values, and errors.
@@ -21,22 +22,19 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_ecs::types::{TaskDefinitionFamilyStatus, TaskDefinitionField, TaskDefinitionStatus};
 use clap::ValueEnum;
 use futures_util::stream::{self, StreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
-use super::{Source, StoreArgs};
+use super::StoreArgs;
 use crate::core::document::Document;
 use crate::core::report::{self, FileError, FileReport};
 use crate::core::{rules, LintOptions, Severity};
 use crate::server::export::{csv_table, finding_cells, FINDING_COLUMNS};
-use crate::store::aws::{convert, errors, AwsOptions, AwsStore};
-use crate::store::{shown, DescribedTaskDefinition, StoreError, TaskDefStatus, TaskDefStore};
+use crate::store::{DescribedTaskDefinition, RevisionState, StoreError, TaskDefStatus, TaskDefStore};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ScanFormat {
@@ -51,8 +49,12 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// Every ACTIVE revision of every family, not only each family's latest ACTIVE one.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "in_use")]
     pub all_revisions: bool,
+    /// Exactly the revisions ECS services run (every deployment of every service of every
+    /// cluster), whatever their status.
+    #[arg(long)]
+    pub in_use: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ScanFormat,
     /// Report (and fail on) findings at or above this severity.
@@ -103,17 +105,40 @@ struct NotScanned {
     error: StoreError,
 }
 
-/// The store to scan: the AWS one is kept concrete for its API-minimal listing.
-enum Scanned {
-    Aws(Box<AwsStore>, errors::Target),
-    Other(Arc<dyn TaskDefStore>),
+/// What a scan covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    Latest,
+    AllActive,
+    InUse,
 }
 
-impl Scanned {
-    fn store(&self) -> &dyn TaskDefStore {
+impl Scope {
+    fn of(args: &ScanArgs) -> Scope {
+        if args.in_use {
+            Scope::InUse
+        } else if args.all_revisions {
+            Scope::AllActive
+        } else {
+            Scope::Latest
+        }
+    }
+
+    /// The JSON summary's `scope`.
+    fn key(self) -> &'static str {
         match self {
-            Scanned::Aws(s, _) => s.as_ref(),
-            Scanned::Other(s) => s.as_ref(),
+            Scope::Latest => "latestActiveRevisions",
+            Scope::AllActive => "allActiveRevisions",
+            Scope::InUse => "inUseRevisions",
+        }
+    }
+
+    /// How the text summary says it.
+    fn words(self) -> &'static str {
+        match self {
+            Scope::Latest => "the latest ACTIVE revision of each family",
+            Scope::AllActive => "every ACTIVE revision",
+            Scope::InUse => "the revisions services run",
         }
     }
 }
@@ -161,40 +186,23 @@ struct Outcome {
 
 struct Summary {
     source: String,
-    all_revisions: bool,
+    scope: Scope,
     total: usize,
+    /// Why nothing was scanned, when that is the answer (`--in-use` on the embedded store).
+    note: Option<String>,
 }
 
 async fn scan(args: &ScanArgs, options: &LintOptions) -> Result<Outcome, String> {
-    let scanned = match args.store.source {
-        Source::Aws => {
-            let store = super::aws_store(&args.store, args.store.region.first().cloned(), true).await?;
-            let target = errors::Target {
-                region: store.region().to_string(),
-                profile: args
-                    .store
-                    .profile
-                    .clone()
-                    .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())),
-                endpoint_url: store.endpoint_url().map(str::to_string),
-                max_attempts: AwsOptions::default().max_attempts,
-            };
-            Scanned::Aws(Box::new(store), target)
-        }
-        Source::Local => Scanned::Other(super::open_store(&args.store, true).await?),
-    };
-    let source = scanned.store().source();
+    let store = super::open_store(&args.store, true).await?;
+    let scope = Scope::of(args);
+    let source = store.source();
     let progress = progress_bar(args.no_progress);
     progress.set_message(format!("listing task definitions in {source}"));
-    let listed = match &scanned {
-        Scanned::Aws(store, _) => aws_targets(store, args.all_revisions).await,
-        Scanned::Other(store) => store_targets(store.as_ref(), args.all_revisions).await,
-    };
-    let targets = match listed {
+    let (targets, note) = match targets(store.as_ref(), scope).await {
         Ok(t) => t,
         Err(e) => {
             progress.finish_and_clear();
-            scanned.store().close().await;
+            store.close().await;
             return Err(format!("cannot list the task definitions to scan in {source}: {e}"));
         }
     };
@@ -207,10 +215,10 @@ async fn scan(args: &ScanArgs, options: &LintOptions) -> Result<Outcome, String>
     let mut results: Vec<(usize, Result<DescribedTaskDefinition, StoreError>)> =
         stream::iter(targets.iter().enumerate())
             .map(|(i, t)| {
-                let scanned = &scanned;
+                let store = &store;
                 let progress = &progress;
                 async move {
-                    let r = describe(scanned, t).await;
+                    let r = store.describe(&t.family, t.revision).await;
                     progress.inc(1);
                     (i, r)
                 }
@@ -219,7 +227,7 @@ async fn scan(args: &ScanArgs, options: &LintOptions) -> Result<Outcome, String>
             .collect()
             .await;
     progress.finish_and_clear();
-    scanned.store().close().await;
+    store.close().await;
     results.sort_by_key(|(i, _)| *i);
 
     let mut files = Vec::with_capacity(results.len());
@@ -249,12 +257,7 @@ async fn scan(args: &ScanArgs, options: &LintOptions) -> Result<Outcome, String>
             }
         }
     }
-    Ok(Outcome {
-        files,
-        described,
-        not_scanned,
-        summary: Summary { source, all_revisions: args.all_revisions, total: targets.len() },
-    })
+    Ok(Outcome { files, described, not_scanned, summary: Summary { source, scope, total: targets.len(), note } })
 }
 
 /// A bar on standard error when it is a terminal; hidden otherwise (CI logs stay clean).
@@ -272,39 +275,41 @@ fn bar_style() -> ProgressStyle {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-/// What to scan in a store, through the trait: the lists, sorted by family then revision.
-async fn store_targets(store: &dyn TaskDefStore, all_revisions: bool) -> Result<Vec<Target>, StoreError> {
-    let families = store.list_families().await?;
-    let mut out = Vec::new();
-    for f in families {
-        if all_revisions {
-            if f.latest_active_revision.is_none() {
-                continue;
-            }
-            for r in store.list_revisions(&f.family).await? {
-                if r.status == TaskDefStatus::Active {
-                    out.push(Target { family: r.family, revision: Some(r.revision), arn: None });
+/// What to scan, through the store trait: sorted by family (case-insensitively) then
+/// revision. With `--in-use`, a note when the source has no services.
+async fn targets(store: &dyn TaskDefStore, scope: Scope) -> Result<(Vec<Target>, Option<String>), StoreError> {
+    let target = |r: RevisionState| Target {
+        family: r.family,
+        revision: Some(r.revision),
+        arn: Some(r.arn).filter(|a| !a.is_empty()),
+    };
+    let listed = store.list_all_revisions(None).await?;
+    let mut out: Vec<Target> = match scope {
+        Scope::AllActive => listed.into_iter().filter(|r| r.status == TaskDefStatus::Active).map(target).collect(),
+        Scope::Latest => {
+            let mut latest: BTreeMap<String, RevisionState> = BTreeMap::new();
+            for r in listed.into_iter().filter(|r| r.status == TaskDefStatus::Active) {
+                if latest.get(&r.family).is_none_or(|l| l.revision < r.revision) {
+                    latest.insert(r.family.clone(), r);
                 }
             }
-        } else if let Some(revision) = f.latest_active_revision {
-            out.push(Target { family: f.family, revision: Some(revision), arn: None });
+            latest.into_values().map(target).collect()
         }
-    }
-    Ok(out)
-}
-
-/// What to scan in Amazon ECS, with the fewest list requests (every page followed):
-/// ACTIVE family names, or every ACTIVE task-definition ARN.
-async fn aws_targets(store: &AwsStore, all_revisions: bool) -> Result<Vec<Target>, StoreError> {
-    if !all_revisions {
-        let names = store.family_names(TaskDefinitionFamilyStatus::Active).await?;
-        return Ok(names.into_iter().map(|family| Target { family, revision: None, arn: None }).collect());
-    }
-    let listed = store.revision_arns(None, TaskDefinitionStatus::Active).await?;
-    let mut out: Vec<Target> = listed
-        .into_iter()
-        .map(|(family, revision, arn)| Target { family, revision: Some(revision), arn: Some(arn) })
-        .collect();
+        Scope::InUse => {
+            let Some(services) = store.list_services().await? else {
+                return Ok((
+                    vec![],
+                    Some(format!(
+                        "nothing is in use in {}: it has no services, so there is nothing to scan",
+                        store.source()
+                    )),
+                ));
+            };
+            let running: std::collections::BTreeSet<(String, u32)> =
+                services.into_iter().map(|s| (s.family, s.revision)).collect();
+            listed.into_iter().filter(|r| running.contains(&(r.family.clone(), r.revision))).map(target).collect()
+        }
+    };
     out.sort_by(|a, b| {
         (a.family.to_ascii_lowercase(), &a.family, a.revision).cmp(&(
             b.family.to_ascii_lowercase(),
@@ -312,45 +317,7 @@ async fn aws_targets(store: &AwsStore, all_revisions: bool) -> Result<Vec<Target
             b.revision,
         ))
     });
-    out.dedup_by(|a, b| a.family == b.family && a.revision == b.revision);
-    Ok(out)
-}
-
-async fn describe(scanned: &Scanned, t: &Target) -> Result<DescribedTaskDefinition, StoreError> {
-    match (scanned, t.revision) {
-        (Scanned::Aws(store, target), None) => describe_latest(store, target, &t.family).await,
-        (_, revision) => scanned.store().describe(&t.family, revision).await,
-    }
-}
-
-/// `DescribeTaskDefinition` of a bare family name (with tags): ECS answers its latest ACTIVE
-/// revision in one request. When the answer is not that (an emulator may answer the highest
-/// revision whatever its status) or is a ClientException (the family went away since it was
-/// listed), the store's own describe decides, from the lists.
-async fn describe_latest(
-    store: &AwsStore,
-    target: &errors::Target,
-    family: &str,
-) -> Result<DescribedTaskDefinition, StoreError> {
-    let doing = format!("describe the latest ACTIVE revision of task definition family `{}`", shown(family));
-    let call = errors::Call { action: "ecs:DescribeTaskDefinition", doing: &doing };
-    let answer = store
-        .client()
-        .describe_task_definition()
-        .task_definition(family)
-        .include(TaskDefinitionField::Tags)
-        .send()
-        .await;
-    match answer {
-        Ok(out) => match convert::described_output(&out)? {
-            Some(d) if d.family() == family && d.status() == Some(TaskDefStatus::Active) => Ok(d),
-            _ => store.describe(family, None).await,
-        },
-        Err(e) => match errors::service_error(&e) {
-            Some((code, _)) if code == "ClientException" => store.describe(family, None).await,
-            _ => Err(errors::map(e, call, target)),
-        },
-    }
+    Ok((out, None))
 }
 
 /// `{"files": [...]}` as `lint` writes it (not-scanned task definitions have `error`), plus
@@ -374,7 +341,8 @@ fn json_report(files: &[FileReport], not_scanned: &[NotScanned], summary: &Summa
         "notScanned": not,
         "summary": {
             "source": summary.source,
-            "scope": if summary.all_revisions { "allActiveRevisions" } else { "latestActiveRevisions" },
+            "scope": summary.scope.key(),
+            "note": summary.note,
             "taskDefinitions": summary.total,
             "scanned": summary.total - not_scanned.len(),
             "notScanned": not_scanned.len(),
@@ -405,8 +373,10 @@ fn text(files: &[FileReport], not_scanned: &[NotScanned], summary: &Summary, col
         *counts.entry(f.severity).or_default() += 1;
     }
     let total: usize = counts.values().sum();
-    let scope =
-        if summary.all_revisions { "every ACTIVE revision" } else { "the latest ACTIVE revision of each family" };
+    if let Some(note) = &summary.note {
+        let _ = writeln!(out, "{note}");
+    }
+    let scope = summary.scope.words();
     let mut line =
         format!("Scanned {} of {} task definition(s) ({scope}) in {}: ", scanned.len(), summary.total, summary.source);
     if total == 0 {
@@ -505,7 +475,7 @@ mod tests {
 
     #[test]
     fn text_of_an_incomplete_scan_says_so() {
-        let summary = Summary { source: "somewhere".into(), all_revisions: false, total: 2 };
+        let summary = Summary { source: "somewhere".into(), scope: Scope::Latest, total: 2, note: None };
         let files = vec![FileReport { path: "arn:x".into(), error: None, findings: vec![] }];
         let not = vec![NotScanned {
             target: Target { family: "web".into(), revision: None, arn: None },

@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Serve editing beyond loopback without identities (anyone who can reach the port edits).
     #[arg(long)]
     pub allow_unauthenticated_editing: bool,
+    /// How often the mirror is synced with the sources, in seconds (also at start, and when an
+    /// editor presses Refresh). Pages always serve the mirror at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, env = "ECS_LENS_SYNC_INTERVAL")]
+    pub sync_interval: u64,
 }
 
 impl Default for ServeArgs {
@@ -50,6 +54,7 @@ impl Default for ServeArgs {
             groups_header: None,
             access_config: None,
             allow_unauthenticated_editing: false,
+            sync_interval: 300,
         }
     }
 }
@@ -69,20 +74,14 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     check_exposure(args.bind, &access, args.allow_unauthenticated_editing)?;
     // One ecs-lens database (one pool, one migration run) for the embedded store, the audit
     // trail and the drafts: the SQLite file under --data-dir, or --database-url's PostgreSQL.
-    let database = match crate::store::Database::open(&args.store.database()).await {
-        Ok(db) => Some(db),
-        Err(e) if access.read_only && args.store.source == super::Source::Aws => {
-            eprintln!("ecs-lens: no audit trail or drafts ({e}); read-only, so nothing would be recorded");
-            None
-        }
-        Err(e) => {
-            return Err(format!("{e} (task definitions, registers, deregisters and editors' drafts are kept there)"))
-        }
-    };
-    if let Some(db) = &database {
-        eprintln!("ecs-lens: audit trail and drafts in the {}", db.name());
-    }
-    let sources = super::open_stores(&args.store, args.read_only, database.clone()).await?;
+    // One ecs-lens database (one pool, one migration run) for the mirror, the embedded store,
+    // the audit trail and the drafts: the SQLite file under --data-dir, or --database-url's
+    // PostgreSQL (shared by replicas).
+    let database = crate::store::Database::open(&args.store.database()).await.map_err(|e| {
+        format!("{e} (the mirror of the task definitions, the audit trail and editors' drafts are kept there)")
+    })?;
+    eprintln!("ecs-lens: mirror, audit trail and drafts in the {}", database.name());
+    let sources = super::open_stores(&args.store, args.read_only, Some(database.clone())).await?;
     for (label, store) in sources.iter() {
         eprintln!(
             "ecs-lens: task definitions from {}{}{}",
@@ -96,12 +95,16 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     // Before leptos_axum would install plain tokio: see crate::server::render.
     crate::server::render::TrackingExecutor::install();
     let routes = generate_route_list(App);
-    let mut state = AppState::new(sources.clone(), access);
-    if let Some(db) = database {
-        state = state
-            .with_audit(crate::store::audit::AuditLog::on(db.clone()))
-            .with_drafts(crate::store::drafts::Drafts::on(db));
-    }
+    let mirror = crate::store::mirror::Mirror::on(database.clone());
+    let syncer = crate::server::syncer::Syncer::start(
+        mirror.clone(),
+        sources.iter().map(|(label, store)| (crate::server::source_key(label), store.clone())).collect(),
+        std::time::Duration::from_secs(args.sync_interval.max(1)),
+    );
+    let state = AppState::new(sources.clone(), access, mirror)
+        .with_syncer(syncer)
+        .with_audit(crate::store::audit::AuditLog::on(database.clone()))
+        .with_drafts(crate::store::drafts::Drafts::on(database));
     // The pages and server functions (the UI, mounted here: the server layer knows nothing of
     // it), inside the server layer's router: exports and the request guard.
     let pages = Router::new()

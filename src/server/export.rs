@@ -1,21 +1,17 @@
-//! Audit exports: every family's latest ACTIVE revision × findings, as JSON, CSV and SARIF.
-//! Served as downloads (`/audit/export.json|csv|sarif`).
+//! Audit exports: every family's latest ACTIVE revision × findings, as JSON, CSV and SARIF,
+//! served as downloads (`/audit/export.json|csv|sarif`). They stream from the mirror a batch of
+//! families at a time, so memory stays bounded whatever the account's size.
 
+use axum::body::{Body, Bytes};
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{analyse_latest, AppState};
+use super::AppState;
 use crate::core::report::{self, FileReport};
 
-/// One report per family, its path the `family:revision` it was drawn from.
-pub async fn reports(state: &AppState) -> Result<Vec<FileReport>, String> {
-    let analysed = analyse_latest(state).await.map_err(|e| e.to_string())?;
-    Ok(analysed
-        .into_iter()
-        .map(|a| FileReport { path: a.described.family_revision(), error: None, findings: a.findings })
-        .collect())
-}
+/// Families read from the mirror per step of an export.
+const EXPORT_BATCH: u32 = 200;
 
 /// A CSV table (the `csv` crate: RFC 4180 quoting — a field with a comma, a quote or a line
 /// break is quoted — and `\n` line ends), the one writer of every CSV ecs-lens produces.
@@ -62,25 +58,137 @@ pub fn csv(files: &[FileReport]) -> String {
     )
 }
 
+/// The formats of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    Sarif,
+}
+
+impl Format {
+    /// What comes before the first file and after the last.
+    fn frame(self) -> (String, String) {
+        match self {
+            Format::Json => ("{\"files\": [\n".into(), "\n]}\n".into()),
+            Format::Csv => {
+                let header: Vec<&str> = std::iter::once("task_definition").chain(FINDING_COLUMNS).collect();
+                (csv_table::<_, Vec<u8>>(&header, std::iter::empty()), String::new())
+            }
+            Format::Sarif => {
+                // The envelope of a run without results, split where the results go.
+                let envelope = serde_json::to_string(&report::sarif(&[])).unwrap_or_default();
+                match envelope.split_once("\"results\":[]") {
+                    Some((head, tail)) => (format!("{head}\"results\":[\n"), format!("\n]{tail}\n")),
+                    None => (envelope, String::new()),
+                }
+            }
+        }
+    }
+
+    /// Between two items (files, or SARIF results).
+    fn separator(self) -> &'static str {
+        match self {
+            Format::Json | Format::Sarif => ",\n",
+            Format::Csv => "",
+        }
+    }
+
+    /// One batch of files, in this format (`first`: no separator before it).
+    fn batch(self, files: &[FileReport], first: bool) -> String {
+        let sep = self.separator();
+        let parts: Vec<String> = match self {
+            Format::Json => files.iter().map(|f| serde_json::to_string(f).unwrap_or_default()).collect(),
+            Format::Csv => return csv(files).split_once('\n').map(|(_, rows)| rows.to_string()).unwrap_or_default(),
+            Format::Sarif => {
+                let run = report::sarif(files);
+                run["runs"][0]["results"]
+                    .as_array()
+                    .map(|rs| rs.iter().map(|r| serde_json::to_string(r).unwrap_or_default()).collect())
+                    .unwrap_or_default()
+            }
+        };
+        let parts: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+        if parts.is_empty() {
+            return String::new();
+        }
+        let joined = parts.join(sep);
+        if first {
+            joined
+        } else {
+            format!("{sep}{joined}")
+        }
+    }
+}
+
+/// The export of `state`'s source in `format`, as a stream of chunks: the head, a batch of
+/// families at a time from the mirror, the tail. A mirror error midway ends the stream with an
+/// error (the download fails visibly rather than looking complete).
+fn export_stream(
+    state: AppState,
+    format: Format,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let (head, tail) = format.frame();
+    let source = state.source_name();
+    // (after: the last family written; started: a file was written; done)
+    futures_util::stream::unfold(
+        (Some(head), None::<String>, false, false, Some(tail)),
+        move |(head, after, started, done, tail)| {
+            let state = state.clone();
+            let source = source.clone();
+            async move {
+                if let Some(h) = head {
+                    return Some((Ok(Bytes::from(h)), (None, after, started, done, tail)));
+                }
+                if done {
+                    return tail.map(|t| (Ok(Bytes::from(t)), (None, after, started, true, None)));
+                }
+                match state.mirror.latest_after(&source, after.as_deref(), EXPORT_BATCH).await {
+                    Err(e) => Some((Err(std::io::Error::other(e.to_string())), (None, after, started, true, None))),
+                    Ok(batch) if batch.is_empty() => {
+                        tail.map(|t| (Ok(Bytes::from(t)), (None, after, started, true, None)))
+                    }
+                    Ok(batch) => {
+                        let last = batch.last().map(|b| b.0.clone());
+                        let files: Vec<FileReport> = batch
+                            .into_iter()
+                            .map(|(family, revision, findings)| FileReport {
+                                path: format!("{family}:{revision}"),
+                                error: None,
+                                findings,
+                            })
+                            .collect();
+                        let chunk = format.batch(&files, !started);
+                        let wrote = started || !chunk.is_empty();
+                        Some((Ok(Bytes::from(chunk)), (None, last, wrote, false, tail)))
+                    }
+                }
+            }
+        },
+    )
+}
+
 /// `GET /audit/export.{json,csv,sarif}`.
 pub async fn export(state: AppState, Path(file): Path<String>) -> Response {
-    let files = match reports(&state).await {
-        Ok(f) => f,
-        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e).into_response(),
-    };
-    let (body, mime) = match file.as_str() {
-        "export.json" => (report::json(&files), "application/json"),
-        "export.csv" => (csv(&files), "text/csv; charset=utf-8"),
-        "export.sarif" => {
-            (serde_json::to_string_pretty(&report::sarif(&files)).unwrap_or_default(), "application/sarif+json")
-        }
+    let (format, mime) = match file.as_str() {
+        "export.json" => (Format::Json, "application/json"),
+        "export.csv" => (Format::Csv, "text/csv; charset=utf-8"),
+        "export.sarif" => (Format::Sarif, "application/sarif+json"),
         _ => {
             return (StatusCode::NOT_FOUND, "unknown export: use export.json, export.csv or export.sarif")
                 .into_response()
         }
     };
+    // Refuse at once (with a status) when the mirror cannot be read, before streaming.
+    if let Err(e) = state.mirror.status(&state.source_name()).await {
+        return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
+    }
     let disposition = format!("attachment; filename=\"ecs-lens-audit.{}\"", file.trim_start_matches("export."));
-    ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
+    (
+        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        Body::from_stream(export_stream(state, format)),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

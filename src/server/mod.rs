@@ -15,7 +15,9 @@ pub mod access;
 pub mod export;
 pub mod render;
 pub mod router;
+pub mod service;
 pub mod site;
+pub mod syncer;
 
 use access::{AccessConfig, Denied, Identity, Role};
 
@@ -36,14 +38,32 @@ pub struct AppState {
     pub audit: Option<crate::store::audit::AuditLog>,
     /// Where editors' drafts are kept (`None`: read-only only).
     pub drafts: Option<crate::store::drafts::Drafts>,
+    /// What has been described of every source, analysed: what pages and exports read.
+    pub mirror: crate::store::mirror::Mirror,
+    /// The background sync (`serve`), which a Refresh wakes; `None` when nothing syncs.
+    pub syncer: Option<Arc<syncer::Syncer>>,
+}
+
+/// The mirror's and the audit trail's name of the source labelled `label`: `local`, or
+/// `aws:<label>` (`aws:eu-west-1`, `aws:prod/eu-west-1`).
+pub fn source_key(label: &str) -> String {
+    if label == "local" {
+        label.to_string()
+    } else {
+        format!("aws:{label}")
+    }
 }
 
 /// The cookie naming the source (region) the dashboard shows. Unknown values are ignored.
 pub const SOURCE_COOKIE: &str = "ecs-lens-source";
 
 impl AppState {
-    /// `sources` must not be empty; the first is the default.
-    pub fn new(sources: Vec<(String, Arc<dyn TaskDefStore>)>, access: AccessConfig) -> AppState {
+    /// `sources` must not be empty; the first is the default. `mirror` is in the ecs-lens database.
+    pub fn new(
+        sources: Vec<(String, Arc<dyn TaskDefStore>)>,
+        access: AccessConfig,
+        mirror: crate::store::mirror::Mirror,
+    ) -> AppState {
         let (source, store) = sources.first().cloned().expect("at least one source");
         let identity =
             Identity { user: "local".into(), role: if access.read_only { Role::Viewer } else { Role::Editor } };
@@ -55,7 +75,15 @@ impl AppState {
             identity,
             audit: None,
             drafts: None,
+            mirror,
+            syncer: None,
         }
+    }
+
+    /// Sync in the background with `syncer`.
+    pub fn with_syncer(mut self, syncer: Arc<syncer::Syncer>) -> AppState {
+        self.syncer = Some(syncer);
+        self
     }
 
     /// Keep the audit trail in `log`.
@@ -70,13 +98,9 @@ impl AppState {
         self
     }
 
-    /// The source as the audit trail names it: `local`, or `aws:<region>`.
+    /// The source as the audit trail and the mirror name it: `local`, or `aws:<label>`.
     pub fn source_name(&self) -> String {
-        if self.source == "local" {
-            self.source.clone()
-        } else {
-            format!("aws:{}", self.source)
-        }
+        source_key(&self.source)
     }
 
     /// The state for a request: its user and role, and the source its [`SOURCE_COOKIE`] names
@@ -193,26 +217,6 @@ pub async fn analyse(state: &AppState, family: &str, revision: Option<u32>) -> R
     Ok(Analysed::new(state.store.describe(family, revision).await?))
 }
 
-/// The findings of one revision without building their fixes (a summary's counts need no
-/// patches: about half the lint's work; the findings are the same, which the lint fuzzer checks).
-pub async fn findings_of(state: &AppState, family: &str, revision: u32) -> Result<Vec<Finding>, StoreError> {
-    let described = state.store.describe(family, Some(revision)).await?;
-    let doc = Document::from_value(&described.to_value());
-    Ok(crate::core::rules::lint_with(&doc, &crate::core::rules::LintOptions { skip_fixes: true, ..Default::default() }))
-}
-
-/// The latest ACTIVE revision of every family, analysed (families with none are skipped).
-pub async fn analyse_latest(state: &AppState) -> Result<Vec<Analysed>, StoreError> {
-    let families = state.store.list_families().await?;
-    let mut out = Vec::with_capacity(families.len());
-    for f in families {
-        if let Some(rev) = f.latest_active_revision {
-            out.push(analyse(state, &f.family, Some(rev)).await?);
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod source_tests {
     use super::*;
@@ -223,12 +227,18 @@ mod source_tests {
         Arc::new(crate::store::EmbeddedStore::open_with(&location, options).await.expect("store"))
     }
 
+    async fn mirror(dir: &std::path::Path) -> crate::store::mirror::Mirror {
+        let db = crate::store::Database::open(&crate::store::Location::DataDir(dir.to_path_buf())).await.unwrap();
+        crate::store::mirror::Mirror::on(db)
+    }
+
     #[tokio::test]
     async fn the_cookie_picks_an_offered_source_and_nothing_else() {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let state = AppState::new(
             vec![("eu-west-1".into(), store(a.path()).await), ("us-east-1".into(), store(b.path()).await)],
             AccessConfig::default(),
+            mirror(a.path()).await,
         );
         assert_eq!(state.source, "eu-west-1", "the first is the default");
         let picked = state.for_cookies(Some("theme=dark; ecs-lens-source=us-east-1; x=1"));
@@ -251,7 +261,7 @@ mod source_tests {
     async fn the_identity_the_guard_found_is_used_else_the_headers_decide() {
         let dir = tempfile::tempdir().unwrap();
         let access = AccessConfig { trust_header: Some("x-forwarded-email".into()), ..AccessConfig::default() };
-        let state = AppState::new(vec![("local".into(), store(dir.path()).await)], access);
+        let state = AppState::new(vec![("local".into(), store(dir.path()).await)], access, mirror(dir.path()).await);
         let request = |email: Option<&str>, known: Option<Identity>| {
             let mut b = axum::http::Request::builder();
             if let Some(e) = email {

@@ -115,7 +115,8 @@ mod tests {
         let options = crate::store::EmbeddedOptions { seed: false, ..Default::default() };
         let location = crate::store::Location::DataDir(dir.path().to_path_buf());
         let store = crate::store::EmbeddedStore::open_with(&location, options).await.unwrap();
-        (dir, AppState::new(vec![("local".into(), Arc::new(store))], access))
+        let mirror = crate::store::mirror::Mirror::on(store.database().clone());
+        (dir, AppState::new(vec![("local".into(), Arc::new(store))], access, mirror))
     }
 
     /// Stand-in pages: echo the body's length and the identity the guard found, or be slow.

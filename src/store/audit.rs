@@ -81,12 +81,34 @@ impl AuditLog {
 
     /// The newest `limit` entries (of `family`, or of all), newest first.
     pub async fn list(&self, family: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        self.list_from(family, limit, 0).await
+    }
+
+    /// How many entries there are (of `family`, or of all).
+    pub async fn count(&self, family: Option<&str>) -> Result<u64, StoreError> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE (CAST($1 AS TEXT) IS NULL OR family = $1)")
+                .bind(family)
+                .fetch_one(self.db.pool())
+                .await
+                .map_err(|err| self.db.error("read the audit trail", err))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// [`Self::list`], skipping the newest `offset` entries (a page of the audit log).
+    pub async fn list_from(
+        &self,
+        family: Option<&str>,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             r#"SELECT id, at, "user", action, source, family, revision, base_revision, changes, resolved, introduced
-               FROM audit_log WHERE (CAST($1 AS TEXT) IS NULL OR family = $1) ORDER BY id DESC LIMIT $2"#,
+               FROM audit_log WHERE (CAST($1 AS TEXT) IS NULL OR family = $1) ORDER BY id DESC LIMIT $2 OFFSET $3"#,
         )
         .bind(family)
         .bind(i64::from(limit))
+        .bind(offset as i64)
         .fetch_all(self.db.pool())
         .await
         .map_err(|err| self.db.error("read the audit trail", err))?;

@@ -399,8 +399,10 @@ impl TaskDefStore for EmbeddedStore {
         let mut out = rows
             .into_iter()
             .map(|(family, revision, status)| {
+                let revision = to_u32(revision, self.db.name())?;
                 Ok(RevisionState {
-                    revision: to_u32(revision, self.db.name())?,
+                    arn: task_definition_arn(&self.options.region, &self.options.account, &family, revision),
+                    revision,
                     status: status_of(&status, self.db.name())?,
                     family,
                 })

@@ -190,6 +190,8 @@ pub struct FamilyQuery {
     pub rule: Option<String>,
     /// Only families some service runs (true) or none does (false).
     pub in_use: Option<bool>,
+    /// Only families with an ACTIVE revision.
+    pub active_only: bool,
     pub sort: FamilySort,
     /// 1-based.
     pub page: u32,
@@ -732,6 +734,9 @@ impl Mirror {
         }
         if let Some(s) = q.min_severity {
             sql.push_str(&format!(" AND {} > 0", at_or_above(s, "f.")));
+        }
+        if q.active_only {
+            sql.push_str(" AND f.latest_active IS NOT NULL");
         }
         match q.in_use {
             Some(true) => sql.push_str(" AND f.in_use > 0"),

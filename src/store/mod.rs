@@ -118,6 +118,9 @@ pub struct RevisionState {
     pub family: String,
     pub revision: u32,
     pub status: TaskDefStatus,
+    /// Its ARN, when the list gives one (`""` otherwise).
+    #[serde(default)]
+    pub arn: String,
 }
 
 /// One deployment of an ECS service: which revision it runs (`DescribeServices`).
@@ -338,6 +341,7 @@ pub trait TaskDefStore: Send + Sync {
                     family: r.family,
                     revision: r.revision,
                     status: r.status,
+                    arn: String::new(),
                 })),
                 Err(StoreError::NotFound { .. }) => {}
                 Err(e) => return Err(e),

@@ -5,136 +5,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::core::diff::Diff;
 use crate::core::finding::Finding;
-use crate::core::graph::Graph;
-
-/// A row of the families page.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FamilyRow {
-    pub family: String,
-    pub status: String,
-    pub latest_active: Option<u32>,
-    pub registered_at: Option<String>,
-    pub registered_by: Option<String>,
-    pub revision_count: u32,
-    /// Findings of the latest ACTIVE revision per severity (critical first).
-    pub counts: [usize; 5],
-    pub blocking: usize,
-}
-
-/// A row of a family's revision list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RevisionRow {
-    pub revision: u32,
-    pub status: String,
-    pub registered_at: String,
-    pub registered_by: String,
-    pub deregistered_at: Option<String>,
-}
-
-/// The key facts of a task definition.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub launch_types: Vec<String>,
-    pub cpu: Option<String>,
-    pub memory: Option<String>,
-    pub network_mode: String,
-    pub task_role: Option<String>,
-    pub execution_role: Option<String>,
-    pub platform: String,
-    pub arn: String,
-}
-
-/// A container's row on the revision page.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ContainerRow {
-    pub name: String,
-    pub image: String,
-    pub essential: bool,
-    pub health_check: bool,
-    pub ports: Vec<String>,
-    pub cpu: Option<i64>,
-    pub memory: Option<String>,
-    pub log_driver: Option<String>,
-    pub findings: usize,
-}
-
-/// Everything the revision page shows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RevisionData {
-    pub family: String,
-    pub revision: u32,
-    pub status: String,
-    pub registered_at: String,
-    pub registered_by: String,
-    pub summary: Summary,
-    pub graph: Graph,
-    pub findings: Vec<Finding>,
-    /// The docs of the rules `findings` cite.
-    pub docs: Vec<RuleDoc>,
-    pub containers: Vec<ContainerRow>,
-    /// The describe output, pretty-printed, secret values masked.
-    pub json: String,
-    /// True when this user may not edit (a viewer, or `--read-only`).
-    pub read_only: bool,
-}
-
-/// A rule's documentation, sent with the findings that cite it: the browser bundle carries
-/// no rule prose (see `core::rules::doc`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RuleDoc {
-    pub id: String,
-    pub name: String,
-    pub what: String,
-    pub why: String,
-    pub fix: String,
-    /// "Security Hub ECS.8", …
-    pub references: Vec<String>,
-}
-
-impl RuleDoc {
-    /// The docs of every rule cited by `findings`, once each, by id.
-    #[cfg(feature = "ssr")]
-    pub fn for_findings(findings: &[Finding]) -> Vec<RuleDoc> {
-        let mut ids: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.into_iter()
-            .filter_map(crate::core::rules::rule)
-            .map(|r| {
-                let m = r.meta();
-                RuleDoc {
-                    id: m.id.into(),
-                    name: m.name.into(),
-                    what: m.what.into(),
-                    why: m.why.into(),
-                    fix: m.fix.into(),
-                    references: m.references.iter().map(|r| format!("{} {}", r.tool, r.id)).collect(),
-                }
-            })
-            .collect()
-    }
-}
-
-/// The compare page.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CompareData {
-    pub family: String,
-    pub a: u32,
-    pub b: u32,
-    pub diff: Diff,
-    pub a_json: String,
-    pub b_json: String,
-}
-
-/// One line of the audit view.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AuditRow {
-    pub family: String,
-    pub revision: u32,
-    pub findings: Vec<Finding>,
-}
+pub use crate::shared::*;
 
 /// The server's state for the request being rendered or answered (server only).
 #[cfg(feature = "ssr")]
@@ -200,130 +72,21 @@ mod ssr {
 }
 
 #[server(prefix = "/api", endpoint = "families")]
-pub async fn list_families() -> Result<Vec<FamilyRow>, ServerFnError> {
+pub async fn list_families(query: FamiliesQuery) -> Result<FamiliesPage, ServerFnError> {
     let state = ssr::state()?;
-    let families = state.store.list_families().await.map_err(ssr::store_error)?;
-    let mut rows = Vec::with_capacity(families.len());
-    for f in families {
-        let (counts, blocking) = match f.latest_active_revision {
-            Some(rev) => {
-                let findings = crate::server::findings_of(&state, &f.family, rev).await.map_err(ssr::store_error)?;
-                (
-                    crate::ui::findings::count_by_severity(&findings),
-                    findings.iter().filter(|x| x.blocks_registration).count(),
-                )
-            }
-            None => ([0; 5], 0),
-        };
-        rows.push(FamilyRow {
-            family: f.family,
-            status: f.status.as_str().into(),
-            latest_active: f.latest_active_revision,
-            registered_at: f.registered_at,
-            registered_by: f.registered_by,
-            revision_count: f.revision_count,
-            counts,
-            blocking,
-        });
-    }
-    Ok(rows)
+    crate::server::service::families(&state, query).await.map_err(ssr::store_error)
 }
 
 #[server(prefix = "/api", endpoint = "revisions")]
-pub async fn list_revisions(family: String) -> Result<Vec<RevisionRow>, ServerFnError> {
+pub async fn list_revisions(family: String, page: u32) -> Result<FamilyPage, ServerFnError> {
     let state = ssr::state()?;
-    let revs = state.store.list_revisions(&family).await.map_err(ssr::store_error)?;
-    let mut rows: Vec<RevisionRow> = revs
-        .into_iter()
-        .map(|r| RevisionRow {
-            revision: r.revision,
-            status: r.status.as_str().into(),
-            registered_at: r.registered_at,
-            registered_by: r.registered_by,
-            deregistered_at: r.deregistered_at,
-        })
-        .collect();
-    rows.sort_by_key(|r| std::cmp::Reverse(r.revision));
-    Ok(rows)
+    crate::server::service::family(&state, &family, page).await.map_err(ssr::store_error)
 }
 
 #[server(prefix = "/api", endpoint = "revision")]
 pub async fn get_revision(family: String, revision: u32) -> Result<RevisionData, ServerFnError> {
-    use crate::core::model::TaskDef;
     let state = ssr::state()?;
-    let a = crate::server::analyse(&state, &family, Some(revision)).await.map_err(ssr::store_error)?;
-    let td = TaskDef::new(&a.doc);
-    let text = |f: &str| td.get(f).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
-    let summary = Summary {
-        launch_types: td.requires_compatibilities().map(str::to_string).collect(),
-        cpu: text("cpu"),
-        memory: text("memory"),
-        network_mode: td.network_mode().to_string(),
-        task_role: td.str("taskRoleArn").map(str::to_string),
-        execution_role: td.str("executionRoleArn").map(str::to_string),
-        platform: format!(
-            "{} / {}",
-            td.os_family(),
-            td.get("runtimePlatform")
-                .and_then(|r| r.get("cpuArchitecture"))
-                .and_then(|v| v.as_str())
-                .unwrap_or("X86_64")
-        ),
-        arn: a.described.arn().to_string(),
-    };
-    let containers = td
-        .containers
-        .iter()
-        .map(|c| {
-            let name = c.label();
-            ContainerRow {
-                findings: a.findings.iter().filter(|f| f.container.as_deref() == Some(name.as_str())).count(),
-                name,
-                image: c.image().unwrap_or("").to_string(),
-                essential: c.essential(),
-                health_check: c.has_health_check(),
-                ports: c
-                    .get("portMappings")
-                    .and_then(|p| p.as_array())
-                    .map(|ps| {
-                        ps.iter()
-                            .filter_map(|p| {
-                                let port = p.get("containerPort")?.as_i64()?;
-                                let proto = p.get("protocol").and_then(|v| v.as_str()).unwrap_or("tcp");
-                                Some(format!("{port}/{proto}"))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                cpu: c.get("cpu").and_then(|v| v.as_i64()),
-                memory: match (
-                    c.get("memory").and_then(|v| v.as_i64()),
-                    c.get("memoryReservation").and_then(|v| v.as_i64()),
-                ) {
-                    (Some(m), Some(r)) => Some(format!("{r}–{m} MiB")),
-                    (Some(m), None) => Some(format!("{m} MiB")),
-                    (None, Some(r)) => Some(format!("{r} MiB reserved")),
-                    (None, None) => None,
-                },
-                log_driver: c.log_driver().map(str::to_string),
-            }
-        })
-        .collect();
-    let graph = a.graph();
-    Ok(RevisionData {
-        family: a.described.family().to_string(),
-        revision: a.described.revision(),
-        status: a.described.status().map(|s| s.as_str()).unwrap_or("ACTIVE").to_string(),
-        registered_at: a.described.task_definition.get("registeredAt").and_then(|v| v.as_str()).unwrap_or("").into(),
-        registered_by: a.described.task_definition.get("registeredBy").and_then(|v| v.as_str()).unwrap_or("").into(),
-        summary,
-        graph,
-        json: a.masked_json(),
-        docs: RuleDoc::for_findings(&a.findings),
-        findings: a.findings,
-        containers,
-        read_only: !state.can_edit(),
-    })
+    crate::server::service::revision(&state, &family, revision).await.map_err(ssr::store_error)
 }
 
 #[server(prefix = "/api", endpoint = "compare")]
@@ -336,17 +99,23 @@ pub async fn compare_revisions(family: String, a: u32, b: u32) -> Result<Compare
 }
 
 #[server(prefix = "/api", endpoint = "audit")]
-pub async fn audit_rows() -> Result<Vec<AuditRow>, ServerFnError> {
+pub async fn audit_rows(query: AuditQuery) -> Result<AuditPage, ServerFnError> {
     let state = ssr::state()?;
-    let analysed = crate::server::analyse_latest(&state).await.map_err(ssr::store_error)?;
-    Ok(analysed
-        .into_iter()
-        .map(|a| AuditRow {
-            family: a.described.family().to_string(),
-            revision: a.described.revision(),
-            findings: a.findings,
-        })
-        .collect())
+    crate::server::service::audit(&state, query).await.map_err(ssr::store_error)
+}
+
+/// Sync the source now (editors only): wakes the background sync and returns at once.
+#[server(prefix = "/api", endpoint = "refresh")]
+pub async fn refresh_source() -> Result<(), ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    match &state.syncer {
+        Some(s) => {
+            s.refresh();
+            Ok(())
+        }
+        None => Err(ServerFnError::ServerError("nothing syncs in this process".into())),
+    }
 }
 
 /// Deregister a revision (editors only; 403 in read-only mode).
@@ -356,6 +125,7 @@ pub async fn deregister_revision(family: String, revision: u32) -> Result<(), Se
     ssr::require_editor(&state)?;
     state.store.deregister(&family, revision).await.map_err(ssr::store_error)?;
     crate::server::audit_deregister(&state, &family, revision).await;
+    crate::server::service::family_changed(&state, &family).await;
     Ok(())
 }
 
@@ -419,6 +189,7 @@ pub async fn register_revision(
         }
     };
     crate::server::audit_register(&state, &family, d.revision(), base, &doc).await;
+    crate::server::service::family_changed(&state, &family).await;
     // Registered: the draft has done its job.
     if let Some(drafts) = &state.drafts {
         if let Err(e) = drafts.delete(&state.identity.user, &family).await {
@@ -482,43 +253,12 @@ pub async fn review_edit(family: String, revision: u32, text: String) -> Result<
     }))
 }
 
-/// One register or deregister done through ecs-lens (the audit trail page): the store's
-/// `AuditEntry` as the browser receives it (the store's types do not reach the browser build).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AuditTrailRow {
-    pub at: String,
-    pub user: String,
-    pub action: String,
-    pub source: String,
-    pub family: String,
-    pub revision: u32,
-    pub base_revision: Option<u32>,
-    pub changes: Vec<String>,
-    pub resolved: Vec<String>,
-    pub introduced: Vec<String>,
-}
-
-/// The newest 500 entries of the audit trail (every user may read it: it holds no values).
+/// A page of the audit trail, newest first (of one family when `family` is not empty). Every
+/// user may read it: it holds no values.
 #[server(prefix = "/api", endpoint = "audit-trail")]
-pub async fn audit_trail() -> Result<Vec<AuditTrailRow>, ServerFnError> {
+pub async fn audit_trail(family: String, page: u32) -> Result<AuditTrailPage, ServerFnError> {
     let state = ssr::state()?;
-    let Some(log) = &state.audit else { return Ok(vec![]) };
-    let entries = log.list(None, 500).await.map_err(ssr::store_error)?;
-    Ok(entries
-        .into_iter()
-        .map(|e| AuditTrailRow {
-            at: e.at,
-            user: e.entry.user,
-            action: e.entry.action,
-            source: e.entry.source,
-            family: e.entry.family,
-            revision: e.entry.revision,
-            base_revision: e.entry.base_revision,
-            changes: e.entry.changes,
-            resolved: e.entry.resolved,
-            introduced: e.entry.introduced,
-        })
-        .collect())
+    crate::server::service::audit_trail(&state, &family, page).await.map_err(ssr::store_error)
 }
 
 /// Lint a task definition (either shape) on the server: the findings with their fixes, or

@@ -4,8 +4,8 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::*;
@@ -51,100 +51,232 @@ pub fn PageHeader(title: String, #[prop(optional)] subtitle: Option<String>, chi
     }
 }
 
+// ---------------------------------------------------------------- lists
+
+const BUTTON: &str =
+    "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50";
+const FIELD: &str =
+    "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-sky-500 focus:outline-none";
+
+/// "Page 2 of 40 · 1,987 families" with Previous/Next links (`href` of a page number).
+#[component]
+pub fn Pager(page: u32, pages: u32, total: u64, noun: &'static str, href: impl Fn(u32) -> String) -> impl IntoView {
+    let link = |to: u32, label: &'static str, rel: &'static str| {
+        view! { <A href=href(to) attr:class=BUTTON attr:rel=rel attr:data-testid=format!("page-{rel}")>{label}</A> }
+    };
+    view! {
+        <nav class="mt-4 flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600" aria-label="Pages" data-testid="pager">
+            <span data-testid="page-info">{format!("Page {page} of {pages} · {} {noun}", group_digits(total))}</span>
+            <span class="flex gap-2">
+                {(page > 1).then(|| link(page - 1, "← Previous", "prev"))}
+                {(page < pages).then(|| link(page + 1, "Next →", "next"))}
+            </span>
+        </nav>
+    }
+}
+
+/// 12345 → "12,345".
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Where the mirror stands, when it matters: filling up, syncing, or stale.
+#[component]
+pub fn SyncNotice(sync: SyncInfo, empty: bool) -> impl IntoView {
+    let when = sync.synced_at.clone().unwrap_or_else(|| "never".into());
+    let (style, text) = if sync.stale {
+        (
+            "border-amber-300 bg-amber-50 text-amber-900",
+            format!(
+                "Stale since {when}: the last sync could not reach the source ({}). Showing the mirror as of then.",
+                sync.error.clone().unwrap_or_default()
+            ),
+        )
+    } else if sync.state == "syncing" || (empty && sync.state == "never") {
+        (
+            "border-sky-200 bg-sky-50 text-sky-900",
+            if sync.total > 0 {
+                format!("Syncing: {} of {} revisions described…", group_digits(sync.done), group_digits(sync.total))
+            } else {
+                "Syncing: listing the task definitions…".to_string()
+            },
+        )
+    } else if sync.state == "partial" {
+        (
+            "border-amber-200 bg-amber-50 text-amber-900",
+            format!("Synced {when}, with gaps: {}", sync.error.clone().unwrap_or_default()),
+        )
+    } else {
+        return None;
+    };
+    Some(view! {
+        <div class=format!("mb-4 rounded-lg border px-4 py-2 text-sm {style}") role="status" data-testid="sync-notice" data-state=sync.state.clone()>
+            {text}
+        </div>
+    })
+}
+
 // ---------------------------------------------------------------- families
 
 #[component]
 pub fn FamiliesPage() -> impl IntoView {
-    let families = Resource::new(|| (), |_| list_families());
-    let (query, set_query) = signal(String::new());
-    let (only_findings, set_only_findings) = signal(false);
+    let query = use_query_map();
+    let wanted = Memo::new(move |_| {
+        let q = query.read();
+        FamiliesQuery::from_query(|k| q.get(k))
+    });
+    let families = Resource::new(move || wanted.get(), list_families);
     view! {
         <Title text="Task definitions · ecs-lens"/>
         <PageHeader title="Task definition families".into() subtitle="Latest ACTIVE revision of each family, with what is wrong with it.".into()>
-            <input type="search" placeholder="Filter families…" aria-label="Filter families"
-                class="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm shadow-sm focus:border-sky-500 focus:outline-none"
-                data-testid="family-filter"
-                on:input=move |ev| set_query.set(event_target_value(&ev))/>
-            <label class="inline-flex items-center gap-2 text-sm text-slate-600">
-                <input type="checkbox" on:change=move |ev| set_only_findings.set(event_target_checked(&ev))/>
-                "with high or critical findings"
-            </label>
+            <span></span>
         </PageHeader>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match families.await {
                     Err(e) => Either::Left(view! { <ErrorBox message=error_text(&e)/> }),
-                    Ok(rows) => Either::Right(view! {
-                        <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
-                            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="families">
-                                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                                    <tr>
-                                        <th class="px-4 py-2">"Family"</th>
-                                        <th class="px-4 py-2">"Latest ACTIVE"</th>
-                                        <th class="px-4 py-2">"Registered"</th>
-                                        <th class="px-4 py-2">"Findings"</th>
-                                    </tr>
-                                </thead>
-                                <tbody class="divide-y divide-slate-100">
-                                    {rows.into_iter().map(|r| {
-                                        let fam = r.family.clone();
-                                        let fam_attr = r.family.clone();
-                                        let fam_label = r.family.clone();
-                                        let latest = r.latest_active.map(|rev| (format!("/families/{fam}/{rev}"), format!("{fam}:{rev}")));
-                                        let fam_q = r.family.to_lowercase();
-                                        let serious = r.counts[Severity::Critical as usize] + r.counts[Severity::High as usize] > 0;
-                                        let visible = move || fam_q.contains(&query.get().to_lowercase()) && (!only_findings.get() || serious);
-                                        view! {
-                                            <tr class="hover:bg-slate-50" class:hidden=move || !visible() data-family=fam_attr>
-                                                <td class="px-4 py-3 font-medium">
-                                                    <A href=format!("/families/{fam}") attr:class="text-sky-700 hover:underline">{fam_label}</A>
-                                                    <div class="text-xs font-normal text-slate-500">{format!("{} revision(s) · {}", r.revision_count, r.status)}</div>
-                                                </td>
-                                                <td class="px-4 py-3">
-                                                    {match latest {
-                                                        Some((href, label)) => Either::Left(view! {
-                                                            <A href=href attr:class="font-mono text-sky-700 hover:underline">{label}</A>
-                                                        }),
-                                                        None => Either::Right(view! { <span class="text-slate-500">"none (all INACTIVE)"</span> }),
-                                                    }}
-                                                </td>
-                                                <td class="px-4 py-3 text-slate-600">
-                                                    <div>{r.registered_at.clone().unwrap_or_default()}</div>
-                                                    <div class="truncate text-xs text-slate-500" title=r.registered_by.clone().unwrap_or_default()>{r.registered_by.clone().unwrap_or_default()}</div>
-                                                </td>
-                                                <td class="px-4 py-3">
-                                                    <SeverityCounts counts=r.counts/>
-                                                    {(r.blocking > 0).then(|| view! {
-                                                        <div class="mt-1 text-xs font-medium text-red-700">{format!("{} would be rejected by AWS", r.blocking)}</div>
-                                                    })}
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }),
+                    Ok(page) => Either::Right(view! { <FamiliesView page=page/> }),
                 }
             })}
         </Suspense>
     }
 }
 
+#[component]
+fn FamiliesView(page: FamiliesPage) -> impl IntoView {
+    let q = page.query.clone();
+    let has_services = page.sync.has_services;
+    let empty = page.rows.total == 0;
+    let pager_q = q.clone();
+    let sel = |current: &str, value: &str| current == value;
+    let unfiltered = q == FamiliesQuery::default();
+    let sev_options: Vec<(&'static str, bool)> = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low]
+        .into_iter()
+        .map(|s| (s.as_str(), sel(&q.sev, s.as_str())))
+        .collect();
+    let (use_any, use_yes, use_no) = (q.in_use.is_empty(), sel(&q.in_use, "yes"), sel(&q.in_use, "no"));
+    let (sort_name, sort_findings, sort_registered) =
+        (q.sort.is_empty(), sel(&q.sort, "findings"), sel(&q.sort, "registered"));
+    let (search, sev_any) = (q.q.clone(), q.sev.is_empty());
+    let rule = Some(q.rule.clone()).filter(|r| !r.is_empty());
+    let category = Some(q.category.clone()).filter(|c| !c.is_empty());
+    view! {
+        <SyncNotice sync=page.sync.clone() empty=empty/>
+        <Form method="get" action="/" attr:class="mb-4 flex flex-wrap items-center gap-2" attr:data-testid="family-filters">
+            <input type="search" name="q" value=search placeholder="Search families…" aria-label="Search families"
+                class=format!("w-full sm:w-64 {FIELD}") data-testid="family-filter"/>
+            <select name="sev" aria-label="Findings at least" class=FIELD data-testid="family-severity">
+                <option value="" selected=sev_any>"any findings"</option>
+                {sev_options.into_iter().map(|(s, selected)| view! {
+                    <option value=s selected=selected>{format!("{s} or worse")}</option>
+                }).collect_view()}
+            </select>
+            {has_services.then(|| view! {
+                <select name="use" aria-label="In use" class=FIELD data-testid="family-in-use">
+                    <option value="" selected=use_any>"in use or not"</option>
+                    <option value="yes" selected=use_yes>"run by a service"</option>
+                    <option value="no" selected=use_no>"run by no service"</option>
+                </select>
+            })}
+            <select name="sort" aria-label="Sort" class=FIELD data-testid="family-sort">
+                <option value="" selected=sort_name>"by name"</option>
+                <option value="findings" selected=sort_findings>"worst first"</option>
+                <option value="registered" selected=sort_registered>"newest first"</option>
+            </select>
+            {rule.map(|r| view! { <input type="hidden" name="rule" value=r/> })}
+            {category.map(|c| view! { <input type="hidden" name="category" value=c/> })}
+            <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700" data-testid="family-apply">"Apply"</button>
+        </Form>
+        {empty.then(|| view! {
+            <p class="rounded-lg border border-slate-200 bg-white p-4 text-sm text-slate-600" data-testid="no-families">
+                {if unfiltered { "No task definitions yet." } else { "No family matches these filters." }}
+            </p>
+        })}
+        {(!empty).then(|| view! {
+            <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
+                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="families">
+                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                        <tr>
+                            <th class="px-4 py-2">"Family"</th>
+                            <th class="px-4 py-2">"Latest ACTIVE"</th>
+                            <th class="hidden px-4 py-2 md:table-cell">"Registered"</th>
+                            <th class="px-4 py-2">"Findings"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {page.rows.items.iter().map(|r| {
+                            let fam = r.family.clone();
+                            let latest = r.latest_active.map(|rev| (format!("/families/{fam}/{rev}"), format!("{fam}:{rev}")));
+                            let href = format!("/families/{fam}");
+                            let label = fam.clone();
+                            view! {
+                                <tr class="hover:bg-slate-50" data-family=fam>
+                                    <td class="px-4 py-3 font-medium">
+                                        <A href=href attr:class="break-all text-sky-700 hover:underline">{label}</A>
+                                        <div class="text-xs font-normal text-slate-500">
+                                            {format!("{} revision(s) · {}", r.revision_count, r.status)}
+                                            {(r.in_use > 0).then(|| view! {
+                                                <span class="ml-2 rounded bg-emerald-100 px-1.5 py-0.5 font-semibold text-emerald-800" data-testid="in-use"
+                                                    title="services run revisions of this family">{format!("in use · {} service(s)", r.in_use)}</span>
+                                            })}
+                                        </div>
+                                    </td>
+                                    <td class="px-4 py-3">
+                                        {match latest {
+                                            Some((href, label)) => Either::Left(view! {
+                                                <A href=href attr:class="break-all font-mono text-sky-700 hover:underline">{label}</A>
+                                            }),
+                                            None => Either::Right(view! { <span class="text-slate-500">"none (all INACTIVE)"</span> }),
+                                        }}
+                                    </td>
+                                    <td class="hidden px-4 py-3 text-slate-600 md:table-cell">
+                                        <div>{r.registered_at.clone().unwrap_or_default()}</div>
+                                        <div class="max-w-xs truncate text-xs text-slate-500" title=r.registered_by.clone().unwrap_or_default()>{r.registered_by.clone().unwrap_or_default()}</div>
+                                    </td>
+                                    <td class="px-4 py-3">
+                                        <SeverityCounts counts=r.counts/>
+                                        {(r.blocking > 0).then(|| view! {
+                                            <div class="mt-1 text-xs font-medium text-red-700">{format!("{} would be rejected by AWS", r.blocking)}</div>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <Pager page=page.rows.page pages=page.rows.pages total=page.rows.total noun="families"
+                href=move |n| format!("/{}", pager_q.on_page(n).to_query())/>
+        })}
+    }
+}
+
 // ---------------------------------------------------------------- family
 
-/// `/families/:family` (a lazily loaded route, like every page but the first).
+/// `/families/:family?page=N` (a lazily loaded route, like every page but the first).
 pub struct FamilyRoute {
-    family: Memo<String>,
-    revisions: Resource<Result<Vec<RevisionRow>, ServerFnError>>,
+    key: Memo<(String, u32)>,
+    revisions: Resource<Result<FamilyPage, ServerFnError>>,
 }
 
 #[lazy_route]
 impl LazyRoute for FamilyRoute {
     fn data() -> Self {
         let params = use_params_map();
-        let family = Memo::new(move |_| params.read().get("family").unwrap_or_default());
-        FamilyRoute { family, revisions: Resource::new(move || family.get(), list_revisions) }
+        let query = use_query_map();
+        let key = Memo::new(move |_| {
+            let page = query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
+            (params.read().get("family").unwrap_or_default(), page)
+        });
+        FamilyRoute { key, revisions: Resource::new(move || key.get(), |(f, p)| list_revisions(f, p)) }
     }
 
     fn view(this: Self) -> AnyView {
@@ -152,8 +284,8 @@ impl LazyRoute for FamilyRoute {
     }
 }
 
-fn family_view(FamilyRoute { family, revisions }: FamilyRoute) -> impl IntoView {
-    let family = move || family.get();
+fn family_view(FamilyRoute { key, revisions }: FamilyRoute) -> impl IntoView {
+    let family = move || key.get().0;
     let (a, set_a) = signal(None::<u32>);
     let (b, set_b) = signal(None::<u32>);
     let navigate = use_navigate();
@@ -180,52 +312,93 @@ fn family_view(FamilyRoute { family, revisions }: FamilyRoute) -> impl IntoView 
             {move || Suspend::new(async move {
                 match revisions.await {
                     Err(e) => Either::Left(view! { <ErrorBox message=error_text(&e)/> }),
-                    Ok(rows) => Either::Right(view! {
-                        <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
-                            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="revisions">
-                                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                                    <tr>
-                                        <th class="px-4 py-2">"A"</th>
-                                        <th class="px-4 py-2">"B"</th>
-                                        <th class="px-4 py-2">"Revision"</th>
-                                        <th class="px-4 py-2">"Status"</th>
-                                        <th class="px-4 py-2">"Registered"</th>
-                                    </tr>
-                                </thead>
-                                <tbody class="divide-y divide-slate-100">
-                                    {rows.into_iter().map(|r| {
-                                        let fam = family();
-                                        let rev = r.revision;
-                                        let active = r.status == "ACTIVE";
-                                        view! {
-                                            <tr class="hover:bg-slate-50" data-revision=rev.to_string()>
-                                                <td class="px-4 py-3"><input type="radio" name="a" aria-label=format!("compare from {rev}")
-                                                    on:change=move |_| set_a.set(Some(rev))/></td>
-                                                <td class="px-4 py-3"><input type="radio" name="b" aria-label=format!("compare to {rev}")
-                                                    on:change=move |_| set_b.set(Some(rev))/></td>
-                                                <td class="px-4 py-3 font-mono">
-                                                    <A href=format!("/families/{fam}/{rev}") attr:class="text-sky-700 hover:underline">{format!("{fam}:{rev}")}</A>
-                                                </td>
-                                                <td class="px-4 py-3">
-                                                    <span class=if active { "rounded bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800" } else { "rounded bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-600" }>
-                                                        {r.status.clone()}
-                                                    </span>
-                                                    {r.deregistered_at.clone().map(|d| view! { <div class="mt-1 text-xs text-slate-500">{format!("deregistered {d}")}</div> })}
-                                                </td>
-                                                <td class="px-4 py-3 text-slate-600">
-                                                    <div>{r.registered_at.clone()}</div>
-                                                    <div class="text-xs text-slate-500">{r.registered_by.clone()}</div>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                    Ok(page) => Either::Right({
+                        let fam = page.family.clone();
+                        let pager_fam = fam.clone();
+                        view! {
+                            <ServicesPanel services=page.services.clone() has_services=page.has_services family=fam.clone()/>
+                            <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
+                                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="revisions">
+                                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                                        <tr>
+                                            <th class="px-3 py-2">"A"</th>
+                                            <th class="px-3 py-2">"B"</th>
+                                            <th class="px-4 py-2">"Revision"</th>
+                                            <th class="px-4 py-2">"Status"</th>
+                                            <th class="px-4 py-2">"Findings"</th>
+                                            <th class="hidden px-4 py-2 md:table-cell">"Registered"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody class="divide-y divide-slate-100">
+                                        {page.revisions.items.into_iter().map(|r| {
+                                            let rev = r.revision;
+                                            let active = r.status == "ACTIVE";
+                                            view! {
+                                                <tr class="hover:bg-slate-50" data-revision=rev.to_string()>
+                                                    <td class="px-3 py-3"><input type="radio" name="a" aria-label=format!("compare from {rev}")
+                                                        on:change=move |_| set_a.set(Some(rev))/></td>
+                                                    <td class="px-3 py-3"><input type="radio" name="b" aria-label=format!("compare to {rev}")
+                                                        on:change=move |_| set_b.set(Some(rev))/></td>
+                                                    <td class="px-4 py-3 font-mono">
+                                                        <A href=format!("/families/{fam}/{rev}") attr:class="break-all text-sky-700 hover:underline">{format!("{fam}:{rev}")}</A>
+                                                        {r.services.iter().map(|s| view! {
+                                                            <div class="mt-1 font-sans text-xs font-semibold text-emerald-800" data-testid="runs">{format!("runs in {s}")}</div>
+                                                        }).collect_view()}
+                                                    </td>
+                                                    <td class="px-4 py-3">
+                                                        <span class=if active { "rounded bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800" } else { "rounded bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-600" }>
+                                                            {r.status.clone()}
+                                                        </span>
+                                                        {r.deregistered_at.clone().map(|d| view! { <div class="mt-1 text-xs text-slate-500">{format!("deregistered {d}")}</div> })}
+                                                    </td>
+                                                    <td class="px-4 py-3"><SeverityCounts counts=r.counts/></td>
+                                                    <td class="hidden px-4 py-3 text-slate-600 md:table-cell">
+                                                        <div>{r.registered_at.clone()}</div>
+                                                        <div class="text-xs text-slate-500">{r.registered_by.clone()}</div>
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <Pager page=page.revisions.page pages=page.revisions.pages total=page.revisions.total noun="revisions"
+                                href=move |n| format!("/families/{pager_fam}?page={n}")/>
+                        }
                     }),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The services running a family's revisions (or why there are none).
+#[component]
+fn ServicesPanel(services: Vec<ServiceRow>, has_services: bool, family: String) -> impl IntoView {
+    let body = if !has_services {
+        Either::Left(view! {
+            <p class="text-slate-600">"No services: this source (the embedded store) has none, so nothing is in use here."</p>
+        })
+    } else if services.is_empty() {
+        Either::Left(view! { <p class="text-slate-600">"No service runs any revision of this family."</p> })
+    } else {
+        Either::Right(view! {
+            <ul class="space-y-1">
+                {services.into_iter().map(|s| view! {
+                    <li data-testid="service">
+                        <span class="font-medium">{s.label()}</span>" runs "
+                        <A href=format!("/families/{family}/{}", s.revision) attr:class="font-mono text-sky-700 hover:underline">{format!("{family}:{}", s.revision)}</A>
+                        <span class="text-xs text-slate-500">{format!(" · {} · {}/{} running", s.deployment, s.running, s.desired)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        })
+    };
+    view! {
+        <section class="mb-4 rounded-xl border border-slate-200 bg-white p-4 text-sm shadow-sm" data-testid="services">
+            <h2 class="mb-2 font-semibold">"In use"</h2>
+            {body}
+        </section>
     }
 }
 
@@ -326,6 +499,7 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
             {fact("Findings", format!("{} ({} would be rejected by AWS)", data.findings.len(), data.findings.iter().filter(|f| f.blocks_registration).count()))}
             {fact("ARN", s.arn.clone())}
         </dl>
+        <RunningPanel running=data.running.clone() elsewhere=data.elsewhere.clone() has_services=data.has_services family=data.family.clone() revision=rev/>
         <section class="mb-8">
             <h2 class="mb-3 text-lg font-semibold">"Dependency graph"</h2>
             <GraphView graph=data.graph.clone() badges=badges/>
@@ -366,6 +540,50 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
             </section>
         </div>
     }
+}
+
+/// Which services run this revision, and a comparison with what the others run.
+#[component]
+fn RunningPanel(
+    running: Vec<ServiceRow>,
+    elsewhere: Vec<ServiceRow>,
+    has_services: bool,
+    family: String,
+    revision: u32,
+) -> impl IntoView {
+    if !has_services {
+        return Either::Left(view! {
+            <p class="mb-6 text-sm text-slate-500" data-testid="running">"Not in use: the embedded store has no services."</p>
+        });
+    }
+    Either::Right(view! {
+        <section class="mb-6 rounded-xl border border-slate-200 bg-white p-4 text-sm shadow-sm" data-testid="running">
+            {if running.is_empty() {
+                Either::Left(view! { <p class="text-slate-600">"No service runs this revision."</p> })
+            } else {
+                Either::Right(view! {
+                    <ul class="space-y-1">
+                        {running.into_iter().map(|s| view! {
+                            <li data-testid="running-service"><span class="rounded bg-emerald-100 px-1.5 py-0.5 text-xs font-semibold text-emerald-800">"in use"</span>" "
+                                {format!("{} · {} · {}/{} running", s.label(), s.deployment, s.running, s.desired)}</li>
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            {(!elsewhere.is_empty()).then(|| view! {
+                <div class="mt-3 flex flex-wrap gap-2">
+                    {elsewhere.into_iter().map(|s| {
+                        let (a, b) = (s.revision.min(revision), s.revision.max(revision));
+                        view! {
+                            <A href=format!("/compare/{family}/{a}/{b}") attr:class=BUTTON attr:data-testid="compare-with-service">
+                                {format!("Compare with what {} runs ({}:{})", s.service, family, s.revision)}
+                            </A>
+                        }
+                    }).collect_view()}
+                </div>
+            })}
+        </section>
+    })
 }
 
 /// "ACTIVE · registered 2026-10-07T08:45:00Z by arn:…", leaving out what the source did not
@@ -504,15 +722,20 @@ fn CompareView(data: CompareData) -> impl IntoView {
 
 // ---------------------------------------------------------------- audit
 
-/// `/audit` (lazily loaded).
+/// `/audit?sev=&category=&rule=&q=&page=` (lazily loaded).
 pub struct AuditRoute {
-    rows: Resource<Result<Vec<AuditRow>, ServerFnError>>,
+    data: Resource<Result<AuditPage, ServerFnError>>,
 }
 
 #[lazy_route]
 impl LazyRoute for AuditRoute {
     fn data() -> Self {
-        AuditRoute { rows: Resource::new(|| (), |_| audit_rows()) }
+        let query = use_query_map();
+        let wanted = Memo::new(move |_| {
+            let q = query.read();
+            AuditQuery::from_query(|k| q.get(k))
+        });
+        AuditRoute { data: Resource::new(move || wanted.get(), audit_rows) }
     }
 
     fn view(this: Self) -> AnyView {
@@ -520,99 +743,158 @@ impl LazyRoute for AuditRoute {
     }
 }
 
-fn audit_view(AuditRoute { rows }: AuditRoute) -> impl IntoView {
-    let (min_sev, set_min_sev) = signal(Severity::Info);
-    let (category, set_category) = signal(None::<Category>);
-    let (rule_q, set_rule_q) = signal(String::new());
+fn audit_view(AuditRoute { data }: AuditRoute) -> impl IntoView {
     view! {
         <Title text="Audit · ecs-lens"/>
-        <PageHeader title="Audit".into() subtitle="Every family's latest ACTIVE revision and its findings. Read-only.".into()>
-            <a href="/audit/export.json" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50" download>"JSON"</a>
-            <a href="/audit/export.csv" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50" download>"CSV"</a>
-            <a href="/audit/export.sarif" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50" download>"SARIF"</a>
+        <PageHeader title="Audit".into() subtitle="Every family's latest ACTIVE revision: what is wrong across the account, then family by family. Read-only.".into()>
+            <a href="/audit/export.json" class=BUTTON download>"JSON"</a>
+            <a href="/audit/export.csv" class=BUTTON download>"CSV"</a>
+            <a href="/audit/export.sarif" class=BUTTON download>"SARIF"</a>
         </PageHeader>
-        <div class="mb-4 flex flex-wrap items-center gap-3 text-sm">
-            <label class="inline-flex items-center gap-2">"Severity at least"
-                <select class="rounded-md border border-slate-300 bg-white px-2 py-1" data-testid="severity-filter"
-                    on:change=move |ev| set_min_sev.set(event_target_value(&ev).parse().unwrap_or(Severity::Info))>
-                    {Severity::ALL.iter().rev().map(|s| view! { <option value=s.as_str() selected=*s == Severity::Info>{s.as_str()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label class="inline-flex items-center gap-2">"Category"
-                <select class="rounded-md border border-slate-300 bg-white px-2 py-1" data-testid="category-filter"
-                    on:change=move |ev| { let v = event_target_value(&ev); set_category.set(Category::ALL.into_iter().find(|c| c.as_str() == v)); }>
-                    <option value="">"all"</option>
-                    {Category::ALL.iter().map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
-                </select>
-            </label>
-            <input type="search" placeholder="Rule id, e.g. SEC001" aria-label="Filter by rule"
-                class="w-48 rounded-md border border-slate-300 bg-white px-2 py-1" data-testid="rule-filter"
-                on:input=move |ev| set_rule_q.set(event_target_value(&ev))/>
-        </div>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                match rows.await {
+                match data.await {
                     Err(e) => Either::Left(view! { <ErrorBox message=error_text(&e)/> }),
-                    Ok(rows) => Either::Right(view! {
-                        <div class="space-y-4" data-testid="audit">
-                            {rows.into_iter().map(|r| {
-                                let fam = r.family.clone();
-                                let all = r.findings.clone();
-                                let shown = move || {
-                                    let q = rule_q.get().to_uppercase();
-                                    all.iter().filter(|f| f.severity >= min_sev.get()
-                                        && category.get().is_none_or(|c| f.category == c)
-                                        && (q.is_empty() || f.rule.contains(&q))).cloned().collect::<Vec<_>>()
-                                };
-                                view! {
-                                    <section class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-family=fam.clone()>
-                                        <div class="mb-2 flex items-center justify-between">
-                                            <A href=format!("/families/{fam}/{}", r.revision) attr:class="font-mono font-semibold text-sky-700 hover:underline">{format!("{fam}:{}", r.revision)}</A>
-                                            <SeverityCounts counts=count_by_severity(&r.findings)/>
-                                        </div>
-                                        {move || {
-                                            let items = shown();
-                                            if items.is_empty() {
-                                                Either::Left(view! { <p class="text-sm text-slate-500">"Nothing matches the filters."</p> })
-                                            } else {
-                                                Either::Right(view! {
-                                                    <table class="min-w-full text-sm">
-                                                        <tbody class="divide-y divide-slate-100">
-                                                            {items.into_iter().map(|f| view! {
-                                                                <tr data-rule=f.rule.clone()>
-                                                                    <td class="w-24 py-1.5 pr-3"><SeverityPill severity=f.severity/></td>
-                                                                    <td class="w-20 py-1.5 pr-3 font-mono text-xs text-slate-500">{f.rule.clone()}</td>
-                                                                    <td class="w-40 py-1.5 pr-3 text-xs text-slate-600">{f.container.clone().unwrap_or_else(|| "(task)".into())}</td>
-                                                                    <td class="py-1.5"><Message text=f.message.clone()/></td>
-                                                                </tr>
-                                                            }).collect_view()}
-                                                        </tbody>
-                                                    </table>
-                                                })
-                                            }
-                                        }}
-                                    </section>
-                                }
-                            }).collect_view()}
-                        </div>
-                    }),
+                    Ok(page) => Either::Right(view! { <AuditView page=page/> }),
                 }
             })}
         </Suspense>
     }
 }
 
+#[component]
+fn AuditView(page: AuditPage) -> impl IntoView {
+    let q = page.query.clone();
+    let t = page.totals.clone();
+    let sel = |current: &str, value: &str| current.eq_ignore_ascii_case(value);
+    let filtered = q != AuditQuery::default();
+    let rule_href = {
+        let q = q.clone();
+        move |rule: &str| format!("/audit{}", AuditQuery { rule: rule.to_string(), page: 1, ..q.clone() }.to_query())
+    };
+    let pager_q = q.clone();
+    let stat = |label: &'static str, value: String, testid: &'static str| {
+        view! {
+            <div class="rounded-xl border border-slate-200 bg-white p-3 shadow-sm" data-testid=testid>
+                <div class="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</div>
+                <div class="mt-1 text-xl font-semibold text-slate-900">{value}</div>
+            </div>
+        }
+    };
+    view! {
+        <div class="mb-6 grid grid-cols-2 gap-3 md:grid-cols-4" data-testid="audit-totals">
+            {stat("Families", group_digits(t.families), "total-families")}
+            {stat("High or critical", format!("{} families", group_digits(t.serious_families)), "total-serious")}
+            {stat("Findings", group_digits(t.counts.iter().sum::<usize>() as u64), "total-findings")}
+            {stat("Would be rejected", group_digits(t.blocking), "total-blocking")}
+        </div>
+        <section class="mb-8">
+            <h2 class="mb-3 text-lg font-semibold">"By rule"</h2>
+            {if page.rules.is_empty() {
+                Either::Left(view! { <p class="text-sm text-slate-500">"Nothing found."</p> })
+            } else {
+                Either::Right(view! {
+                    <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
+                        <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="audit-rules">
+                            <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                                <tr>
+                                    <th class="px-4 py-2">"Rule"</th>
+                                    <th class="px-4 py-2">"Severity"</th>
+                                    <th class="px-4 py-2 text-right">"Families"</th>
+                                    <th class="px-4 py-2 text-right">"Findings"</th>
+                                </tr>
+                            </thead>
+                            <tbody class="divide-y divide-slate-100">
+                                {page.rules.into_iter().map(|r| {
+                                    let picked = sel(&q.rule, &r.rule);
+                                    let href = rule_href(&r.rule);
+                                    let (id, label) = (r.rule.clone(), r.rule.clone());
+                                    let about = format!("{} · {}", r.name, r.category);
+                                    view! {
+                                    <tr data-rule=id class:bg-sky-50=picked>
+                                        <td class="px-4 py-2">
+                                            <A href=href attr:class="font-mono text-sky-700 hover:underline">{label}</A>
+                                            <div class="text-xs text-slate-500">{about}</div>
+                                        </td>
+                                        <td class="px-4 py-2"><SeverityPill severity=r.severity/></td>
+                                        <td class="px-4 py-2 text-right tabular-nums">{group_digits(r.families)}</td>
+                                        <td class="px-4 py-2 text-right tabular-nums">{group_digits(r.findings)}</td>
+                                    </tr>
+                                }}).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                })
+            }}
+        </section>
+        <h2 class="mb-3 text-lg font-semibold">"By family"</h2>
+        <Form method="get" action="/audit" attr:class="mb-4 flex flex-wrap items-center gap-2 text-sm" attr:data-testid="audit-filters">
+            <select name="sev" aria-label="Severity at least" class=FIELD data-testid="severity-filter">
+                <option value="" selected=q.sev.is_empty()>"any severity"</option>
+                {Severity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=sel(&q.sev, s.as_str())>{format!("{} or worse", s.as_str())}</option> }).collect_view()}
+            </select>
+            <select name="category" aria-label="Category" class=FIELD data-testid="category-filter">
+                <option value="" selected=q.category.is_empty()>"every category"</option>
+                {Category::ALL.iter().map(|c| view! { <option value=c.as_str() selected=sel(&q.category, c.as_str())>{c.as_str()}</option> }).collect_view()}
+            </select>
+            <input type="search" name="rule" value=q.rule.clone() placeholder="Rule id, e.g. SEC001" aria-label="Rule"
+                class=format!("w-40 {FIELD}") data-testid="rule-filter"/>
+            <input type="search" name="q" value=q.q.clone() placeholder="Family…" aria-label="Family"
+                class=format!("w-40 {FIELD}") data-testid="audit-family-filter"/>
+            <button type="submit" class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-700" data-testid="audit-apply">"Apply"</button>
+            {filtered.then(|| view! { <A href="/audit" attr:class=BUTTON>"Clear"</A> })}
+        </Form>
+        {(page.families.total == 0).then(|| view! { <p class="text-sm text-slate-500" data-testid="audit-empty">"No family matches these filters."</p> })}
+        <div class="space-y-4" data-testid="audit">
+            {page.families.items.into_iter().map(|r| {
+                let fam = r.family.clone();
+                view! {
+                    <section class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-family=fam.clone()>
+                        <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
+                            <A href=format!("/families/{fam}/{}", r.revision) attr:class="break-all font-mono font-semibold text-sky-700 hover:underline">{format!("{fam}:{}", r.revision)}</A>
+                            <SeverityCounts counts=r.counts/>
+                        </div>
+                        {if r.findings.is_empty() {
+                            Either::Left(view! { <p class="text-sm text-slate-500">"Nothing matches the filters."</p> })
+                        } else {
+                            Either::Right(view! {
+                                <ul class="divide-y divide-slate-100 text-sm">
+                                    {r.findings.into_iter().map(|f| view! {
+                                        <li class="flex flex-wrap items-start gap-x-3 gap-y-1 py-1.5" data-rule=f.rule.clone()>
+                                            <SeverityPill severity=f.severity/>
+                                            <span class="w-16 font-mono text-xs text-slate-500">{f.rule.clone()}</span>
+                                            <span class="w-32 truncate text-xs text-slate-600">{f.container.clone().unwrap_or_else(|| "(task)".into())}</span>
+                                            <span class="min-w-0 flex-1 basis-64"><Message text=f.message.clone()/></span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            })
+                        }}
+                    </section>
+                }
+            }).collect_view()}
+        </div>
+        <Pager page=page.families.page pages=page.families.pages total=page.families.total noun="families"
+            href=move |n| format!("/audit{}", pager_q.on_page(n).to_query())/>
+    }
+}
+
 // ---------------------------------------------------------------- audit trail
 
-/// `/audit-log`: every register and deregister done through ecs-lens (lazily loaded).
+/// `/audit-log?family=&page=`: every register and deregister done through ecs-lens (lazily loaded).
 pub struct AuditTrailRoute {
-    rows: Resource<Result<Vec<AuditTrailRow>, ServerFnError>>,
+    rows: Resource<Result<AuditTrailPage, ServerFnError>>,
 }
 
 #[lazy_route]
 impl LazyRoute for AuditTrailRoute {
     fn data() -> Self {
-        AuditTrailRoute { rows: Resource::new(|| (), |_| audit_trail()) }
+        let query = use_query_map();
+        let key = Memo::new(move |_| {
+            let q = query.read();
+            (q.get("family").unwrap_or_default(), q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1))
+        });
+        AuditTrailRoute { rows: Resource::new(move || key.get(), |(f, p)| audit_trail(f, p)) }
     }
 
     fn view(this: Self) -> AnyView {
@@ -630,11 +912,14 @@ fn audit_trail_view(AuditTrailRoute { rows }: AuditTrailRoute) -> impl IntoView 
             {move || Suspend::new(async move {
                 match rows.await {
                     Err(e) => Either::Left(view! { <ErrorBox message=error_text(&e)/> }),
-                    Ok(rows) if rows.is_empty() => Either::Right(Either::Left(view! {
+                    Ok(page) if page.rows.total == 0 => Either::Right(Either::Left(view! {
                         <p class="rounded-lg border border-slate-200 bg-white p-4 text-sm text-slate-600">"Nothing registered or deregistered through ecs-lens yet."</p>
                     })),
-                    Ok(rows) => Either::Right(Either::Right(view! {
-                        <div class="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+                    Ok(page) => Either::Right(Either::Right({
+                        let family = page.family.clone();
+                        let rows = page.rows.items;
+                        view! {
+                        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
                             <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="audit-log">
                                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                                     <tr>
@@ -676,7 +961,9 @@ fn audit_trail_view(AuditTrailRoute { rows }: AuditTrailRoute) -> impl IntoView 
                                 </tbody>
                             </table>
                         </div>
-                    })),
+                        <Pager page=page.rows.page pages=page.rows.pages total=page.rows.total noun="entries"
+                            href=move |n| if family.is_empty() { format!("/audit-log?page={n}") } else { format!("/audit-log?family={family}&page={n}") }/>
+                    }})),
                 }
             })}
         </Suspense>

@@ -71,6 +71,11 @@ pub struct AwsOptions {
     pub max_attempts: u32,
     /// At most this many DescribeTaskDefinition requests at once. Default 10.
     pub describe_concurrency: usize,
+    /// `--role-arn`: assume this IAM role (through STS, from the credentials the chain finds)
+    /// and work in its account.
+    pub role_arn: Option<String>,
+    /// `--external-id`: what the role's trust policy requires.
+    pub external_id: Option<String>,
 }
 
 impl Default for AwsOptions {
@@ -82,6 +87,8 @@ impl Default for AwsOptions {
             read_only: false,
             max_attempts: 8,
             describe_concurrency: 10,
+            role_arn: None,
+            external_id: None,
         }
     }
 }
@@ -126,7 +133,21 @@ impl AwsStore {
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let conf = loader.load().await;
+        let mut conf = loader.load().await;
+        if let Some(role) = &options.role_arn {
+            // Credentials of the role, refreshed by the provider as they expire; the session
+            // name shows in CloudTrail.
+            let mut provider =
+                aws_config::sts::AssumeRoleProvider::builder(role.clone()).session_name("ecs-lens").configure(&conf);
+            if let Some(id) = &options.external_id {
+                provider = provider.external_id(id.clone());
+            }
+            let provider = provider.build().await;
+            conf = conf
+                .into_builder()
+                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+                .build();
+        }
         AwsStore::from_sdk_config(&conf, options)
     }
 
@@ -470,17 +491,19 @@ impl TaskDefStore for AwsStore {
         if family.is_some_and(|f| validate_family(f).is_err()) {
             return Ok(vec![]);
         }
-        let states = self.revision_states(family).await?;
-        Ok(states
-            .into_iter()
-            .flat_map(|(family, revs)| {
-                revs.into_iter().map(move |(revision, status)| RevisionState {
-                    family: family.clone(),
-                    revision,
-                    status,
-                })
-            })
-            .collect())
+        let (active, inactive) = futures_util::future::try_join(
+            self.revision_arns(family, TaskDefinitionStatus::Active),
+            self.revision_arns(family, TaskDefinitionStatus::Inactive),
+        )
+        .await?;
+        // A revision deregistered between the two lists can be in both: INACTIVE wins.
+        let mut by_key: BTreeMap<(String, u32), RevisionState> = BTreeMap::new();
+        for (list, status) in [(active, TaskDefStatus::Active), (inactive, TaskDefStatus::Inactive)] {
+            for (family, revision, arn) in list {
+                by_key.insert((family.clone(), revision), RevisionState { family, revision, status, arn });
+            }
+        }
+        Ok(by_key.into_values().collect())
     }
 
     async fn list_services(&self) -> Result<Option<Vec<ServiceUse>>, StoreError> {

@@ -1,0 +1,348 @@
+//! The service layer: what the pages, exports and CLI commands ask, answered from the mirror
+//! (never a describe or a lint per request) in the shapes of [`crate::shared`]. The UI's
+//! server functions call these and hold no store or analysis logic.
+
+use crate::core::document::Document;
+use crate::core::model::TaskDef;
+use crate::shared::{
+    AuditPage, AuditQuery, AuditRow, AuditTotals, AuditTrailPage, AuditTrailRow, ContainerRow, FamiliesPage,
+    FamiliesQuery, FamilyPage, FamilyRow, Paged, RevisionData, RevisionRow, RuleDoc, RuleRow, ServiceRow, Summary,
+    SyncInfo,
+};
+use crate::store::mirror::{FamilyQuery, FamilySort, Page, RevisionRecord, PAGE_SIZE};
+use crate::store::{ServiceUse, StoreError};
+
+use super::AppState;
+
+/// Families per page of the audit (each with its findings).
+pub const AUDIT_PAGE_SIZE: u32 = 20;
+
+fn paged<T, U>(page: Page<T>, f: impl FnMut(T) -> U) -> Paged<U> {
+    let pages = page.pages();
+    Paged { items: page.items.into_iter().map(f).collect(), total: page.total, page: page.page, pages }
+}
+
+fn counts(c: [u32; 5]) -> [usize; 5] {
+    c.map(|n| n as usize)
+}
+
+fn service_row(s: ServiceUse) -> ServiceRow {
+    ServiceRow {
+        cluster: s.cluster,
+        service: s.service,
+        revision: s.revision,
+        deployment: s.deployment,
+        desired: s.desired,
+        running: s.running,
+    }
+}
+
+/// Where the mirror of the request's source stands.
+pub async fn sync_info(state: &AppState) -> Result<SyncInfo, StoreError> {
+    let s = state.mirror.status(&state.source_name()).await?;
+    Ok(SyncInfo {
+        stale: s.state == "failed",
+        state: s.state,
+        synced_at: s.synced_at,
+        done: s.done,
+        total: s.total,
+        error: s.error,
+        has_services: s.has_services,
+    })
+}
+
+/// The families page: one page of the source's families, filtered and sorted in the database.
+pub async fn families(state: &AppState, query: FamiliesQuery) -> Result<FamiliesPage, StoreError> {
+    let q = FamilyQuery {
+        q: query.q.clone(),
+        min_severity: query.min_severity(),
+        category: Some(query.category.clone()).filter(|c| !c.is_empty()),
+        rule: Some(query.rule.clone()).filter(|r| !r.is_empty()),
+        in_use: match query.in_use.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+        sort: FamilySort::parse(&query.sort).unwrap_or_default(),
+        page: query.page,
+        ..Default::default()
+    };
+    let page = state.mirror.families(&state.source_name(), &q).await?;
+    let rows = paged(page, |f| FamilyRow {
+        family: f.family,
+        status: f.status,
+        latest_active: f.latest_active,
+        registered_at: f.registered_at,
+        registered_by: f.registered_by,
+        revision_count: f.revision_count,
+        counts: counts(f.counts),
+        blocking: f.blocking as usize,
+        in_use: f.in_use,
+    });
+    Ok(FamiliesPage { query, rows, sync: sync_info(state).await? })
+}
+
+fn revision_row(r: RevisionRecord, services: &[ServiceUse]) -> RevisionRow {
+    RevisionRow {
+        services: services
+            .iter()
+            .filter(|s| s.revision == r.revision)
+            .map(|s| format!("service {} in cluster {}", s.service, s.cluster))
+            .collect(),
+        revision: r.revision,
+        status: r.status,
+        registered_at: r.registered_at,
+        registered_by: r.registered_by,
+        deregistered_at: r.deregistered_at,
+        counts: counts(r.counts),
+        blocking: r.blocking as usize,
+    }
+}
+
+/// A family's page: its revisions (newest first, paged) and the services running any of them.
+/// `NotFound` when the mirror has no revision of it.
+pub async fn family(state: &AppState, family: &str, page: u32) -> Result<FamilyPage, StoreError> {
+    let source = state.source_name();
+    if state.mirror.family(&source, family).await?.is_none() {
+        return Err(StoreError::family_not_found(family));
+    }
+    let services = state.mirror.services(&source, family, None).await?;
+    let revisions = state.mirror.revisions(&source, family, page).await?;
+    let revisions = paged(revisions, |r| revision_row(r, &services));
+    Ok(FamilyPage {
+        family: family.to_string(),
+        revisions,
+        services: services.into_iter().map(service_row).collect(),
+        has_services: state.mirror.status(&source).await?.has_services,
+    })
+}
+
+/// The revision page, from the mirror. A revision not mirrored yet (registered elsewhere
+/// since the last sync) is synced first; one the source does not have is `NotFound`.
+pub async fn revision(state: &AppState, family: &str, revision: u32) -> Result<RevisionData, StoreError> {
+    let source = state.source_name();
+    let stored = match state.mirror.revision(&source, family, revision).await? {
+        Some(s) => s,
+        None => {
+            crate::store::sync::sync_family(state.store.as_ref(), &state.mirror, &source, family).await?;
+            match state.mirror.revision(&source, family, revision).await? {
+                Some(s) => s,
+                // The store's own words: no such family, or no such revision.
+                None => {
+                    return Err(state
+                        .store
+                        .describe(family, Some(revision))
+                        .await
+                        .err()
+                        .unwrap_or_else(|| StoreError::revision_not_found(family, revision, None)))
+                }
+            }
+        }
+    };
+    let doc = Document::parse(stored.document.as_str()).map_err(|e| {
+        StoreError::unavailable(format!("the mirrored document of {family}:{revision} is unreadable: {}", e.message))
+    })?;
+    let td = TaskDef::new(&doc);
+    let text = |f: &str| td.get(f).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+    let summary = Summary {
+        launch_types: td.requires_compatibilities().map(str::to_string).collect(),
+        cpu: text("cpu"),
+        memory: text("memory"),
+        network_mode: td.network_mode().to_string(),
+        task_role: td.str("taskRoleArn").map(str::to_string),
+        execution_role: td.str("executionRoleArn").map(str::to_string),
+        platform: format!(
+            "{} / {}",
+            td.os_family(),
+            td.get("runtimePlatform")
+                .and_then(|r| r.get("cpuArchitecture"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("X86_64")
+        ),
+        arn: stored.arn.clone(),
+    };
+    let findings = stored.findings;
+    let containers = td
+        .containers
+        .iter()
+        .map(|c| {
+            let name = c.label();
+            ContainerRow {
+                findings: findings.iter().filter(|f| f.container.as_deref() == Some(name.as_str())).count(),
+                name,
+                image: c.image().unwrap_or("").to_string(),
+                essential: c.essential(),
+                health_check: c.has_health_check(),
+                ports: c
+                    .get("portMappings")
+                    .and_then(|p| p.as_array())
+                    .map(|ps| {
+                        ps.iter()
+                            .filter_map(|p| {
+                                let port = p.get("containerPort")?.as_i64()?;
+                                let proto = p.get("protocol").and_then(|v| v.as_str()).unwrap_or("tcp");
+                                Some(format!("{port}/{proto}"))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                cpu: c.get("cpu").and_then(|v| v.as_i64()),
+                memory: match (
+                    c.get("memory").and_then(|v| v.as_i64()),
+                    c.get("memoryReservation").and_then(|v| v.as_i64()),
+                ) {
+                    (Some(m), Some(r)) => Some(format!("{r}–{m} MiB")),
+                    (Some(m), None) => Some(format!("{m} MiB")),
+                    (None, Some(r)) => Some(format!("{r} MiB reserved")),
+                    (None, None) => None,
+                },
+                log_driver: c.log_driver().map(str::to_string),
+            }
+        })
+        .collect();
+    let services = state.mirror.services(&source, family, None).await?;
+    let (running, elsewhere): (Vec<ServiceUse>, Vec<ServiceUse>) =
+        services.into_iter().partition(|s| s.revision == revision);
+    // Each other service once, at what it runs now (its PRIMARY deployment first).
+    let mut elsewhere: Vec<ServiceUse> = elsewhere
+        .into_iter()
+        .filter(|s| {
+            !running.iter().any(|r| r.cluster == s.cluster && r.service == s.service && r.deployment == "PRIMARY")
+        })
+        .collect();
+    elsewhere.sort_by(|a, b| {
+        (a.cluster.as_str(), a.service.as_str(), a.deployment != "PRIMARY").cmp(&(
+            b.cluster.as_str(),
+            b.service.as_str(),
+            b.deployment != "PRIMARY",
+        ))
+    });
+    elsewhere.dedup_by(|a, b| a.cluster == b.cluster && a.service == b.service);
+    Ok(RevisionData {
+        family: family.to_string(),
+        revision,
+        status: stored.record.status,
+        registered_at: stored.record.registered_at,
+        registered_by: stored.record.registered_by,
+        summary,
+        graph: crate::core::graph::build(&doc),
+        docs: RuleDoc::for_findings(&findings),
+        findings,
+        containers,
+        json: stored.document,
+        read_only: !state.can_edit(),
+        running: running.into_iter().map(service_row).collect(),
+        elsewhere: elsewhere.into_iter().map(service_row).collect(),
+        has_services: state.mirror.status(&source).await?.has_services,
+    })
+}
+
+/// The audit page: the account's aggregate, then a page of the families that match the
+/// filters with their matching findings.
+pub async fn audit(state: &AppState, query: AuditQuery) -> Result<AuditPage, StoreError> {
+    let source = state.source_name();
+    let totals = state.mirror.totals(&source).await?;
+    let rules = state
+        .mirror
+        .rule_totals(&source)
+        .await?
+        .into_iter()
+        .map(|r| RuleRow {
+            name: crate::core::rules::rule(&r.rule).map(|m| m.meta().name.to_string()).unwrap_or_default(),
+            rule: r.rule,
+            severity: r.severity,
+            category: r.category,
+            findings: r.findings,
+            families: r.families,
+        })
+        .collect();
+    let q = FamilyQuery {
+        q: query.q.clone(),
+        min_severity: query.min_severity(),
+        category: Some(query.category.clone()).filter(|c| !c.is_empty()),
+        rule: Some(query.rule.clone()).filter(|r| !r.is_empty()),
+        active_only: true,
+        sort: FamilySort::Findings,
+        page: query.page,
+        page_size: AUDIT_PAGE_SIZE,
+        ..Default::default()
+    };
+    let page = state.mirror.families(&source, &q).await?;
+    let wanted: Vec<(String, u32)> =
+        page.items.iter().filter_map(|f| Some((f.family.clone(), f.latest_active?))).collect();
+    let findings = state.mirror.findings_of(&source, &wanted).await?;
+    let mut per_family = wanted.into_iter().zip(findings);
+    let families = paged(page, |f| {
+        let (revision, all) = match per_family.next() {
+            Some(((_, r), all)) => (r, all),
+            None => (0, vec![]),
+        };
+        AuditRow {
+            counts: counts(f.counts),
+            // The audit lists findings; their fixes are on the revision page.
+            findings: all
+                .into_iter()
+                .filter(|x| query.wants(x))
+                .map(|mut x| {
+                    x.fix = None;
+                    x
+                })
+                .collect(),
+            family: f.family,
+            revision,
+        }
+    });
+    Ok(AuditPage {
+        query,
+        totals: AuditTotals {
+            families: totals.families,
+            revisions: totals.revisions,
+            serious_families: totals.serious_families,
+            counts: totals.counts.map(|n| n as usize),
+            blocking: totals.blocking,
+            in_use_families: totals.in_use_families,
+        },
+        rules,
+        families,
+    })
+}
+
+/// A page of the audit trail (of one family, when given), newest first.
+pub async fn audit_trail(state: &AppState, family: &str, page: u32) -> Result<AuditTrailPage, StoreError> {
+    let family_filter = Some(family).filter(|f| !f.is_empty());
+    let page = page.max(1);
+    let Some(log) = &state.audit else {
+        return Ok(AuditTrailPage {
+            rows: Paged { items: vec![], total: 0, page: 1, pages: 1 },
+            family: family.to_string(),
+        });
+    };
+    let total = log.count(family_filter).await?;
+    let entries = log.list_from(family_filter, PAGE_SIZE, u64::from(page - 1) * u64::from(PAGE_SIZE)).await?;
+    let items = entries
+        .into_iter()
+        .map(|e| AuditTrailRow {
+            at: e.at,
+            user: e.entry.user,
+            action: e.entry.action,
+            source: e.entry.source,
+            family: e.entry.family,
+            revision: e.entry.revision,
+            base_revision: e.entry.base_revision,
+            changes: e.entry.changes,
+            resolved: e.entry.resolved,
+            introduced: e.entry.introduced,
+        })
+        .collect();
+    let pages = Page::<()> { items: vec![], total, page, page_size: PAGE_SIZE }.pages();
+    Ok(AuditTrailPage { rows: Paged { items, total, page, pages }, family: family.to_string() })
+}
+
+/// After a register or deregister through ecs-lens: the family's revisions into the mirror at
+/// once (a failure is logged; the next sync catches up).
+pub async fn family_changed(state: &AppState, family: &str) {
+    let source = state.source_name();
+    if let Err(e) = crate::store::sync::sync_family(state.store.as_ref(), &state.mirror, &source, family).await {
+        eprintln!("ecs-lens: could not bring {family} into the mirror now ({e}); the next sync will");
+    }
+}
