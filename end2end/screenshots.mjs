@@ -34,6 +34,7 @@ async function shot(name, path, ready, { fullPage = false, before } = {}) {
 }
 
 await shot("families", "/", "[data-testid=families] tbody tr");
+await shot("family", "/families/Datadog", "[data-testid=revisions] tbody tr");
 await shot("revision", "/families/Datadog/3", "svg[data-testid=dependency-graph]");
 await shot("editor", "/families/Datadog/3/edit", "[data-testid=editor-findings] [data-rule]", {
   before: () => page.waitForTimeout(500),

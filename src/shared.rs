@@ -55,6 +55,8 @@ pub struct SyncInfo {
     /// `synced_at`.
     pub stale: bool,
     pub has_services: bool,
+    /// True when this user may start a sync (an editor, and something syncs).
+    pub can_refresh: bool,
 }
 
 /// A URL query as (key, value) pairs, for building links.
@@ -379,10 +381,21 @@ pub struct CompareData {
 pub struct AuditRow {
     pub family: String,
     pub revision: u32,
-    /// The findings that match the audit's filters.
-    pub findings: Vec<Finding>,
+    /// The first findings that match the audit's filters (most severe first).
+    pub findings: Vec<AuditFinding>,
+    /// How many more match (shown on the revision page).
+    pub more: usize,
     /// All of the revision's findings per severity.
     pub counts: [usize; 5],
+}
+
+/// A finding as the audit lists it: what, where, how bad (the fix is on the revision page).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditFinding {
+    pub rule: String,
+    pub severity: Severity,
+    pub container: Option<String>,
+    pub message: String,
 }
 
 /// One register or deregister done through ecs-lens (the audit trail page): the store's

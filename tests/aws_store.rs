@@ -222,3 +222,80 @@ fn a_read_only_store_reads_but_does_not_write() {
         assert_eq!(store.list_revisions("ro").await.unwrap().len(), 1);
     });
 }
+
+// --- the mirror and its sync over moto ---
+
+#[test]
+fn sync_mirrors_moto_with_its_services_and_follows_changes_made_elsewhere() {
+    use ecs_lens::store::mirror::{FamilyQuery, Mirror};
+    use ecs_lens::store::sync::{sync, SyncOptions};
+    with_moto(|store| async move {
+        let ecs = AwsStore::connect(AwsOptions::default()).await.unwrap();
+        let client = ecs.client().clone();
+        let mut seed: Value = serde_json::from_str(seed::DATADOG).unwrap();
+        // Real-looking values, which must never reach the mirror.
+        let key = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        let text = serde_json::to_string(&seed).unwrap().replacen("\"xxx\"", &format!("\"{key}\""), 1);
+        seed = serde_json::from_str(&text).unwrap();
+        store.register(&seed, "me").await.unwrap();
+        for _ in 0..2 {
+            store.register(&contract::minimal("web"), "me").await.unwrap();
+        }
+        store.register(&contract::minimal("gone"), "me").await.unwrap();
+        client.create_cluster().cluster_name("prod").send().await.unwrap();
+        client
+            .create_service()
+            .cluster("prod")
+            .service_name("web-svc")
+            .task_definition("web:1")
+            .desired_count(2)
+            .send()
+            .await
+            .unwrap();
+
+        let db = ecs_lens::store::test_db::sqlite();
+        let mirror = Mirror::on(ecs_lens::store::Database::open(&db.location).await.unwrap());
+        let source = format!("aws:{REGION}");
+        let cold = sync(store.as_ref(), &mirror, &source, SyncOptions::default(), &|_, _| {}).await.unwrap();
+        assert_eq!((cold.families, cold.revisions, cold.new, cold.described), (3, 4, 4, 4), "{cold:?}");
+        assert_eq!(cold.services, Some(1));
+        let web = mirror.family(&source, "web").await.unwrap().unwrap();
+        assert_eq!((web.latest_active, web.revision_count, web.in_use), (Some(2), 2, 1));
+        let running = mirror.services(&source, "web", Some(1)).await.unwrap();
+        assert_eq!((running[0].cluster.as_str(), running[0].service.as_str()), ("prod", "web-svc"));
+        let datadog = mirror.revision(&source, "Datadog", 1).await.unwrap().unwrap();
+        assert!(datadog.findings.iter().any(|f| f.rule == "SEC001"));
+        assert!(!datadog.document.contains(key), "the mirror keeps no secret value");
+        assert!(!serde_json::to_string(&datadog.findings).unwrap().contains(key));
+
+        // Someone deregisters web:2 and deletes every revision of `gone`, outside ecs-lens.
+        client.deregister_task_definition().task_definition("web:2").send().await.unwrap();
+        client.deregister_task_definition().task_definition("gone:1").send().await.unwrap();
+        client.delete_task_definitions().task_definitions("gone:1").send().await.unwrap();
+        let again = sync(store.as_ref(), &mirror, &source, SyncOptions::default(), &|_, _| {}).await.unwrap();
+        assert_eq!((again.new, again.described, again.removed), (0, 1, 1), "{again:?}");
+        let web = mirror.family(&source, "web").await.unwrap().unwrap();
+        assert_eq!(web.latest_active, Some(1), "web:2 is INACTIVE now");
+        assert!(mirror.family(&source, "gone").await.unwrap().is_none(), "a family that disappeared");
+        let page = mirror.families(&source, &FamilyQuery { in_use: Some(true), ..Default::default() }).await.unwrap();
+        assert_eq!(page.items.iter().map(|f| f.family.as_str()).collect::<Vec<_>>(), vec!["web"]);
+    });
+}
+
+#[test]
+fn a_role_is_assumed_through_sts_and_is_its_own_account() {
+    with_moto(|store| async move {
+        // moto keeps resources per account: the assumed role's (210987654321) is not the
+        // default credentials' (123456789012).
+        let options = AwsOptions {
+            role_arn: Some("arn:aws:iam::210987654321:role/ecs-lens-reader".into()),
+            external_id: Some("ecs-lens-test".into()),
+            ..Default::default()
+        };
+        let role = AwsStore::connect(options).await.unwrap();
+        let d = role.register(&contract::minimal("in-the-other-account"), "me").await.unwrap();
+        assert!(d.arn().contains(":210987654321:task-definition/in-the-other-account:1"), "{}", d.arn());
+        assert!(store.list_families().await.unwrap().is_empty(), "not in the default account");
+        assert_eq!(role.list_families().await.unwrap().len(), 1);
+    });
+}

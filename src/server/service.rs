@@ -5,9 +5,9 @@
 use crate::core::document::Document;
 use crate::core::model::TaskDef;
 use crate::shared::{
-    AuditPage, AuditQuery, AuditRow, AuditTotals, AuditTrailPage, AuditTrailRow, ContainerRow, FamiliesPage,
-    FamiliesQuery, FamilyPage, FamilyRow, Paged, RevisionData, RevisionRow, RuleDoc, RuleRow, ServiceRow, Summary,
-    SyncInfo,
+    AuditFinding, AuditPage, AuditQuery, AuditRow, AuditTotals, AuditTrailPage, AuditTrailRow, ContainerRow,
+    FamiliesPage, FamiliesQuery, FamilyPage, FamilyRow, Paged, RevisionData, RevisionRow, RuleDoc, RuleRow, ServiceRow,
+    Summary, SyncInfo,
 };
 use crate::store::mirror::{FamilyQuery, FamilySort, Page, RevisionRecord, PAGE_SIZE};
 use crate::store::{ServiceUse, StoreError};
@@ -16,6 +16,9 @@ use super::AppState;
 
 /// Families per page of the audit (each with its findings).
 pub const AUDIT_PAGE_SIZE: u32 = 20;
+
+/// Findings listed per family on the audit page (the rest: "… N more", on the revision page).
+pub const AUDIT_FINDINGS_SHOWN: usize = 10;
 
 fn paged<T, U>(page: Page<T>, f: impl FnMut(T) -> U) -> Paged<U> {
     let pages = page.pages();
@@ -48,6 +51,7 @@ pub async fn sync_info(state: &AppState) -> Result<SyncInfo, StoreError> {
         total: s.total,
         error: s.error,
         has_services: s.has_services,
+        can_refresh: state.can_edit() && state.syncer.is_some(),
     })
 }
 
@@ -277,17 +281,16 @@ pub async fn audit(state: &AppState, query: AuditQuery) -> Result<AuditPage, Sto
             Some(((_, r), all)) => (r, all),
             None => (0, vec![]),
         };
+        let matching: Vec<AuditFinding> = all
+            .into_iter()
+            .filter(|x| query.wants(x))
+            .map(|x| AuditFinding { rule: x.rule, severity: x.severity, container: x.container, message: x.message })
+            .collect();
+        let more = matching.len().saturating_sub(AUDIT_FINDINGS_SHOWN);
         AuditRow {
             counts: counts(f.counts),
-            // The audit lists findings; their fixes are on the revision page.
-            findings: all
-                .into_iter()
-                .filter(|x| query.wants(x))
-                .map(|mut x| {
-                    x.fix = None;
-                    x
-                })
-                .collect(),
+            findings: matching.into_iter().take(AUDIT_FINDINGS_SHOWN).collect(),
+            more,
             family: f.family,
             revision,
         }

@@ -364,6 +364,19 @@ pub trait TaskDefStore: Send + Sync {
     /// when `revision` is `None`. INACTIVE revisions can be described by number.
     async fn describe(&self, family: &str, revision: Option<u32>) -> Result<DescribedTaskDefinition, StoreError>;
 
+    /// [`describe`](Self::describe) of `family:revision`, which the lists just said has
+    /// `status`: a store that caches describes refreshes one whose status differs (a revision
+    /// deregistered by someone else). What a sync asks.
+    async fn describe_listed(
+        &self,
+        family: &str,
+        revision: u32,
+        status: TaskDefStatus,
+    ) -> Result<DescribedTaskDefinition, StoreError> {
+        let _ = status;
+        self.describe(family, Some(revision)).await
+    }
+
     /// `RegisterTaskDefinition`: registers `input` as the family's next revision (1 for a new
     /// family; a number is never handed out twice, even after deregistering). `input` is a
     /// register input (with `tags` inside) or a describe shape, which is first turned into one

@@ -176,7 +176,7 @@ async fn sync_revisions(
         let chunk: Vec<RevisionState> = todo.by_ref().take(options.batch.max(1)).collect();
         let answers: Vec<(RevisionState, Result<MirroredRevision, StoreError>)> = stream::iter(chunk)
             .map(|r| async move {
-                let analysed = match store.describe(&r.family, Some(r.revision)).await {
+                let analysed = match store.describe_listed(&r.family, r.revision, r.status).await {
                     Ok(d) => tokio::task::spawn_blocking(move || MirroredRevision::analyse(&d))
                         .await
                         .map_err(|e| StoreError::unavailable(format!("the analysis failed: {e}"))),

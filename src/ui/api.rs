@@ -104,6 +104,13 @@ pub async fn audit_rows(query: AuditQuery) -> Result<AuditPage, ServerFnError> {
     crate::server::service::audit(&state, query).await.map_err(ssr::store_error)
 }
 
+/// Where the mirror of the request's source stands (the header's sync line).
+#[server(prefix = "/api", endpoint = "sync-status")]
+pub async fn sync_status() -> Result<SyncInfo, ServerFnError> {
+    let state = ssr::state()?;
+    crate::server::service::sync_info(&state).await.map_err(ssr::store_error)
+}
+
 /// Sync the source now (editors only): wakes the background sync and returns at once.
 #[server(prefix = "/api", endpoint = "refresh")]
 pub async fn refresh_source() -> Result<(), ServerFnError> {

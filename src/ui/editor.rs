@@ -220,8 +220,8 @@ fn Editor(source: EditData) -> impl IntoView {
                 "Register new revision"
             </button>
         </PageHeader>
-        <div class="grid gap-6 lg:grid-cols-5">
-            <div class="lg:col-span-3">
+        <div class="grid grid-cols-1 gap-6 lg:grid-cols-5">
+            <div class="min-w-0 lg:col-span-3">
                 {move || result.with(|r| r.error.clone()).map(|e| view! {
                     <div class="mb-3 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800" role="alert" data-testid="parse-error">
                         {format!("Line {}, column {}: {}", e.line, e.column, e.message)}
@@ -272,7 +272,7 @@ fn Editor(source: EditData) -> impl IntoView {
                     </div>
                 })}
             </div>
-            <div class="lg:col-span-2 space-y-6">
+            <div class="min-w-0 space-y-6 lg:col-span-2">
                 <section>
                     <h2 class="mb-2 flex items-center gap-2 text-lg font-semibold">"Findings"
                         <span class="text-sm font-normal text-slate-500" data-testid="finding-count">{move || result.with(|r| r.findings.len()).to_string()}</span>

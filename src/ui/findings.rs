@@ -78,10 +78,23 @@ pub fn FindingsList(findings: Vec<Finding>, docs: Vec<RuleDoc>) -> impl IntoView
         }
         .into_any();
     }
+    // A rule's documentation goes with its first finding only: a rule found ten times would
+    // otherwise send its prose ten times.
+    let mut documented = std::collections::HashSet::new();
     let groups = Severity::ALL
         .iter()
         .filter_map(|sev| {
-            let items: Vec<Finding> = findings.iter().filter(|f| f.severity == *sev).cloned().collect();
+            let items: Vec<(Finding, Option<RuleDoc>)> = findings
+                .iter()
+                .filter(|f| f.severity == *sev)
+                .map(|f| {
+                    let doc = documented
+                        .insert(f.rule.clone())
+                        .then(|| docs.iter().find(|d| d.id == f.rule).cloned())
+                        .flatten();
+                    (f.clone(), doc)
+                })
+                .collect();
             (!items.is_empty()).then(|| {
                 view! {
                     <section data-severity=sev.as_str()>
@@ -90,10 +103,7 @@ pub fn FindingsList(findings: Vec<Finding>, docs: Vec<RuleDoc>) -> impl IntoView
                             {format!("{} finding(s)", items.len())}
                         </h3>
                         <ul class="space-y-2">
-                            {items.into_iter().map(|f| {
-                                let doc = docs.iter().find(|d| d.id == f.rule).cloned();
-                                view! { <FindingItem finding=f doc/> }
-                            }).collect_view()}
+                            {items.into_iter().map(|(f, doc)| view! { <FindingItem finding=f doc/> }).collect_view()}
                         </ul>
                     </section>
                 }

@@ -114,6 +114,42 @@ mod tests {
     }
 }
 
+/// When the mirror was synced, or how far the sync is, or since when it is stale; and, for
+/// editors, a Refresh (a plain form: it works before the page hydrates).
+#[component]
+fn SyncLine() -> impl IntoView {
+    let status = Resource::new(|| (), |_| api::sync_status());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let s = status.await.ok()?;
+                let (style, text) = if s.stale {
+                    ("bg-amber-100 text-amber-900", format!("Stale since {}: {}", s.synced_at.clone().unwrap_or_else(|| "never".into()), s.error.clone().unwrap_or_default()))
+                } else if s.state == "syncing" {
+                    ("bg-sky-50 text-sky-900", if s.total > 0 { format!("Syncing: {} of {} revisions described…", s.done, s.total) } else { "Syncing…".to_string() })
+                } else if let Some(at) = &s.synced_at {
+                    ("bg-slate-100 text-slate-600", format!("Synced {at}"))
+                } else {
+                    ("bg-slate-100 text-slate-600", "Not synced yet".to_string())
+                };
+                let title = text.clone();
+                Some(view! {
+                    <div class=format!("border-b border-slate-200 text-xs {style}") data-testid="sync-line" data-state=s.state.clone()>
+                        <div class="mx-auto flex max-w-7xl items-center justify-between gap-3 px-4 py-1 sm:px-6">
+                            <span class="min-w-0 truncate" title=title>{text}</span>
+                            {s.can_refresh.then(|| view! {
+                                <form method="post" action="/api/refresh" class="shrink-0">
+                                    <button type="submit" class="rounded border border-slate-300 bg-white px-2 py-0.5 font-medium text-slate-700 hover:bg-slate-50" data-testid="refresh">"Refresh"</button>
+                                </form>
+                            })}
+                        </div>
+                    </div>
+                })
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 fn Nav() -> impl IntoView {
     let link = "rounded-md px-2 py-1.5 text-sm font-medium sm:px-3 text-slate-300 hover:bg-slate-800 hover:text-white aria-[current=page]:bg-slate-800 aria-[current=page]:text-white";
@@ -132,5 +168,6 @@ fn Nav() -> impl IntoView {
                 </nav>
             </div>
         </header>
+        <SyncLine/>
     }
 }

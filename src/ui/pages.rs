@@ -3,7 +3,7 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
@@ -117,7 +117,10 @@ pub fn SyncNotice(sync: SyncInfo, empty: bool) -> impl IntoView {
     } else {
         return None;
     };
+    // Nothing to show yet: look again in a moment (a plain refresh, so also before hydration).
+    let filling = empty && !sync.stale && (sync.state == "syncing" || sync.state == "never");
     Some(view! {
+        {filling.then(|| view! { <Meta http_equiv="refresh" content="2"/> })}
         <div class=format!("mb-4 rounded-lg border px-4 py-2 text-sm {style}") role="status" data-testid="sync-notice" data-state=sync.state.clone()>
             {text}
         </div>
@@ -324,7 +327,7 @@ fn family_view(FamilyRoute { key, revisions }: FamilyRoute) -> impl IntoView {
                                             <th class="px-3 py-2">"A"</th>
                                             <th class="px-3 py-2">"B"</th>
                                             <th class="px-4 py-2">"Revision"</th>
-                                            <th class="px-4 py-2">"Status"</th>
+                                            <th class="hidden px-4 py-2 sm:table-cell">"Status"</th>
                                             <th class="px-4 py-2">"Findings"</th>
                                             <th class="hidden px-4 py-2 md:table-cell">"Registered"</th>
                                         </tr>
@@ -340,12 +343,13 @@ fn family_view(FamilyRoute { key, revisions }: FamilyRoute) -> impl IntoView {
                                                     <td class="px-3 py-3"><input type="radio" name="b" aria-label=format!("compare to {rev}")
                                                         on:change=move |_| set_b.set(Some(rev))/></td>
                                                     <td class="px-4 py-3 font-mono">
-                                                        <A href=format!("/families/{fam}/{rev}") attr:class="break-all text-sky-700 hover:underline">{format!("{fam}:{rev}")}</A>
+                                                        <A href=format!("/families/{fam}/{rev}") attr:class="whitespace-nowrap text-sky-700 hover:underline">{format!("{fam}:{rev}")}</A>
+                                                        <div class="mt-1 font-sans text-xs text-slate-500 sm:hidden">{r.status.clone()}</div>
                                                         {r.services.iter().map(|s| view! {
                                                             <div class="mt-1 font-sans text-xs font-semibold text-emerald-800" data-testid="runs">{format!("runs in {s}")}</div>
                                                         }).collect_view()}
                                                     </td>
-                                                    <td class="px-4 py-3">
+                                                    <td class="hidden px-4 py-3 sm:table-cell">
                                                         <span class=if active { "rounded bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800" } else { "rounded bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-600" }>
                                                             {r.status.clone()}
                                                         </span>
@@ -504,12 +508,12 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
             <h2 class="mb-3 text-lg font-semibold">"Dependency graph"</h2>
             <GraphView graph=data.graph.clone() badges=badges/>
         </section>
-        <div class="grid gap-8 lg:grid-cols-5">
-            <section class="lg:col-span-3">
+        <div class="grid grid-cols-1 gap-8 lg:grid-cols-5">
+            <section class="min-w-0 lg:col-span-3">
                 <h2 class="mb-1 flex items-center gap-3 text-lg font-semibold">"Findings" <SeverityCounts counts=counts/></h2>
                 <FindingsList findings=data.findings.clone() docs=data.docs.clone()/>
             </section>
-            <section class="lg:col-span-2">
+            <section class="min-w-0 lg:col-span-2">
                 <h2 class="mb-3 text-lg font-semibold">"Containers"</h2>
                 <ul class="space-y-2" data-testid="containers">
                     {data.containers.iter().map(|c| view! {
@@ -665,8 +669,8 @@ fn CompareView(data: CompareData) -> impl IntoView {
             <A href=format!("/families/{fam}/{}", data.a) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">{format!("Open {}", data.a)}</A>
             <A href=format!("/families/{fam}/{}", data.b) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">{format!("Open {}", data.b)}</A>
         </PageHeader>
-        <div class="grid gap-8 lg:grid-cols-3">
-            <section class="lg:col-span-2" data-testid="changes">
+        <div class="grid grid-cols-1 gap-8 lg:grid-cols-3">
+            <section class="min-w-0 lg:col-span-2" data-testid="changes">
                 <h2 class="mb-3 text-lg font-semibold">{format!("{} change(s)", d.changes.len())}</h2>
                 {d.changes.is_empty().then(|| view! { <p class="text-sm text-slate-500">"No semantic difference."</p> })}
                 <ul class="space-y-2">
@@ -848,6 +852,7 @@ fn AuditView(page: AuditPage) -> impl IntoView {
         <div class="space-y-4" data-testid="audit">
             {page.families.items.into_iter().map(|r| {
                 let fam = r.family.clone();
+                let more_href = format!("/families/{fam}/{}", r.revision);
                 view! {
                     <section class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-family=fam.clone()>
                         <div class="mb-2 flex flex-wrap items-center justify-between gap-2">
@@ -870,6 +875,9 @@ fn AuditView(page: AuditPage) -> impl IntoView {
                                 </ul>
                             })
                         }}
+                        {(r.more > 0).then(|| view! {
+                            <A href=more_href.clone() attr:class="mt-1 inline-block text-xs text-sky-700 hover:underline">{format!("… {} more on the revision page", r.more)}</A>
+                        })}
                     </section>
                 }
             }).collect_view()}

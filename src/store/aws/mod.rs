@@ -357,7 +357,7 @@ impl AwsStore {
 
     /// The cached describe of `family:revision` if its status is `listed`, else a fresh one.
     /// `None` if it is gone (deleted since it was listed).
-    async fn describe_listed(
+    async fn cached_or_fresh(
         &self,
         family: &str,
         revision: u32,
@@ -371,13 +371,13 @@ impl AwsStore {
         Ok(self.describe_fresh(family, revision).await?.ok())
     }
 
-    /// [`Self::describe_listed`] of many revisions, at most `concurrency` at once, in order.
+    /// [`Self::cached_or_fresh`] of many revisions, at most `concurrency` at once, in order.
     async fn describe_many(
         &self,
         wanted: Vec<(String, u32, TaskDefStatus)>,
     ) -> Result<Vec<Option<DescribedTaskDefinition>>, StoreError> {
         stream::iter(wanted)
-            .map(|(family, revision, status)| async move { self.describe_listed(&family, revision, status).await })
+            .map(|(family, revision, status)| async move { self.cached_or_fresh(&family, revision, status).await })
             .buffered(self.concurrency)
             .collect::<Vec<_>>()
             .await
@@ -504,6 +504,18 @@ impl TaskDefStore for AwsStore {
             }
         }
         Ok(by_key.into_values().collect())
+    }
+
+    async fn describe_listed(
+        &self,
+        family: &str,
+        revision: u32,
+        status: TaskDefStatus,
+    ) -> Result<DescribedTaskDefinition, StoreError> {
+        match self.cached_or_fresh(family, revision, status).await? {
+            Some(d) => Ok(d),
+            None => Err(StoreError::revision_not_found(family, revision, None)),
+        }
     }
 
     async fn list_services(&self) -> Result<Option<Vec<ServiceUse>>, StoreError> {

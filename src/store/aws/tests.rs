@@ -715,3 +715,78 @@ fn task_definition_arns_parse() {
 }
 
 use crate::store::contract;
+
+/// The fake account, plus one cluster whose one service runs `web:2` (ListClusters,
+/// ListServices, DescribeServices).
+fn account_with_services(
+    families: BTreeMap<String, Vec<(u32, &'static str)>>,
+) -> impl Fn(&Seen, usize) -> Reply + Send + Sync {
+    let ecs = account(families, 100);
+    move |seen, n| match seen.operation.as_str() {
+        "ListClusters" => Reply::Ok(json!({"clusterArns": [format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/prod")]})),
+        "ListServices" => {
+            Reply::Ok(json!({"serviceArns": [format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:service/prod/web")]}))
+        }
+        "DescribeServices" => Reply::Ok(json!({"services": [{
+            "serviceName": "web", "clusterArn": format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/prod"),
+            "taskDefinition": arn("web", 2), "desiredCount": 2, "runningCount": 2,
+            "deployments": [{"status": "PRIMARY", "taskDefinition": arn("web", 2), "desiredCount": 2, "runningCount": 2}]
+        }], "failures": []})),
+        _ => ecs(seen, n),
+    }
+}
+
+#[tokio::test]
+async fn a_sync_throttled_beyond_the_retries_is_partial_and_the_next_one_resumes() {
+    use crate::store::mirror::{FamilyQuery, Mirror};
+    use crate::store::sync::{sync, SyncOptions};
+    let spec: Vec<(String, Vec<(u32, &'static str)>)> =
+        (0..12).map(|i| (format!("svc-{i:02}"), vec![(1, "INACTIVE"), (2, "ACTIVE")])).collect();
+    let mut spec: BTreeMap<String, Vec<(u32, &'static str)>> = spec.into_iter().collect();
+    spec.insert("web".into(), vec![(1, "ACTIVE"), (2, "ACTIVE")]);
+    let total = spec.values().map(Vec::len).sum::<usize>();
+    let db = crate::store::test_db::sqlite();
+    let mirror = Mirror::on(crate::store::Database::open(&db.location).await.unwrap());
+    let options = SyncOptions { concurrency: 2, batch: 4, give_up_after: 3 };
+
+    // ECS throttles every describe after the tenth, beyond the SDK's 2 attempts.
+    let ecs = account_with_services(spec.clone());
+    let throttling = FakeEcs::new(move |seen, n| match seen.operation.as_str() {
+        "DescribeTaskDefinition" if n >= 10 => Reply::Error(400, "ThrottlingException", "Rate exceeded".into()),
+        _ => ecs(seen, n),
+    });
+    let report = sync(&throttling.store(2, 2), &mirror, "aws:eu-west-1", options, &|_, _| {}).await.unwrap();
+    assert_eq!(report.revisions, total);
+    assert!((10..total).contains(&report.described), "{report:?}");
+    assert!(report.failed.iter().any(|f| f.contains("ThrottlingException")), "{:?}", report.failed);
+    assert_eq!(report.services, Some(1), "services are still recorded");
+    let status = mirror.status("aws:eu-west-1").await.unwrap();
+    assert_eq!(status.state, "partial");
+    let first = report.described;
+
+    // The throttling is over: the next sync describes only what is missing.
+    let calm = FakeEcs::new(account_with_services(spec));
+    let report = sync(&calm.store(2, 2), &mirror, "aws:eu-west-1", options, &|_, _| {}).await.unwrap();
+    assert_eq!(report.described, total - first, "{report:?}");
+    assert_eq!(calm.count("DescribeTaskDefinition"), total - first);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(mirror.status("aws:eu-west-1").await.unwrap().state, "idle");
+    let page = mirror.families("aws:eu-west-1", &FamilyQuery::default()).await.unwrap();
+    assert_eq!(page.total, 13);
+    let web = mirror.family("aws:eu-west-1", "web").await.unwrap().unwrap();
+    assert_eq!((web.latest_active, web.in_use), (Some(2), 1));
+    let running = mirror.services("aws:eu-west-1", "web", Some(2)).await.unwrap();
+    assert_eq!((running[0].cluster.as_str(), running[0].service.as_str(), running[0].running), ("prod", "web", 2));
+
+    // A resync with nothing new lists, describes nothing, and reads the services again.
+    let again = FakeEcs::new(account_with_services(
+        (0..12)
+            .map(|i| (format!("svc-{i:02}"), vec![(1, "INACTIVE"), (2, "ACTIVE")]))
+            .chain([("web".to_string(), vec![(1, "ACTIVE"), (2, "ACTIVE")])])
+            .collect(),
+    ));
+    let report = sync(&again.store(2, 2), &mirror, "aws:eu-west-1", options, &|_, _| {}).await.unwrap();
+    assert_eq!((report.new, report.described), (0, 0));
+    assert_eq!(again.count("DescribeTaskDefinition"), 0, "nothing new: no describe");
+    assert_eq!(again.count("DescribeServices"), 1);
+}
