@@ -19,7 +19,7 @@ const browser = await chromium.launch({
 const context = await browser.newContext();
 const page = await context.newPage();
 
-const families = await (await fetch(`${base}/api/families`, { method: "POST", headers: { Origin: base } })).json();
+const families = (await (await fetch(`${base}/api/families`, { method: "POST", headers: { Origin: base } })).json()).rows.items;
 const seed = families.find((f) => f.family === "Datadog");
 const revUrl = `${base}/families/${seed.family}/${seed.latest_active}`;
 const times = [];

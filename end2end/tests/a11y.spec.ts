@@ -10,7 +10,9 @@ const pages = [
   "/families/Datadog/3/edit",
   "/compare/Datadog/2/3",
   "/audit",
+  "/audit?rule=SEC001",
   "/audit-log",
+  "/?q=data&sev=high",
 ];
 
 async function hydrated(page: Page) {
@@ -29,5 +31,21 @@ for (const path of pages) {
       .filter((v) => v.impact === "serious" || v.impact === "critical")
       .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} node(s), e.g. ${v.nodes[0].target.join(" ")}`);
     expect(bad, `axe on ${path}`).toEqual([]);
+  });
+}
+
+// On a 390 px phone (on call): no page is wider than the screen; tables and the graph scroll
+// inside their own boxes.
+for (const path of pages) {
+  test(`at 390 px ${path} fits the screen`, async ({ browser }) => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(path);
+    await hydrated(page);
+    if (path.endsWith("/edit")) {
+      await expect(page.getByTestId("editor").locator(".cm-content")).toContainText('"containerDefinitions"', { timeout: 15_000 });
+    }
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, `${path} is ${width} px wide at 390`).toBeLessThanOrEqual(390);
+    await page.close();
   });
 }

@@ -15,9 +15,17 @@ test("families page lists every seeded family with findings", async ({ page }) =
   for (const fam of ["Datadog", "storefront-web", "orders-api", "legacy-worker", "billing-cron", "platform-api"]) {
     await expect(page.locator(`tr[data-family="${fam}"]`)).toBeVisible();
   }
+  await expect(page.getByTestId("page-info")).toHaveText("Page 1 of 1 · 6 families");
+  // The search is the server's, its words in the URL.
   await hydrated(page);
   await page.getByTestId("family-filter").fill("data");
-  await expect(page.locator("[data-testid=families] tbody tr:visible")).toHaveCount(1);
+  await page.getByTestId("family-filter").press("Enter");
+  await expect(page).toHaveURL(/\?q=data(&|$)/);
+  await expect(rows).toHaveCount(1);
+  await expect(page.locator('tr[data-family="Datadog"]')).toBeVisible();
+  // The embedded store has no services: nothing is "in use", and the filter is not offered.
+  await expect(page.getByTestId("in-use")).toHaveCount(0);
+  await expect(page.getByTestId("family-in-use")).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 
@@ -54,13 +62,23 @@ test("compare shows a semantic diff, findings delta and graph delta", async ({ p
   await expect(page.getByTestId("graph-delta")).toContainText("cws-instrumentation-init");
 });
 
-test("audit lists every family and exports JSON, CSV and SARIF", async ({ page, request }) => {
+test("audit leads with the aggregate, drills down by rule in the URL, and exports JSON, CSV and SARIF", async ({ page, request }) => {
   await page.goto("/audit");
+  await expect(page.getByTestId("total-families")).toContainText("6");
+  await expect(page.locator('[data-testid=audit-rules] tr[data-rule="SEC001"]')).toBeVisible();
   await expect(page.locator("[data-testid=audit] section[data-family]")).toHaveCount(6);
   await hydrated(page);
-  await page.getByTestId("rule-filter").fill("SEC001");
-  await expect(page.locator('section[data-family="Datadog"] tr[data-rule="SEC001"]')).toHaveCount(2);
-  await expect(page.locator('section[data-family="Datadog"] tr[data-rule="HAR006"]')).toHaveCount(0);
+  // A rule of the aggregate drills down to the families that have it.
+  await page.locator('[data-testid=audit-rules] tr[data-rule="SEC001"] a').click();
+  await expect(page).toHaveURL(/\/audit\?rule=SEC001$/);
+  await expect(page.locator('section[data-family="Datadog"] li[data-rule="SEC001"]')).toHaveCount(2);
+  await expect(page.locator('section[data-family="Datadog"] li[data-rule="HAR006"]')).toHaveCount(0);
+  await expect(page.locator('section[data-family="billing-cron"]')).toHaveCount(0);
+  // The form says the same in the URL.
+  await page.getByTestId("rule-filter").fill("HAR006");
+  await page.getByTestId("audit-apply").click();
+  await expect(page).toHaveURL(/rule=HAR006/);
+  await expect(page.locator('section[data-family="Datadog"] li[data-rule="HAR006"]').first()).toBeVisible();
   const json = await (await request.get("/audit/export.json")).json();
   expect(json.files.length).toBe(6);
   const csv = await (await request.get("/audit/export.csv")).text();

@@ -63,7 +63,7 @@ test("two replicas on one PostgreSQL database share task definitions, drafts, re
   const [aliceA, aliceB, bobB] = [await as(bases[0], ALICE), await as(bases[1], ALICE), await as(bases[1], BOB)];
 
   // Seeded once, not once per replica.
-  const [familiesA, familiesB] = [await call(aliceA, "families"), await call(aliceB, "families")];
+  const [familiesA, familiesB] = [(await call(aliceA, "families")).rows.items, (await call(aliceB, "families")).rows.items];
   expect(familiesA.map((f: any) => f.family)).toEqual(familiesB.map((f: any) => f.family));
   expect(familiesA.find((f: any) => f.family === "Datadog").revision_count).toBe(3);
 
@@ -101,9 +101,9 @@ test("two replicas on one PostgreSQL database share task definitions, drafts, re
 
   // Each replica lists every revision and every audit entry, whichever replica made them.
   for (const ctx of [aliceA, bobB]) {
-    const revisions = await call(ctx, "revisions", { family: "billing-cron" });
+    const revisions = (await call(ctx, "revisions", { family: "billing-cron" })).revisions.items;
     expect(revisions.map((r: any) => r.revision)).toEqual(expect.arrayContaining([...numbers, latest + 1]));
-    const trail = await call(ctx, "audit-trail");
+    const trail = (await call(ctx, "audit-trail")).rows.items;
     const registers = trail.filter((e: any) => e.family === "billing-cron" && e.action === "register");
     expect(registers).toHaveLength(13);
     expect(new Set(registers.map((e: any) => e.user))).toEqual(new Set(["alice@example.com", "bob@example.com"]));

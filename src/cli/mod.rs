@@ -116,6 +116,11 @@ pub struct StoreArgs {
     /// The external ID the roles' trust policies require (--role-arn).
     #[arg(long, value_name = "ID", env = "ECS_LENS_EXTERNAL_ID", hide_env_values = true)]
     pub external_id: Option<String>,
+    /// Attempts per AWS request, retries of throttling and transient errors included (the
+    /// SDK's adaptive retries with backoff). Fewer makes an unreachable account fail sooner.
+    #[arg(long, value_name = "N", default_value_t = 8, env = "ECS_LENS_AWS_MAX_ATTEMPTS",
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub aws_max_attempts: u32,
 }
 
 /// One AWS account to read: a profile, a role to assume, or the default chain.
@@ -192,6 +197,7 @@ impl Default for StoreArgs {
             profile: vec![],
             role_arn: vec![],
             external_id: None,
+            aws_max_attempts: 8,
         }
     }
 }
@@ -608,6 +614,7 @@ async fn aws_store_for(
         profile: account.profile.clone(),
         role_arn: account.role_arn.clone(),
         external_id: args.external_id.clone(),
+        max_attempts: args.aws_max_attempts,
         read_only,
         ..Default::default()
     };

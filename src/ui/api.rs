@@ -72,13 +72,13 @@ mod ssr {
 }
 
 #[server(prefix = "/api", endpoint = "families")]
-pub async fn list_families(query: FamiliesQuery) -> Result<FamiliesPage, ServerFnError> {
+pub async fn list_families(#[server(default)] query: FamiliesQuery) -> Result<FamiliesPage, ServerFnError> {
     let state = ssr::state()?;
     crate::server::service::families(&state, query).await.map_err(ssr::store_error)
 }
 
 #[server(prefix = "/api", endpoint = "revisions")]
-pub async fn list_revisions(family: String, page: u32) -> Result<FamilyPage, ServerFnError> {
+pub async fn list_revisions(family: String, #[server(default)] page: u32) -> Result<FamilyPage, ServerFnError> {
     let state = ssr::state()?;
     crate::server::service::family(&state, &family, page).await.map_err(ssr::store_error)
 }
@@ -99,7 +99,7 @@ pub async fn compare_revisions(family: String, a: u32, b: u32) -> Result<Compare
 }
 
 #[server(prefix = "/api", endpoint = "audit")]
-pub async fn audit_rows(query: AuditQuery) -> Result<AuditPage, ServerFnError> {
+pub async fn audit_rows(#[server(default)] query: AuditQuery) -> Result<AuditPage, ServerFnError> {
     let state = ssr::state()?;
     crate::server::service::audit(&state, query).await.map_err(ssr::store_error)
 }
@@ -263,7 +263,10 @@ pub async fn review_edit(family: String, revision: u32, text: String) -> Result<
 /// A page of the audit trail, newest first (of one family when `family` is not empty). Every
 /// user may read it: it holds no values.
 #[server(prefix = "/api", endpoint = "audit-trail")]
-pub async fn audit_trail(family: String, page: u32) -> Result<AuditTrailPage, ServerFnError> {
+pub async fn audit_trail(
+    #[server(default)] family: String,
+    #[server(default)] page: u32,
+) -> Result<AuditTrailPage, ServerFnError> {
     let state = ssr::state()?;
     crate::server::service::audit_trail(&state, &family, page).await.map_err(ssr::store_error)
 }

@@ -126,7 +126,7 @@ pub fn FindingItem(finding: Finding, doc: Option<RuleDoc>) -> impl IntoView {
                 })}
                 <span class="text-slate-900"><Message text=finding.message.clone()/></span>
             </div>
-            <div class="mt-1 font-mono text-xs text-slate-500">
+            <div class="mt-1 break-all font-mono text-xs text-slate-500">
                 {format!("line {}:{} · {}", finding.line, finding.column, if finding.pointer.is_empty() { "/" } else { &finding.pointer })}
             </div>
             {finding.fix.clone().map(|fix| view! {

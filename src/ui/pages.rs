@@ -818,7 +818,7 @@ fn AuditView(page: AuditPage) -> impl IntoView {
                                     <tr data-rule=id class:bg-sky-50=picked>
                                         <td class="px-4 py-2">
                                             <A href=href attr:class="font-mono text-sky-700 hover:underline">{label}</A>
-                                            <div class="text-xs text-slate-500">{about}</div>
+                                            <div class="text-xs text-slate-600">{about}</div>
                                         </td>
                                         <td class="px-4 py-2"><SeverityPill severity=r.severity/></td>
                                         <td class="px-4 py-2 text-right tabular-nums">{group_digits(r.families)}</td>
