@@ -165,7 +165,12 @@ pub async fn revision(state: &AppState, family: &str, revision: u32) -> Result<R
         ),
         arn: stored.arn.clone(),
     };
-    let findings = stored.findings;
+    // The page shows each fix's description, commands and notes; its JSON Patch is the editor's
+    // (and the lint API's) business, not a viewer's download.
+    let mut findings = stored.findings;
+    for fix in findings.iter_mut().filter_map(|f| f.fix.as_mut()) {
+        fix.patch = serde_json::Value::Array(vec![]);
+    }
     let containers = td
         .containers
         .iter()

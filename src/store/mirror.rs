@@ -695,6 +695,16 @@ impl Mirror {
 
     // ------------------------------------------------------------------ what pages ask
 
+    /// Mirrored findings (JSON) back: unreadable ones are an error naming the revision.
+    fn findings_from(&self, text: &str, family: &str, revision: u32) -> Result<Vec<Finding>, StoreError> {
+        serde_json::from_str(text).map_err(|e| {
+            StoreError::unavailable(format!(
+                "{}: the mirrored findings of {family}:{revision} are unreadable ({e})",
+                self.db.name()
+            ))
+        })
+    }
+
     fn family_record(&self, r: &AnyRow) -> Result<FamilyRecord, StoreError> {
         let db = &self.db;
         Ok(FamilyRecord {
@@ -855,12 +865,7 @@ impl Mirror {
             record: self.revision_record(&r, READ)?,
             arn: self.db.column(&r, 11, READ)?,
             document: self.db.column(&r, 12, READ)?,
-            findings: serde_json::from_str(&findings).map_err(|e| {
-                StoreError::unavailable(format!(
-                    "{}: the mirrored findings of {family}:{revision} are unreadable ({e})",
-                    self.db.name()
-                ))
-            })?,
+            findings: self.findings_from(&findings, family, revision)?,
         }))
     }
 
@@ -1002,12 +1007,7 @@ impl Mirror {
                 let family: String = self.db.column(r, 0, READ)?;
                 let revision = self.db.u32_column(r, 1, READ)?;
                 let text: String = self.db.column(r, 2, READ)?;
-                let findings = serde_json::from_str(&text).map_err(|e| {
-                    StoreError::unavailable(format!(
-                        "{}: the mirrored findings of {family}:{revision} are unreadable ({e})",
-                        self.db.name()
-                    ))
-                })?;
+                let findings = self.findings_from(&text, &family, revision)?;
                 Ok((family, revision, findings))
             })
             .collect()
@@ -1031,12 +1031,7 @@ impl Mirror {
             .await
             .map_err(|e| self.db.error(READ, e))?;
             out.push(match text {
-                Some(t) => serde_json::from_str(&t).map_err(|e| {
-                    StoreError::unavailable(format!(
-                        "{}: the mirrored findings of {family}:{revision} are unreadable ({e})",
-                        self.db.name()
-                    ))
-                })?,
+                Some(t) => self.findings_from(&t, family, *revision)?,
                 None => vec![],
             });
         }

@@ -5,13 +5,15 @@ use leptos::prelude::*;
 use super::api::RuleDoc;
 use crate::core::finding::{Finding, Severity};
 
+/// A severity's pill colours (`.sev-*` in style/tailwind.css: one short class, pages repeat it
+/// hundreds of times).
 pub fn severity_classes(s: Severity) -> &'static str {
     match s {
-        Severity::Critical => "bg-fuchsia-100 text-fuchsia-800 ring-fuchsia-300",
-        Severity::High => "bg-red-100 text-red-800 ring-red-300",
-        Severity::Medium => "bg-amber-100 text-amber-800 ring-amber-300",
-        Severity::Low => "bg-sky-100 text-sky-800 ring-sky-300",
-        Severity::Info => "bg-slate-100 text-slate-700 ring-slate-300",
+        Severity::Critical => "sev-critical",
+        Severity::High => "sev-high",
+        Severity::Medium => "sev-medium",
+        Severity::Low => "sev-low",
+        Severity::Info => "sev-info",
     }
 }
 
@@ -23,7 +25,7 @@ pub fn Message(#[prop(into)] text: String) -> impl IntoView {
         .enumerate()
         .map(|(i, part)| {
             if i % 2 == 1 {
-                view! { <code class="rounded bg-slate-100 px-1 font-mono text-[0.85em] text-slate-800">{part.to_string()}</code> }.into_any()
+                view! { <code class="code-span">{part.to_string()}</code> }.into_any()
             } else {
                 part.to_string().into_any()
             }
@@ -34,7 +36,7 @@ pub fn Message(#[prop(into)] text: String) -> impl IntoView {
 #[component]
 pub fn SeverityPill(severity: Severity) -> impl IntoView {
     view! {
-        <span class=format!("inline-flex shrink-0 items-center self-start rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset {}", severity_classes(severity))>
+        <span class=format!("pill {}", severity_classes(severity))>
             {severity.as_str()}
         </span>
     }
@@ -49,7 +51,7 @@ pub fn SeverityCounts(counts: [usize; 5]) -> impl IntoView {
             {Severity::ALL.iter().filter(|s| counts[**s as usize] > 0).map(|s| {
                 let n = counts[*s as usize];
                 view! {
-                    <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset {}", severity_classes(*s))
+                    <span class=format!("pill {}", severity_classes(*s))
                         title=format!("{n} {}", s.as_str())>
                         {format!("{n} {}", s.as_str())}
                     </span>

@@ -11,7 +11,7 @@ pub fn highlight_line(line: &str) -> Vec<(&'static str, String)> {
     let mut plain = String::new();
     let flush = |plain: &mut String, runs: &mut Vec<(&'static str, String)>| {
         if !plain.is_empty() {
-            runs.push(("text-slate-500", std::mem::take(plain)));
+            runs.push(("jp", std::mem::take(plain)));
         }
     };
     while i < chars.len() {
@@ -33,9 +33,8 @@ pub fn highlight_line(line: &str) -> Vec<(&'static str, String)> {
             }
             let s: String = chars[start..i.min(chars.len())].iter().collect();
             let rest = chars[i.min(chars.len())..].iter().collect::<String>();
-            let class = if rest.trim_start().starts_with(':') { "text-sky-800" } else { "text-emerald-700" };
-            let class =
-                if s == format!("\"{}\"", crate::core::mask::MASK) { "text-fuchsia-700 font-semibold" } else { class };
+            let class = if rest.trim_start().starts_with(':') { "jk" } else { "js" };
+            let class = if s == format!("\"{}\"", crate::core::mask::MASK) { "jm" } else { class };
             runs.push((class, s));
         } else if c == '-' || c.is_ascii_digit() {
             flush(&mut plain, &mut runs);
@@ -43,14 +42,14 @@ pub fn highlight_line(line: &str) -> Vec<(&'static str, String)> {
             while i < chars.len() && (chars[i].is_ascii_digit() || "+-.eE".contains(chars[i])) {
                 i += 1;
             }
-            runs.push(("text-amber-700", chars[start..i].iter().collect()));
+            runs.push(("jn", chars[start..i].iter().collect()));
         } else if chars[i..].starts_with(&['t', 'r', 'u', 'e']) || chars[i..].starts_with(&['n', 'u', 'l', 'l']) {
             flush(&mut plain, &mut runs);
-            runs.push(("text-violet-700", chars[i..i + 4].iter().collect()));
+            runs.push(("jl", chars[i..i + 4].iter().collect()));
             i += 4;
         } else if chars[i..].starts_with(&['f', 'a', 'l', 's', 'e']) {
             flush(&mut plain, &mut runs);
-            runs.push(("text-violet-700", "false".into()));
+            runs.push(("jl", "false".into()));
             i += 5;
         } else {
             plain.push(c);
@@ -72,9 +71,9 @@ pub fn JsonView(text: String) -> impl IntoView {
                 .map(|(class, s)| view! { <span class=class>{s}</span> })
                 .collect_view();
             view! {
-                <div class="flex" id=format!("L{}", n + 1)>
-                    <span class="w-10 shrink-0 select-none pr-3 text-right text-slate-500">{(n + 1).to_string()}</span>
-                    <span class="whitespace-pre">{runs}</span>
+                <div class="json-line" id=format!("L{}", n + 1)>
+                    <span class="json-no">{(n + 1).to_string()}</span>
+                    <span class="json-code">{runs}</span>
                 </div>
             }
         })
@@ -95,18 +94,18 @@ mod tests {
     #[test]
     fn colours_keys_strings_numbers_and_literals() {
         let runs = highlight_line(r#"  "cpu": 256, "x": "a\"b", "t": true, "n": null"#);
-        let classes: Vec<_> = runs.iter().filter(|r| r.0 != "text-slate-500").map(|r| (r.0, r.1.as_str())).collect();
+        let classes: Vec<_> = runs.iter().filter(|r| r.0 != "jp").map(|r| (r.0, r.1.as_str())).collect();
         assert_eq!(
             classes,
             [
-                ("text-sky-800", "\"cpu\""),
-                ("text-amber-700", "256"),
-                ("text-sky-800", "\"x\""),
-                ("text-emerald-700", "\"a\\\"b\""),
-                ("text-sky-800", "\"t\""),
-                ("text-violet-700", "true"),
-                ("text-sky-800", "\"n\""),
-                ("text-violet-700", "null"),
+                ("jk", "\"cpu\""),
+                ("jn", "256"),
+                ("jk", "\"x\""),
+                ("js", "\"a\\\"b\""),
+                ("jk", "\"t\""),
+                ("jl", "true"),
+                ("jk", "\"n\""),
+                ("jl", "null"),
             ]
         );
         let joined: String = runs.iter().map(|r| r.1.as_str()).collect();

@@ -57,6 +57,10 @@ const BUTTON: &str =
     "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50";
 const FIELD: &str =
     "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-sky-500 focus:outline-none";
+/// Every table: a box that scrolls sideways on a phone, the table, its header row.
+const TABLE_BOX: &str = "overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm";
+const TABLE: &str = "min-w-full divide-y divide-slate-200 text-sm";
+const THEAD: &str = "bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 
 /// "Page 2 of 40 · 1,987 families" with Previous/Next links (`href` of a page number).
 #[component]
@@ -204,9 +208,9 @@ fn FamiliesView(page: FamiliesPage) -> impl IntoView {
             </p>
         })}
         {(!empty).then(|| view! {
-            <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="families">
-                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+            <div class=TABLE_BOX>
+                <table class=TABLE data-testid="families">
+                    <thead class=THEAD>
                         <tr>
                             <th class="px-4 py-2">"Family"</th>
                             <th class="px-4 py-2">"Latest ACTIVE"</th>
@@ -320,9 +324,9 @@ fn family_view(FamilyRoute { key, revisions }: FamilyRoute) -> impl IntoView {
                         let pager_fam = fam.clone();
                         view! {
                             <ServicesPanel services=page.services.clone() has_services=page.has_services family=fam.clone()/>
-                            <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-                                <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="revisions">
-                                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                            <div class=TABLE_BOX>
+                                <table class=TABLE data-testid="revisions">
+                                    <thead class=THEAD>
                                         <tr>
                                             <th class="px-3 py-2">"A"</th>
                                             <th class="px-3 py-2">"B"</th>
@@ -798,9 +802,9 @@ fn AuditView(page: AuditPage) -> impl IntoView {
                 Either::Left(view! { <p class="text-sm text-slate-500">"Nothing found."</p> })
             } else {
                 Either::Right(view! {
-                    <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-                        <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="audit-rules">
-                            <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <div class=TABLE_BOX>
+                        <table class=TABLE data-testid="audit-rules">
+                            <thead class=THEAD>
                                 <tr>
                                     <th class="px-4 py-2">"Rule"</th>
                                     <th class="px-4 py-2">"Severity"</th>
@@ -927,9 +931,9 @@ fn audit_trail_view(AuditTrailRoute { rows }: AuditTrailRoute) -> impl IntoView 
                         let family = page.family.clone();
                         let rows = page.rows.items;
                         view! {
-                        <div class="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-                            <table class="min-w-full divide-y divide-slate-200 text-sm" data-testid="audit-log">
-                                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                        <div class=TABLE_BOX>
+                            <table class=TABLE data-testid="audit-log">
+                                <thead class=THEAD>
                                     <tr>
                                         <th class="px-4 py-2">"When"</th>
                                         <th class="px-4 py-2">"Who"</th>

@@ -11,6 +11,11 @@ use crate::store::{ServiceUse, StoreError};
 /// DescribeServices takes at most this many services per call.
 const DESCRIBE_BATCH: usize = 10;
 
+/// Every item of a paginator's pages, or its first error.
+fn all<T, E>(items: Vec<Result<T, E>>) -> Result<Vec<T>, E> {
+    items.into_iter().collect()
+}
+
 /// The last part of an ARN (`…:cluster/prod` → `prod`), or the text itself.
 fn name_of(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
@@ -20,16 +25,7 @@ impl AwsStore {
     /// Every deployment of every service of every cluster.
     pub async fn services(&self) -> Result<Vec<ServiceUse>, StoreError> {
         let call = Call { action: "ecs:ListClusters", doing: "list clusters" };
-        let clusters: Vec<String> = self
-            .client
-            .list_clusters()
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect::<Result<_, _>>()
+        let clusters = all(self.client.list_clusters().into_paginator().items().send().collect::<Vec<_>>().await)
             .map_err(|e| self.map(e, call))?;
         let per_cluster: Vec<Vec<ServiceUse>> = stream::iter(clusters)
             .map(|cluster| async move { self.cluster_services(&cluster).await })
@@ -42,18 +38,9 @@ impl AwsStore {
     async fn cluster_services(&self, cluster: &str) -> Result<Vec<ServiceUse>, StoreError> {
         let doing = format!("list the services of cluster `{}`", shown(name_of(cluster)));
         let call = Call { action: "ecs:ListServices", doing: &doing };
-        let arns: Vec<String> = self
-            .client
-            .list_services()
-            .cluster(cluster)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.map(e, call))?;
+        let arns =
+            all(self.client.list_services().cluster(cluster).into_paginator().items().send().collect::<Vec<_>>().await)
+                .map_err(|e| self.map(e, call))?;
         let doing = format!("describe the services of cluster `{}`", shown(name_of(cluster)));
         let mut out = Vec::new();
         for batch in arns.chunks(DESCRIBE_BATCH) {
