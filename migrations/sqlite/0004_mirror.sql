@@ -18,8 +18,10 @@ CREATE TABLE mirror_revisions (
     -- The describe output, pretty JSON, every secret value masked: what the raw view shows.
     document        TEXT NOT NULL,
     rules_version   TEXT NOT NULL,
-    -- The findings (JSON, masked, fixes included) and their counts by severity.
+    -- The findings (JSON, masked, fixes included), the same without their fixes (what lists
+    -- read), and their counts by severity.
     findings        TEXT NOT NULL,
+    brief           TEXT NOT NULL,
     info            INTEGER NOT NULL,
     low             INTEGER NOT NULL,
     medium          INTEGER NOT NULL,

@@ -193,19 +193,36 @@ struct Summary {
 }
 
 async fn scan(args: &ScanArgs, options: &LintOptions) -> Result<Outcome, String> {
-    let store = super::open_store(&args.store, true).await?;
+    // Every source: the embedded store, or each (account, region) of --profile / --role-arn ×
+    // --region. Paths are ARNs, so reports of several accounts do not collide.
+    let stores = super::open_stores(&args.store, true, None).await?;
     let scope = Scope::of(args);
-    let source = store.source();
-    let progress = progress_bar(args.no_progress);
-    progress.set_message(format!("listing task definitions in {source}"));
-    let (targets, note) = match targets(store.as_ref(), scope).await {
-        Ok(t) => t,
-        Err(e) => {
-            progress.finish_and_clear();
-            store.close().await;
-            return Err(format!("cannot list the task definitions to scan in {source}: {e}"));
+    let source = match stores.as_slice() {
+        [(_, only)] => only.source(),
+        many => {
+            format!("{} sources ({})", many.len(), many.iter().map(|(_, s)| s.source()).collect::<Vec<_>>().join("; "))
         }
     };
+    let progress = progress_bar(args.no_progress);
+    let mut targets: Vec<(usize, Target)> = Vec::new();
+    let mut notes = Vec::new();
+    for (i, (_, store)) in stores.iter().enumerate() {
+        progress.set_message(format!("listing task definitions in {}", store.source()));
+        match targets_in(store.as_ref(), scope).await {
+            Ok((listed, note)) => {
+                targets.extend(listed.into_iter().map(|t| (i, t)));
+                notes.extend(note);
+            }
+            Err(e) => {
+                progress.finish_and_clear();
+                for (_, s) in &stores {
+                    s.close().await;
+                }
+                return Err(format!("cannot list the task definitions to scan in {}: {e}", store.source()));
+            }
+        }
+    }
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
 
     progress.set_length(targets.len() as u64);
     progress.set_position(0);
@@ -214,8 +231,8 @@ async fn scan(args: &ScanArgs, options: &LintOptions) -> Result<Outcome, String>
     let concurrency = usize::from(args.concurrency.max(1));
     let mut results: Vec<(usize, Result<DescribedTaskDefinition, StoreError>)> =
         stream::iter(targets.iter().enumerate())
-            .map(|(i, t)| {
-                let store = &store;
+            .map(|(i, (s, t))| {
+                let store = &stores[*s].1;
                 let progress = &progress;
                 async move {
                     let r = store.describe(&t.family, t.revision).await;
@@ -227,13 +244,15 @@ async fn scan(args: &ScanArgs, options: &LintOptions) -> Result<Outcome, String>
             .collect()
             .await;
     progress.finish_and_clear();
-    store.close().await;
+    for (_, s) in &stores {
+        s.close().await;
+    }
     results.sort_by_key(|(i, _)| *i);
 
     let mut files = Vec::with_capacity(results.len());
     let mut described = BTreeMap::new();
     let mut not_scanned = Vec::new();
-    for ((_, result), target) in results.into_iter().zip(&targets) {
+    for ((_, result), (_, target)) in results.into_iter().zip(&targets) {
         match result {
             Ok(d) => {
                 let path = if d.arn().is_empty() { d.family_revision() } else { d.arn().to_string() };
@@ -277,7 +296,7 @@ fn bar_style() -> ProgressStyle {
 
 /// What to scan, through the store trait: sorted by family (case-insensitively) then
 /// revision. With `--in-use`, a note when the source has no services.
-async fn targets(store: &dyn TaskDefStore, scope: Scope) -> Result<(Vec<Target>, Option<String>), StoreError> {
+async fn targets_in(store: &dyn TaskDefStore, scope: Scope) -> Result<(Vec<Target>, Option<String>), StoreError> {
     let target = |r: RevisionState| Target {
         family: r.family,
         revision: Some(r.revision),

@@ -250,17 +250,16 @@ pub async fn revision(state: &AppState, family: &str, revision: u32) -> Result<R
 /// filters with their matching findings.
 pub async fn audit(state: &AppState, query: AuditQuery) -> Result<AuditPage, StoreError> {
     let source = state.source_name();
-    let totals = state.mirror.totals(&source).await?;
-    let rules = state
-        .mirror
-        .rule_totals(&source)
-        .await?
-        .into_iter()
+    let aggregate = state.mirror.aggregate(&source).await?;
+    let totals = aggregate.totals.clone();
+    let rules = aggregate
+        .rules
+        .iter()
         .map(|r| RuleRow {
             name: crate::core::rules::rule(&r.rule).map(|m| m.meta().name.to_string()).unwrap_or_default(),
-            rule: r.rule,
+            rule: r.rule.clone(),
             severity: r.severity,
-            category: r.category,
+            category: r.category.clone(),
             findings: r.findings,
             families: r.families,
         })

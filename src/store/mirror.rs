@@ -241,10 +241,20 @@ pub struct SyncStatus {
     pub lease_owner: Option<String>,
 }
 
+/// A source's totals and rules found: the audit's aggregate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Aggregate {
+    pub totals: Totals,
+    pub rules: Vec<RuleTotal>,
+}
+
 /// The mirror in the ecs-lens database.
 #[derive(Clone, Debug)]
 pub struct Mirror {
     db: Database,
+    /// The aggregate of each source at a generation (every change to a source's mirror bumps
+    /// its generation in the database, so a cached one is right for every replica).
+    aggregates: std::sync::Arc<std::sync::Mutex<HashMap<String, (i64, std::sync::Arc<Aggregate>)>>>,
 }
 
 const READ: &str = "read the mirror";
@@ -282,7 +292,27 @@ fn at_or_above(s: Severity, prefix: &str) -> String {
 
 impl Mirror {
     pub fn on(db: Database) -> Mirror {
-        Mirror { db }
+        Mirror { db, aggregates: Default::default() }
+    }
+
+    /// [`Self::totals`] and [`Self::rule_totals`], computed once per generation of the source.
+    pub async fn aggregate(&self, source: &str) -> Result<std::sync::Arc<Aggregate>, StoreError> {
+        let generation = self.status(source).await?.generation;
+        let cached = self.aggregates.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(source).cloned();
+        if let Some((g, a)) = cached {
+            if g == generation {
+                return Ok(a);
+            }
+        }
+        let a = std::sync::Arc::new(Aggregate {
+            totals: self.totals(source).await?,
+            rules: self.rule_totals(source).await?,
+        });
+        self.aggregates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(source.to_string(), (generation, a.clone()));
+        Ok(a)
     }
 
     pub fn database(&self) -> &Database {
@@ -352,14 +382,14 @@ impl Mirror {
         let now = self.db.now();
         let upsert = format!(
             "INSERT INTO mirror_revisions (source, family, revision, status, registered_at, registered_by,
-                 deregistered_at, arn, document, rules_version, findings, info, low, medium, high, critical,
+                 deregistered_at, arn, document, rules_version, findings, brief, info, low, medium, high, critical,
                  blocking, containers, edges, described_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, {now})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, {now})
              ON CONFLICT (source, family, revision) DO UPDATE SET
                  status = excluded.status, registered_at = excluded.registered_at,
                  registered_by = excluded.registered_by, deregistered_at = excluded.deregistered_at,
                  arn = excluded.arn, document = excluded.document, rules_version = excluded.rules_version,
-                 findings = excluded.findings, info = excluded.info, low = excluded.low,
+                 findings = excluded.findings, brief = excluded.brief, info = excluded.info, low = excluded.low,
                  medium = excluded.medium, high = excluded.high, critical = excluded.critical,
                  blocking = excluded.blocking, containers = excluded.containers, edges = excluded.edges,
                  described_at = excluded.described_at"
@@ -378,6 +408,7 @@ impl Mirror {
                 .bind(&r.document)
                 .bind(&r.rules_version)
                 .bind(serde_json::to_string(&r.findings).unwrap_or_else(|_| "[]".into()))
+                .bind(serde_json::to_string(&brief(&r.findings)).unwrap_or_else(|_| "[]".into()))
                 .bind(i64_of(c[0]))
                 .bind(i64_of(c[1]))
                 .bind(i64_of(c[2]))
@@ -425,7 +456,20 @@ impl Mirror {
         for f in families {
             self.refresh_family(&mut tx, source, f).await?;
         }
+        self.changed(&mut tx, source).await?;
         tx.commit().await.map_err(|e| self.db.error(WRITE, e))
+    }
+
+    /// The mirror of `source` changed (in this transaction): bump its generation, which the
+    /// aggregate's cache (every replica's) keys on.
+    async fn changed(&self, tx: &mut Transaction<'static, Any>, source: &str) -> Result<(), StoreError> {
+        self.ensure_source(tx, source).await?;
+        sqlx::query("UPDATE mirror_sources SET generation = generation + 1 WHERE source = $1")
+            .bind(source)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| self.db.error(WRITE, e))?;
+        Ok(())
     }
 
     /// Forget revisions the source no longer has (deleted), and recompute their families.
@@ -451,6 +495,7 @@ impl Mirror {
         for f in families {
             self.refresh_family(&mut tx, source, f).await?;
         }
+        self.changed(&mut tx, source).await?;
         tx.commit().await.map_err(|e| self.db.error(WRITE, e))
     }
 
@@ -560,7 +605,7 @@ impl Mirror {
         .execute(&mut *tx)
         .await
         .map_err(|e| self.db.error(WRITE, e))?;
-        self.ensure_source(&mut tx, source).await?;
+        self.changed(&mut tx, source).await?;
         sqlx::query("UPDATE mirror_sources SET has_services = $2 WHERE source = $1")
             .bind(source)
             .bind(i64::from(services.is_some()))
@@ -1013,7 +1058,7 @@ impl Mirror {
             .collect()
     }
 
-    /// The findings of these revisions (for a page of families).
+    /// The findings of these revisions, without their fixes (for a page of families).
     pub async fn findings_of(
         &self,
         source: &str,
@@ -1022,7 +1067,7 @@ impl Mirror {
         let mut out = Vec::with_capacity(revisions.len());
         for (family, revision) in revisions {
             let text: Option<String> = sqlx::query_scalar(
-                "SELECT findings FROM mirror_revisions WHERE source = $1 AND family = $2 AND revision = $3",
+                "SELECT brief FROM mirror_revisions WHERE source = $1 AND family = $2 AND revision = $3",
             )
             .bind(source)
             .bind(family)
@@ -1037,6 +1082,11 @@ impl Mirror {
         }
         Ok(out)
     }
+}
+
+/// Findings without their fixes: what lists show, a fraction of the size to read back.
+fn brief(findings: &[Finding]) -> Vec<Finding> {
+    findings.iter().map(|f| Finding { fix: None, ..f.clone() }).collect()
 }
 
 /// `Severity as i64` back (out of range: info).

@@ -29,6 +29,8 @@ pub struct Target {
     pub endpoint_url: Option<String>,
     /// How many attempts the retry policy makes (for the throttling message).
     pub max_attempts: u32,
+    /// The role assumed through STS (`--role-arn`), if any.
+    pub role_arn: Option<String>,
 }
 
 impl Target {
@@ -202,11 +204,15 @@ pub fn chain(err: &(dyn StdError + 'static)) -> String {
 
 fn no_credentials(err: &CredentialsError, call: Call<'_>, target: &Target) -> StoreError {
     let why = chain(err);
-    let how = match &target.profile {
-        Some(p) => format!(
+    let how = match (&target.role_arn, &target.profile) {
+        (Some(role), _) => format!(
+            "check that the role `{role}` exists, that its trust policy lets the calling credentials assume it \
+             (with the external ID it asks for, --external-id), and that those credentials may call sts:AssumeRole on it"
+        ),
+        (None, Some(p)) => format!(
             "check profile `{p}` in ~/.aws/config and ~/.aws/credentials (for SSO: `aws sso login --profile {p}`)"
         ),
-        None => "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), or choose a profile \
+        (None, None) => "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), or choose a profile \
                  from ~/.aws/config with AWS_PROFILE / --profile (for SSO: `aws sso login`), or run where a web-identity, \
                  ECS task or EC2 instance role is available"
             .to_string(),

@@ -169,6 +169,7 @@ impl AwsStore {
             profile: options.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())),
             endpoint_url: conf.endpoint_url().map(str::to_string).or(options.endpoint_url.clone()),
             max_attempts: conf.retry_config().map(|r| r.max_attempts()).unwrap_or(1),
+            role_arn: options.role_arn.clone(),
         };
         let mut config = aws_sdk_ecs::config::Builder::from(conf);
         config.set_region(Some(Region::new(target.region.clone())));
@@ -396,6 +397,20 @@ impl AwsStore {
         }
         Ok(())
     }
+}
+
+/// `conf` with the credentials of `role`, assumed through STS with `conf`'s own credentials,
+/// endpoint and HTTP client (refreshed by the provider as they expire; the session is named
+/// `ecs-lens` in CloudTrail). Nothing is asked before the first request.
+pub async fn assume_role(conf: SdkConfig, role: &str, external_id: Option<&str>) -> SdkConfig {
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(role).session_name("ecs-lens").configure(&conf);
+    if let Some(id) = external_id {
+        provider = provider.external_id(id);
+    }
+    let provider = provider.build().await;
+    conf.into_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+        .build()
 }
 
 /// The HTTPS client for ECS and for the credential providers (SSO, STS, IMDS, ECS container

@@ -93,6 +93,8 @@ impl FakeEcs {
                 "test",
             )))
             .http_client(http_client_fn(move |_, _| SharedHttpConnector::new(fake.clone())))
+            .time_source(aws_smithy_async::time::SystemTimeSource::new())
+            .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(max_attempts)
@@ -113,8 +115,9 @@ impl HttpConnector for FakeEcs {
         let target = request.headers().get("x-amz-target").unwrap_or_default();
         let operation = target.rsplit('.').next().unwrap_or_default().to_string();
         let body: Value = if target.is_empty() {
-            // Not an ECS call (a credentials provider's, e.g. IMDS): recorded by its URI.
-            json!({"uri": request.uri()})
+            // Not an ECS call (a credentials provider's, e.g. IMDS or STS): recorded by its URI
+            // and its body as text.
+            json!({"uri": request.uri(), "form": String::from_utf8_lossy(request.body().bytes().unwrap_or_default())})
         } else {
             assert_eq!(request.headers().get("content-type"), Some("application/x-amz-json-1.1"));
             assert!(
@@ -789,4 +792,71 @@ async fn a_sync_throttled_beyond_the_retries_is_partial_and_the_next_one_resumes
     assert_eq!((report.new, report.described), (0, 0));
     assert_eq!(again.count("DescribeTaskDefinition"), 0, "nothing new: no describe");
     assert_eq!(again.count("DescribeServices"), 1);
+}
+
+const ASSUMED: &str = r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <Credentials>
+      <AccessKeyId>ASIAROLEKEYEXAMPLE</AccessKeyId>
+      <SecretAccessKey>not-a-real-role-secret</SecretAccessKey>
+      <SessionToken>not-a-real-session-token</SessionToken>
+      <Expiration>2099-01-01T00:00:00Z</Expiration>
+    </Credentials>
+    <AssumedRoleUser>
+      <AssumedRoleId>AROAEXAMPLE:ecs-lens</AssumedRoleId>
+      <Arn>arn:aws:sts::210987654321:assumed-role/ecs-lens-reader/ecs-lens</Arn>
+    </AssumedRoleUser>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>assumed</RequestId></ResponseMetadata>
+</AssumeRoleResponse>"#;
+
+const DENIED: &str = r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/ecs-lens-reader</Message></Error>
+  <RequestId>denied</RequestId>
+</ErrorResponse>"#;
+
+const ROLE: &str = "arn:aws:iam::210987654321:role/ecs-lens-reader";
+
+#[tokio::test]
+async fn an_assumed_role_signs_the_ecs_calls_with_its_own_credentials() {
+    let ecs = account(families(&[("web", &[(1, "ACTIVE")])]), 100);
+    let fake = FakeEcs::new(move |seen, n| match seen.operation.as_str() {
+        "" => Reply::Raw(200, ASSUMED, "text/xml"),
+        _ => ecs(seen, n),
+    });
+    let conf = assume_role(fake.conf(2), ROLE, Some("ecs-lens-external-id")).await;
+    let options = AwsOptions { role_arn: Some(ROLE.into()), ..Default::default() };
+    let store = AwsStore::from_sdk_config(&conf, options).unwrap();
+    assert_eq!(store.list_families().await.unwrap().len(), 1);
+    let seen = fake.seen();
+    let sts: Vec<&Seen> = seen.iter().filter(|s| s.operation.is_empty()).collect();
+    assert_eq!(sts.len(), 1, "assumed once, then cached: {seen:?}");
+    let form = sts[0].body["form"].as_str().unwrap();
+    assert!(form.contains("Action=AssumeRole"), "{form}");
+    assert!(form.contains("RoleArn=arn%3Aaws%3Aiam%3A%3A210987654321%3Arole%2Fecs-lens-reader"), "{form}");
+    assert!(form.contains("ExternalId=ecs-lens-external-id") && form.contains("RoleSessionName=ecs-lens"), "{form}");
+    assert!(sts[0].authorization.contains("Credential=AKIDEXAMPLE/"), "STS is asked with the base credentials");
+    for call in seen.iter().filter(|s| !s.operation.is_empty()) {
+        assert!(
+            call.authorization.contains("Credential=ASIAROLEKEYEXAMPLE/"),
+            "{}: {}",
+            call.operation,
+            call.authorization
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_role_that_cannot_be_assumed_says_which_and_why() {
+    let fake = FakeEcs::new(|seen, _| match seen.operation.as_str() {
+        "" => Reply::Raw(403, DENIED, "text/xml"),
+        other => panic!("no ECS call without credentials, not {other}"),
+    });
+    let conf = assume_role(fake.conf(2), ROLE, None).await;
+    let options = AwsOptions { role_arn: Some(ROLE.into()), ..Default::default() };
+    let store = AwsStore::from_sdk_config(&conf, options).unwrap();
+    let err = store.list_families().await.unwrap_err().to_string();
+    assert!(err.contains(&format!("check that the role `{ROLE}` exists")), "{err}");
+    assert!(err.contains("sts:AssumeRole"), "{err}");
+    assert!(!err.contains("not-a-real"), "{err}");
 }
