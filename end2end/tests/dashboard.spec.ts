@@ -94,7 +94,7 @@ test("client-side navigation loads a lazy page, and rule docs come with its data
   await page.goto("/");
   await hydrated(page);
   // No full page load: the router fetches the revision route's WASM chunk and its data.
-  await page.locator('[data-family="Datadog"] a', { hasText: "Datadog:" }).click();
+  await page.locator('[data-family="Datadog"] a:visible', { hasText: "Datadog:" }).click();
   await expect(page).toHaveURL(/\/families\/Datadog\/\d+$/);
   const ddKey = page.locator('[data-testid=findings] [data-rule="SEC001"][data-container="datadog-agent"]');
   await ddKey.locator("details summary").click();

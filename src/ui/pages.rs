@@ -213,7 +213,7 @@ fn FamiliesView(page: FamiliesPage) -> impl IntoView {
                     <thead class=THEAD>
                         <tr>
                             <th class="px-4 py-2">"Family"</th>
-                            <th class="px-4 py-2">"Latest ACTIVE"</th>
+                            <th class="hidden px-4 py-2 sm:table-cell">"Latest ACTIVE"</th>
                             <th class="hidden px-4 py-2 md:table-cell">"Registered"</th>
                             <th class="px-4 py-2">"Findings"</th>
                         </tr>
@@ -224,10 +224,18 @@ fn FamiliesView(page: FamiliesPage) -> impl IntoView {
                             let latest = r.latest_active.map(|rev| (format!("/families/{fam}/{rev}"), format!("{fam}:{rev}")));
                             let href = format!("/families/{fam}");
                             let label = fam.clone();
+                            let latest_link = |latest: Option<(String, String)>| match latest {
+                                Some((href, label)) => Either::Left(view! {
+                                    <A href=href attr:class="break-all font-mono text-sky-700 hover:underline">{label}</A>
+                                }),
+                                None => Either::Right(view! { <span class="text-slate-500">"none (all INACTIVE)"</span> }),
+                            };
                             view! {
                                 <tr class="hover:bg-slate-50" data-family=fam>
                                     <td class="px-4 py-3 font-medium">
                                         <A href=href attr:class="break-all text-sky-700 hover:underline">{label}</A>
+                                        // On a phone the latest revision goes under the name.
+                                        <div class="mt-0.5 text-xs sm:hidden">{latest_link(latest.clone())}</div>
                                         <div class="text-xs font-normal text-slate-500">
                                             {format!("{} revision(s) · {}", r.revision_count, r.status)}
                                             {(r.in_use > 0).then(|| view! {
@@ -236,14 +244,7 @@ fn FamiliesView(page: FamiliesPage) -> impl IntoView {
                                             })}
                                         </div>
                                     </td>
-                                    <td class="px-4 py-3">
-                                        {match latest {
-                                            Some((href, label)) => Either::Left(view! {
-                                                <A href=href attr:class="break-all font-mono text-sky-700 hover:underline">{label}</A>
-                                            }),
-                                            None => Either::Right(view! { <span class="text-slate-500">"none (all INACTIVE)"</span> }),
-                                        }}
-                                    </td>
+                                    <td class="hidden px-4 py-3 sm:table-cell">{latest_link(latest.clone())}</td>
                                     <td class="hidden px-4 py-3 text-slate-600 md:table-cell">
                                         <div>{r.registered_at.clone().unwrap_or_default()}</div>
                                         <div class="max-w-xs truncate text-xs text-slate-500" title=r.registered_by.clone().unwrap_or_default()>{r.registered_by.clone().unwrap_or_default()}</div>
@@ -792,7 +793,7 @@ fn AuditView(page: AuditPage) -> impl IntoView {
     view! {
         <div class="mb-6 grid grid-cols-2 gap-3 md:grid-cols-4" data-testid="audit-totals">
             {stat("Families", group_digits(t.families), "total-families")}
-            {stat("High or critical", format!("{} families", group_digits(t.serious_families)), "total-serious")}
+            {stat("High or critical", format!("{} {}", group_digits(t.serious_families), if t.serious_families == 1 { "family" } else { "families" }), "total-serious")}
             {stat("Findings", group_digits(t.counts.iter().sum::<usize>() as u64), "total-findings")}
             {stat("Would be rejected", group_digits(t.blocking), "total-blocking")}
         </div>
