@@ -426,3 +426,37 @@ async fn the_aggregate_is_computed_once_per_change_of_the_mirror() {
         assert_eq!(sec001(&after), sec001(&before) + 1);
     }
 }
+
+#[tokio::test]
+async fn the_compare_page_reads_the_mirror_and_describes_nothing() {
+    use std::sync::Arc;
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        store.register(&leaky("cmp"), "alice").await.unwrap();
+        let mut next = leaky("cmp");
+        next["containerDefinitions"][0]["image"] = json!("example/app:1.3.0");
+        next["containerDefinitions"][0]["environment"][2]["value"] = json!("debug");
+        store.register(&next, "bob").await.unwrap();
+        sync_all(&store, &mirror).await;
+
+        // Every describe of this store fails: the page must not need one.
+        let cut = Arc::new(CutOff { inner: store.clone(), ok: 0, calls: AtomicUsize::new(0) });
+        let state = ecs_lens::server::AppState::new(
+            vec![("local".into(), cut.clone() as Arc<dyn TaskDefStore>)],
+            Default::default(),
+            mirror.clone(),
+        );
+        let data = ecs_lens::server::service::compare(&state, "cmp", 1, 2).await.expect("from the mirror");
+        assert_eq!(cut.calls.load(Ordering::SeqCst), 0, "{}: nothing described", db.kind);
+        let paths: Vec<String> = data.diff.changes.iter().map(|c| c.path.join(" › ")).collect();
+        assert_eq!(paths, ["container app › image", "container app › environment › LOG_LEVEL"], "{}", db.kind);
+        assert!(data.diff.findings.unchanged > 0, "the stored findings of both sides match");
+        assert!(data.diff.findings.introduced.is_empty() && data.diff.findings.resolved.is_empty());
+        for text in [&data.a_json, &data.b_json, &serde_json::to_string(&data.diff).unwrap()] {
+            assert!(!text.contains(API_KEY) && !text.contains(PASSWORD), "{}: a value leaked", db.kind);
+        }
+        // A revision the mirror has never seen is looked up in the store, which says what is wrong.
+        let err = ecs_lens::server::service::compare(&state, "cmp", 1, 9).await.unwrap_err();
+        assert!(err.to_string().contains("ThrottlingException"), "{err}");
+    }
+}

@@ -1,15 +1,12 @@
 //! The server side of the dashboard (feature `ssr`): the application state the server
-//! functions see, and the analysis they run over the store's task definitions.
+//! functions see; the service layer (`service`) answers them from the mirror.
 //!
 //! Layering: server uses store and core; the ui's server functions call into here.
 
 use std::sync::Arc;
 
 use crate::core::document::Document;
-use crate::core::finding::Finding;
-use crate::core::mask::Masker;
-use crate::core::{graph, lint};
-use crate::store::{DescribedTaskDefinition, StoreError, TaskDefStore};
+use crate::store::TaskDefStore;
 
 pub mod access;
 pub mod export;
@@ -178,43 +175,6 @@ pub async fn audit_deregister(state: &AppState, family: &str, revision: u32) {
     if let Err(e) = log.record(&entry).await {
         eprintln!("ecs-lens: deregistered {family}:{revision} but could not record it: {e}");
     }
-}
-
-/// A described revision with everything the pages show about it.
-pub struct Analysed {
-    pub described: DescribedTaskDefinition,
-    /// The describe output as pretty JSON: what the raw view shows and what the findings'
-    /// lines and columns refer to.
-    pub doc: Document,
-    /// The findings, masked for viewers (fixes included: see [`Masker::mask_finding`]).
-    pub findings: Vec<Finding>,
-    /// The revision's secret values, to mask anything else derived from it.
-    pub masker: Masker,
-}
-
-impl Analysed {
-    pub fn new(described: DescribedTaskDefinition) -> Analysed {
-        let doc = Document::from_value(&described.to_value());
-        let mut findings = lint(&doc);
-        // The lint's own secrets findings say what to mask: no second walk of the document.
-        let masker = Masker::from_findings(&doc, &findings);
-        findings.iter_mut().for_each(|f| masker.mask_finding(f));
-        Analysed { described, doc, findings, masker }
-    }
-
-    /// The raw JSON with every secret value masked, by value (same lines as the unmasked text).
-    pub fn masked_json(&self) -> String {
-        serde_json::to_string_pretty(&self.masker.mask_document(&self.doc)).unwrap_or_default()
-    }
-
-    pub fn graph(&self) -> graph::Graph {
-        graph::build(&self.doc)
-    }
-}
-
-/// Describe and analyse one revision (`None` = latest ACTIVE).
-pub async fn analyse(state: &AppState, family: &str, revision: Option<u32>) -> Result<Analysed, StoreError> {
-    Ok(Analysed::new(state.store.describe(family, revision).await?))
 }
 
 #[cfg(test)]

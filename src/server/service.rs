@@ -5,11 +5,11 @@
 use crate::core::document::Document;
 use crate::core::model::TaskDef;
 use crate::shared::{
-    AuditFinding, AuditPage, AuditQuery, AuditRow, AuditTotals, AuditTrailPage, AuditTrailRow, ContainerRow,
-    FamiliesPage, FamiliesQuery, FamilyPage, FamilyRow, Paged, RevisionData, RevisionRow, RuleDoc, RuleRow, ServiceRow,
-    Summary, SyncInfo,
+    AuditFinding, AuditPage, AuditQuery, AuditRow, AuditTotals, AuditTrailPage, AuditTrailRow, CompareData,
+    ContainerRow, FamiliesPage, FamiliesQuery, FamilyPage, FamilyRow, Paged, RevisionData, RevisionRow, RuleDoc,
+    RuleRow, ServiceRow, Summary, SyncInfo,
 };
-use crate::store::mirror::{FamilyQuery, FamilySort, Page, RevisionRecord, PAGE_SIZE};
+use crate::store::mirror::{FamilyQuery, FamilySort, Page, RevisionRecord, StoredRevision, PAGE_SIZE};
 use crate::store::{ServiceUse, StoreError};
 
 use super::AppState;
@@ -123,7 +123,9 @@ pub async fn family(state: &AppState, family: &str, page: u32) -> Result<FamilyP
 
 /// The revision page, from the mirror. A revision not mirrored yet (registered elsewhere
 /// since the last sync) is synced first; one the source does not have is `NotFound`.
-pub async fn revision(state: &AppState, family: &str, revision: u32) -> Result<RevisionData, StoreError> {
+/// One revision as the mirror holds it (masked document, stored findings); a revision the
+/// mirror has not seen yet brings its family up to date first.
+async fn mirrored(state: &AppState, family: &str, revision: u32) -> Result<(StoredRevision, Document), StoreError> {
     let source = state.source_name();
     let stored = match state.mirror.revision(&source, family, revision).await? {
         Some(s) => s,
@@ -146,6 +148,21 @@ pub async fn revision(state: &AppState, family: &str, revision: u32) -> Result<R
     let doc = Document::parse(stored.document.as_str()).map_err(|e| {
         StoreError::unavailable(format!("the mirrored document of {family}:{revision} is unreadable: {}", e.message))
     })?;
+    Ok((stored, doc))
+}
+
+/// Two revisions of a family compared, from the mirror: their masked documents and the
+/// findings stored with them (nothing is described or linted).
+pub async fn compare(state: &AppState, family: &str, a: u32, b: u32) -> Result<CompareData, StoreError> {
+    let (sa, da) = mirrored(state, family, a).await?;
+    let (sb, db) = mirrored(state, family, b).await?;
+    let diff = crate::core::diff::diff_with_findings(&da, &db, sa.findings, sb.findings);
+    Ok(CompareData { family: family.to_string(), a, b, diff, a_json: sa.document, b_json: sb.document })
+}
+
+pub async fn revision(state: &AppState, family: &str, revision: u32) -> Result<RevisionData, StoreError> {
+    let (stored, doc) = mirrored(state, family, revision).await?;
+    let source = state.source_name();
     let td = TaskDef::new(&doc);
     let text = |f: &str| td.get(f).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
     let summary = Summary {

@@ -92,10 +92,7 @@ pub async fn get_revision(family: String, revision: u32) -> Result<RevisionData,
 #[server(prefix = "/api", endpoint = "compare")]
 pub async fn compare_revisions(family: String, a: u32, b: u32) -> Result<CompareData, ServerFnError> {
     let state = ssr::state()?;
-    let ra = crate::server::analyse(&state, &family, Some(a)).await.map_err(ssr::store_error)?;
-    let rb = crate::server::analyse(&state, &family, Some(b)).await.map_err(ssr::store_error)?;
-    let diff = crate::core::diff::diff(&ra.doc, &rb.doc);
-    Ok(CompareData { family, a, b, diff, a_json: ra.masked_json(), b_json: rb.masked_json() })
+    crate::server::service::compare(&state, &family, a, b).await.map_err(ssr::store_error)
 }
 
 #[server(prefix = "/api", endpoint = "audit")]

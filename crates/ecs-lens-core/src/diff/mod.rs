@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::document::{escape_token, Document, Shape};
+use crate::finding::Finding;
 use crate::mask::{Masker, MASK};
 
 mod delta;
@@ -132,6 +133,16 @@ pub struct Change {
 
 /// Compare two task definitions (any accepted shape each).
 pub fn diff(a: &Document, b: &Document) -> Diff {
+    diff_inner(a, b, None)
+}
+
+/// [`diff`] given the linter's findings of both revisions (an analysis already made and
+/// stored), so that the comparison lints neither again.
+pub fn diff_with_findings(a: &Document, b: &Document, fa: Vec<Finding>, fb: Vec<Finding>) -> Diff {
+    diff_inner(a, b, Some((fa, fb)))
+}
+
+fn diff_inner(a: &Document, b: &Document, findings: Option<(Vec<Finding>, Vec<Finding>)>) -> Diff {
     let sa = Side::new(a);
     let sb = Side::new(b);
     let mut w = Walker { a: &sa, b: &sb, out: Vec::new(), renames: Vec::new() };
@@ -150,7 +161,10 @@ pub fn diff(a: &Document, b: &Document) -> Diff {
             }
         }
     }
-    let findings = delta::findings(&sa, &sb, &renames);
+    let findings = match findings {
+        Some((fa, fb)) => delta::match_findings(&sa, &sb, fa, fb, &renames),
+        None => delta::findings(&sa, &sb, &renames),
+    };
     let graph = delta::graph(&sa, &sb, &renames);
     Diff { changes, findings, graph }
 }

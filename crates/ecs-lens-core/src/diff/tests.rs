@@ -857,3 +857,38 @@ proptest! {
         prop_assert!(!text.is_empty());
     }
 }
+
+// ---------------------------------------------------------------- stored analyses
+
+#[test]
+fn given_findings_compare_like_the_linted_ones() {
+    // The seed, and the seed with DD_API_KEY moved to secrets and an image changed.
+    let a = seed();
+    let mut b = seed();
+    let app = b["containerDefinitions"].as_array_mut().unwrap().iter_mut().find(|c| c["name"] == "datadog-agent");
+    if let Some(c) = app {
+        c["image"] = json!("public.ecr.aws/datadog/agent:7.60.0");
+        c["environment"].as_array_mut().unwrap().retain(|e| e["name"] != "DD_API_KEY");
+        c["secrets"] = json!([{"name": "DD_API_KEY", "valueFrom": "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:dd-AbCdEf:DD_API_KEY::"}]);
+    }
+    let (da, db) = (doc(&a), doc(&b));
+    let linted = diff(&da, &db);
+    let given = diff_with_findings(&da, &db, crate::lint(&da), crate::lint(&db));
+    assert_eq!(given, linted);
+    // Masked documents with their masked findings (what the mirror stores) give the same
+    // changes and the same findings delta, by count and rule.
+    let masked = |d: &Document| {
+        let mut f = crate::lint(d);
+        let m = Masker::from_findings(d, &f);
+        f.iter_mut().for_each(|x| m.mask_finding(x));
+        (Document::from_value(&m.mask_document(d)), f)
+    };
+    let ((ma, fa), (mb, fb)) = (masked(&da), masked(&db));
+    let stored = diff_with_findings(&ma, &mb, fa, fb);
+    assert_eq!(paths(&stored), paths(&linted));
+    let rules = |v: &[Finding]| v.iter().map(|f| f.rule.clone()).collect::<Vec<_>>();
+    assert_eq!(rules(&stored.findings.introduced), rules(&linted.findings.introduced));
+    assert_eq!(rules(&stored.findings.resolved), rules(&linted.findings.resolved));
+    assert_eq!(stored.findings.unchanged, linted.findings.unchanged);
+    assert!(linted.findings.unchanged > 0 && !linted.findings.resolved.is_empty() && !paths(&linted).is_empty());
+}
