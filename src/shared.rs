@@ -466,3 +466,146 @@ mod tests {
         assert!(!q.wants(&f));
     }
 }
+
+// ---------------------------------------------------------------- secrets
+
+/// One secret of a migration, as the review shows it (names and ARNs, never values).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewSecret {
+    pub name: String,
+    pub containers: Vec<String>,
+    /// Its JSON keys, or the one variable it holds.
+    pub keys: Vec<String>,
+    pub json: bool,
+    /// The ARN Secrets Manager/SSM returned; for a plan, the partial ARN it will have.
+    pub arn: String,
+    /// `to create` (plan), `created`, `updated` (a new version), `unchanged`.
+    pub state: String,
+}
+
+/// One variable that moves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewMove {
+    pub container: String,
+    pub variable: String,
+    pub what: String,
+    pub value_from: String,
+}
+
+/// One permission the execution role needs, and what its policies say.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccessCheck {
+    pub action: String,
+    pub resource: String,
+    /// `allowed`, `allowed-with-condition`, `missing`, `denied`, `not-checked`.
+    pub result: String,
+    pub detail: String,
+}
+
+/// A migration: the plan and review before anything is created, or what was done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MigrationReview {
+    pub family: String,
+    pub revision: u32,
+    /// `secretsmanager` or `ssm`.
+    pub store: String,
+    /// `per-task` or `per-variable`.
+    pub layout: String,
+    /// The source can create secrets (an AWS account); the embedded store cannot.
+    pub can_create: bool,
+    /// Something was created (not a plan).
+    pub executed: bool,
+    /// This user may carry the migration out (an editor, not read-only).
+    pub can_edit: bool,
+    pub secrets: Vec<ReviewSecret>,
+    pub moves: Vec<ReviewMove>,
+    /// (container, variable, why it stays).
+    pub skipped: Vec<(String, String, String)>,
+    /// The revision against the rewritten task definition (masked).
+    pub diff: Diff,
+    /// The rewritten register input, pretty JSON (holds no value: only references).
+    pub rewritten: String,
+    /// The same move by hand (values through files, never command lines).
+    pub commands: Vec<String>,
+    pub execution_role: Option<String>,
+    pub access: Vec<AccessCheck>,
+    /// The inline policy `--grant` attached, if it did.
+    pub granted: Option<String>,
+    /// The revision registered, if it was.
+    pub registered: Option<u32>,
+    /// What to know (nothing created; rotate; …).
+    pub notes: Vec<String>,
+}
+
+/// One revision still carrying a credential.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExposedRow {
+    pub family: String,
+    pub revision: u32,
+    pub status: String,
+    pub container: String,
+    pub place: String,
+    pub services: Vec<String>,
+}
+
+/// One credential and where its value still is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExposureItem {
+    pub id: String,
+    pub what: String,
+    pub container: String,
+    pub place: String,
+    pub revisions: Vec<ExposedRow>,
+    pub in_latest: bool,
+    /// `valueFrom` it moved to (by `secrets migrate`), or the variable's current `secrets`
+    /// reference in the latest revision.
+    pub moved_to: Option<String>,
+}
+
+/// The exposure of a family (or every family).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExposureReport {
+    pub family: Option<String>,
+    pub items: Vec<ExposureItem>,
+    /// Revisions of the family a purge would delete (exposed, not run by a service, not the latest ACTIVE).
+    pub purgeable: Vec<u32>,
+    /// Exposed revisions a purge keeps, and why.
+    pub kept: Vec<(u32, String)>,
+    pub can_purge: bool,
+}
+
+/// What a purge did (or would do).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PurgeReport {
+    pub family: String,
+    pub dry_run: bool,
+    pub deregistered: Vec<u32>,
+    pub deleted: Vec<u32>,
+    pub kept: Vec<(u32, String)>,
+    pub failed: Vec<(u32, String)>,
+    pub advice: String,
+}
+
+/// One reference check of `verify`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VerifyCheck {
+    /// `role`, `secret`, `log-group`, `image`, …
+    pub kind: String,
+    pub subject: String,
+    /// `pass`, `fail`, `not-checked`.
+    pub result: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    pub family: String,
+    pub revision: u32,
+    pub checks: Vec<VerifyCheck>,
+}
+
+impl VerifyReport {
+    pub fn count(&self, result: &str) -> usize {
+        self.checks.iter().filter(|c| c.result == result).count()
+    }
+}

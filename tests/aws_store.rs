@@ -299,3 +299,283 @@ fn a_role_is_assumed_through_sts_and_is_its_own_account() {
         assert_eq!(role.list_families().await.unwrap().len(), 1);
     });
 }
+
+// --- secrets out for real (issue: migrate, exposure, purge, verify) over moto ---
+
+const DD_KEY: &str = "4f0c9e1b2a3d5e6f7a8b9c0d1e2f3a4b";
+const MYSQL_PW: &str = "N0t-in-the-env!-7hPq2Xz";
+const ACCOUNT: &str = "123456789012";
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// The SDK configuration the tests' own clients use (the environment's, with ecs-lens's HTTP client).
+async fn sdk_conf() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(ecs_lens::store::aws::https_client())
+        .load()
+        .await
+}
+
+/// The seed in moto's account with real-looking values in DD_API_KEY and MYSQL_PW.
+fn leaky_seed() -> Value {
+    let mut td: Value = serde_json::from_str(seed::DATADOG).unwrap();
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/ecs-task-execution-role");
+    td["taskRoleArn"] = json!(role);
+    td["executionRoleArn"] = json!(role);
+    for c in td["containerDefinitions"].as_array_mut().unwrap() {
+        if let Some(image) = c["image"].as_str() {
+            c["image"] = json!(image.replace("xxx.dkr", &format!("{ACCOUNT}.dkr")));
+        }
+        for e in c["environment"].as_array_mut().into_iter().flatten() {
+            match e["name"].as_str() {
+                Some("DD_API_KEY") => e["value"] = json!(DD_KEY),
+                Some("MYSQL_PW") => e["value"] = json!(MYSQL_PW),
+                _ => {}
+            }
+        }
+    }
+    td
+}
+
+/// The role, log group and ECR image the seed refers to, in moto.
+async fn seed_account(conf: &aws_config::SdkConfig, with_image: bool) {
+    let iam = aws_sdk_iam::Client::new(conf);
+    iam.create_role().role_name("ecs-task-execution-role").assume_role_policy_document(TRUST).send().await.unwrap();
+    aws_sdk_cloudwatchlogs::Client::new(conf).create_log_group().log_group_name("/ecs/datadog").send().await.unwrap();
+    if with_image {
+        let ecr = aws_sdk_ecr::Client::new(conf);
+        ecr.create_repository().repository_name("my-app-repo").send().await.unwrap();
+        let manifest = r#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":7023,"digest":"sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7"},"layers":[]}"#;
+        ecr.put_image()
+            .repository_name("my-app-repo")
+            .image_manifest(manifest)
+            .image_tag("latest")
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+async fn app_state(store: Arc<dyn TaskDefStore>) -> ecs_lens::server::AppState {
+    let db = ecs_lens::store::test_db::sqlite();
+    let database = ecs_lens::store::Database::open(&db.location).await.unwrap();
+    std::mem::forget(db); // the temporary directory outlives the test's state
+    let mirror = ecs_lens::store::mirror::Mirror::on(database.clone());
+    ecs_lens::server::AppState::new(vec![(REGION.into(), store)], Default::default(), mirror)
+        .with_audit(ecs_lens::store::audit::AuditLog::on(database))
+}
+
+async fn sync_state(state: &ecs_lens::server::AppState) {
+    use ecs_lens::store::sync::{sync, SyncOptions};
+    sync(state.store.as_ref(), &state.mirror, &state.source_name(), SyncOptions::default(), &|_, _| {}).await.unwrap();
+}
+
+fn request(execute: bool, grant: bool) -> ecs_lens::server::secrets::MigrateRequest {
+    ecs_lens::server::secrets::MigrateRequest { execute, grant, ..Default::default() }
+}
+
+fn assert_no_value(what: &str, text: &str) {
+    assert!(!text.contains(DD_KEY) && !text.contains(MYSQL_PW), "{what} holds a value: {text}");
+}
+
+#[test]
+fn secrets_migrate_exposure_purge_and_verify_end_to_end() {
+    use ecs_lens::server::secrets::{exposure, migrate, purge, verify};
+    with_moto(|store| async move {
+        let conf = sdk_conf().await;
+        seed_account(&conf, true).await;
+        store.register(&leaky_seed(), "me").await.unwrap();
+        store.register(&leaky_seed(), "me").await.unwrap();
+        let state = app_state(store.clone()).await;
+        sync_state(&state).await;
+
+        // The review: one JSON secret for both, nothing created, the role cannot read it yet.
+        let review = migrate(&state, "Datadog", None, &request(false, false)).await.unwrap();
+        assert_eq!(review.revision, 2);
+        assert!(!review.executed && review.can_create);
+        assert_eq!(review.secrets.len(), 1);
+        assert_eq!(review.secrets[0].keys, ["DD_API_KEY", "MYSQL_PW"]);
+        assert!(review.access.iter().all(|a| a.result == "missing"), "{:?}", review.access);
+        assert_no_value("the review", &serde_json::to_string(&review).unwrap());
+        let sm = aws_sdk_secretsmanager::Client::new(&conf);
+        assert!(sm.list_secrets().send().await.unwrap().secret_list().is_empty(), "a review creates nothing");
+
+        // Without --grant: the secret is created, nothing registered, the missing access said.
+        let stopped = migrate(&state, "Datadog", None, &request(true, false)).await.unwrap();
+        assert!(stopped.executed && stopped.registered.is_none(), "{stopped:?}");
+        assert_eq!(stopped.secrets[0].state, "created");
+        assert!(stopped.notes.iter().any(|n| n.contains("--grant")), "{:?}", stopped.notes);
+        assert_eq!(store.list_revisions("Datadog").await.unwrap().len(), 2, "nothing registered");
+        let arn = stopped.secrets[0].arn.clone();
+        let stored: Value =
+            serde_json::from_str(sm.get_secret_value().secret_id(&arn).send().await.unwrap().secret_string().unwrap())
+                .unwrap();
+        assert_eq!(stored, json!({"DD_API_KEY": DD_KEY, "MYSQL_PW": MYSQL_PW}), "both values under their names");
+
+        // That is also the state a crash between create and register leaves: the rerun (with
+        // --grant) reuses the secret (no second secret, no new version) and registers.
+        let done = migrate(&state, "Datadog", None, &request(true, true)).await.unwrap();
+        assert_eq!(done.secrets[0].state, "unchanged");
+        assert_eq!(done.secrets[0].arn, arn, "the ARN Secrets Manager returned");
+        assert_eq!(done.granted.as_deref(), Some("ecs-lens-secrets-Datadog"));
+        assert!(done.access.iter().all(|a| a.result == "allowed"), "{:?}", done.access);
+        assert_eq!(done.registered, Some(3));
+        assert_eq!(sm.list_secrets().send().await.unwrap().secret_list().len(), 1);
+        let versions = sm.list_secret_version_ids().secret_id(&arn).send().await.unwrap();
+        assert_eq!(versions.versions().len(), 1, "no new version for the same values");
+        let iam = aws_sdk_iam::Client::new(&conf);
+        let policy = iam
+            .get_role_policy()
+            .role_name("ecs-task-execution-role")
+            .policy_name("ecs-lens-secrets-Datadog")
+            .send()
+            .await
+            .unwrap();
+        let policy = ecs_lens::core::iam::parse_document(policy.policy_document()).unwrap();
+        assert_eq!(policy["Statement"][0]["Resource"], json!([arn]), "exactly the secret's ARN");
+
+        let new = store.describe("Datadog", Some(3)).await.unwrap();
+        let text = serde_json::to_string(&new.to_value()).unwrap();
+        assert_no_value("revision 3", &text);
+        assert!(text.contains(&format!("{arn}:DD_API_KEY::")) && text.contains(&format!("{arn}:MYSQL_PW::")), "{text}");
+        let trail = state.audit.as_ref().unwrap().list(Some("Datadog"), 10).await.unwrap();
+        let entry = trail.iter().find(|e| e.entry.action == "migrate-secrets").expect("recorded");
+        assert_no_value("the audit trail", &serde_json::to_string(&trail).unwrap());
+        assert!(entry.entry.changes.iter().any(|c| c.contains(&arn)), "{:?}", entry.entry.changes);
+
+        // Exposure: revisions 1 and 2 still carry both values; they have moved.
+        let ex = exposure(&state, Some("Datadog")).await.unwrap();
+        assert_eq!(ex.items.len(), 2, "{ex:?}");
+        for item in &ex.items {
+            let revs: Vec<u32> = item.revisions.iter().map(|r| r.revision).collect();
+            assert_eq!(revs, [2, 1], "{item:?}");
+            assert!(!item.in_latest);
+            assert!(item.moved_to.as_deref().is_some_and(|m| m.starts_with(&arn)), "{item:?}");
+        }
+        assert_eq!(ex.purgeable, [2, 1]);
+        assert_no_value("the exposure", &serde_json::to_string(&ex).unwrap());
+
+        // Purge: both deleted (deregistered first), recorded; nothing exposed is left.
+        let p = purge(&state, "Datadog", false).await.unwrap();
+        assert_eq!((p.deregistered.clone(), p.deleted.clone()), (vec![2, 1], vec![2, 1]), "{p:?}");
+        assert!(p.failed.is_empty());
+        assert!(matches!(store.describe("Datadog", Some(1)).await, Err(StoreError::NotFound { .. })));
+        assert!(exposure(&state, Some("Datadog")).await.unwrap().items.is_empty());
+        let trail = state.audit.as_ref().unwrap().list(Some("Datadog"), 20).await.unwrap();
+        assert_eq!(trail.iter().filter(|e| e.entry.action == "delete").count(), 2);
+
+        // Verify the new revision: roles, the secret and its keys, access, log group, image.
+        let v = verify(&state, "Datadog", Some(3)).await.unwrap();
+        assert_eq!(v.count("fail"), 0, "{:#?}", v.checks);
+        let passed = |kind: &str| v.checks.iter().filter(|c| c.kind == kind && c.result == "pass").count();
+        assert_eq!(passed("role"), 2);
+        assert_eq!(passed("secret"), 2, "both JSON keys exist");
+        assert!(passed("access") >= 2);
+        assert!(passed("log-group") >= 1 && passed("image") == 2, "{:#?}", v.checks);
+        assert!(
+            v.checks.iter().any(|c| c.kind == "image" && c.result == "not-checked"),
+            "Docker Hub images are not checked, and say so"
+        );
+        assert_no_value("verify", &serde_json::to_string(&v).unwrap());
+    });
+}
+
+#[test]
+fn verify_fails_what_is_missing_and_never_passes_silently() {
+    use ecs_lens::server::secrets::verify;
+    with_moto(|store| async move {
+        let conf = sdk_conf().await;
+        // No role, no log group, no image; a secret without the referenced key.
+        let sm = aws_sdk_secretsmanager::Client::new(&conf);
+        let arn = sm
+            .create_secret()
+            .name("app/db")
+            .secret_string(r#"{"user":"app"}"#)
+            .send()
+            .await
+            .unwrap()
+            .arn()
+            .unwrap()
+            .to_string();
+        let mut td = leaky_seed();
+        td["containerDefinitions"][3]["environment"] = json!([]);
+        td["containerDefinitions"][3]["secrets"] = json!([
+            {"name": "MYSQL_PW", "valueFrom": format!("{arn}:password::")},
+            {"name": "GONE", "valueFrom": format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:nope-AbCdEf")},
+            {"name": "PARAM", "valueFrom": "/missing/param"}
+        ]);
+        store.register(&td, "me").await.unwrap();
+        let state = app_state(store.clone()).await;
+        let v = verify(&state, "Datadog", None).await.unwrap();
+        let result = |kind: &str, needle: &str| {
+            v.checks
+                .iter()
+                .find(|c| c.kind == kind && c.subject.contains(needle))
+                .map(|c| c.result.clone())
+                .unwrap_or_else(|| panic!("{kind} {needle}: {:#?}", v.checks))
+        };
+        assert_eq!(result("role", "execution role"), "fail");
+        assert_eq!(result("secret", "MYSQL_PW"), "fail", "no JSON key `password`");
+        assert_eq!(result("secret", "GONE"), "fail");
+        assert_eq!(result("parameter", "PARAM"), "fail");
+        assert_eq!(result("log-group", "cws-instrumentation-init"), "fail");
+        assert_eq!(result("image", "my-app-repo"), "fail");
+        // The execution role does not exist: whether it may read is not claimed either way.
+        assert!(v.checks.iter().filter(|c| c.kind == "access").all(|c| c.result != "pass"), "{:#?}", v.checks);
+    });
+}
+
+#[test]
+fn secrets_in_ssm_and_a_revision_in_use_is_never_purged() {
+    use ecs_lens::core::migration::{Layout, Options, SecretStore};
+    use ecs_lens::server::secrets::{exposure, migrate, purge, MigrateRequest};
+    with_moto(|store| async move {
+        let conf = sdk_conf().await;
+        seed_account(&conf, false).await;
+        for _ in 0..3 {
+            store.register(&leaky_seed(), "me").await.unwrap();
+        }
+        // A service runs revision 1.
+        let ecs = aws_sdk_ecs::Client::new(&conf);
+        ecs.create_cluster().cluster_name("prod").send().await.unwrap();
+        ecs.create_service()
+            .cluster("prod")
+            .service_name("dd")
+            .task_definition("Datadog:1")
+            .desired_count(1)
+            .send()
+            .await
+            .unwrap();
+        let state = app_state(store.clone()).await;
+        sync_state(&state).await;
+        let req = MigrateRequest {
+            options: Options { store: SecretStore::Ssm, layout: Layout::PerTask },
+            grant: true,
+            execute: true,
+            ..Default::default()
+        };
+        let done = migrate(&state, "Datadog", None, &req).await.unwrap();
+        assert_eq!(done.layout, "per-variable", "a parameter holds one value");
+        assert_eq!(done.registered, Some(4), "{done:?}");
+        let ssm = aws_sdk_ssm::Client::new(&conf);
+        for s in &done.secrets {
+            assert!(s.arn.contains(":parameter/ecs-lens/Datadog/"), "{}", s.arn);
+            let p = ssm.get_parameter().name(&s.name).with_decryption(true).send().await.unwrap();
+            let p = p.parameter().unwrap();
+            assert_eq!(p.r#type(), Some(&aws_sdk_ssm::types::ParameterType::SecureString));
+            assert!([DD_KEY, MYSQL_PW].contains(&p.value().unwrap()));
+        }
+        let text = serde_json::to_string(&store.describe("Datadog", Some(4)).await.unwrap().to_value()).unwrap();
+        assert_no_value("revision 4", &text);
+        assert!(done.moves.iter().all(|m| text.contains(&m.value_from)));
+
+        let ex = exposure(&state, Some("Datadog")).await.unwrap();
+        assert_eq!(ex.purgeable, [3, 2]);
+        assert!(ex.kept.iter().any(|(r, why)| *r == 1 && why.contains("service dd in cluster prod")), "{:?}", ex.kept);
+        let p = purge(&state, "Datadog", false).await.unwrap();
+        assert_eq!(p.deleted, [3, 2]);
+        assert_eq!(store.describe("Datadog", Some(1)).await.unwrap().revision(), 1, "in use: kept");
+        let ex = exposure(&state, Some("Datadog")).await.unwrap();
+        assert_eq!(ex.items[0].revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), [1]);
+        assert!(!ex.items[0].revisions[0].services.is_empty());
+    });
+}

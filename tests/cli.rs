@@ -496,3 +496,95 @@ fn register_is_recorded_and_audit_log_prints_it() {
     assert!(String::from_utf8_lossy(&run(&["audit-log", "--data-dir", data, "--family", "nope"]).stdout)
         .contains("nothing"));
 }
+
+#[test]
+fn secrets_commands_on_the_embedded_store_plan_and_say_nothing_was_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let file = dir.path().join("web.json");
+    std::fs::copy(WEB, &file).unwrap();
+    let o = run(&["import", file.to_str().unwrap(), "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let family: Value = serde_json::from_str(&std::fs::read_to_string(WEB).unwrap()).unwrap();
+    let family = family["family"].as_str().or(family["taskDefinition"]["family"].as_str()).unwrap().to_string();
+
+    // migrate: the plan, the commands, "nothing was created"; never a value; exit 0.
+    let o = run(&["secrets", "migrate", &family, "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Review: move the plaintext credentials"), "{out}");
+    assert!(out.contains(&format!("ecs-lens/{family}")) && out.contains("Nothing was created"), "{out}");
+    assert!(out.contains("aws secretsmanager create-secret") && out.contains("file://"), "{out}");
+    for s in WEB_SECRETS {
+        assert!(!out.contains(s) && !stderr(&o).contains(s), "a value was printed");
+    }
+    let o = run(&["secrets", "migrate", &family, "--format", "json", "--store", "ssm", "--data-dir", data_s]);
+    let review: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(review["store"], "ssm");
+    assert_eq!(review["canCreate"].as_bool().or(review["can_create"].as_bool()), Some(false));
+    assert!(review["rewritten"].as_str().unwrap().contains("arn:aws:ssm:"));
+    for s in WEB_SECRETS {
+        assert!(!stdout(&o).contains(s));
+    }
+
+    // exposure: the imported revision (the latest, after the seed's) carries them and is kept;
+    // a dry-run purge changes nothing.
+    let o = run(&["secrets", "exposure", &family, "--data-dir", data_s, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for s in WEB_SECRETS {
+        assert!(!stdout(&o).contains(s));
+    }
+    let ex: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let latest = ex["kept"][0][0].as_u64().unwrap();
+    assert!(ex["kept"][0][1].as_str().unwrap().contains("the latest ACTIVE revision"), "{ex}");
+    assert!(ex["items"][0]["revisions"].as_array().unwrap().iter().any(|r| r["revision"] == latest), "{ex}");
+    let o = run(&["secrets", "purge", &family, "--dry-run", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("would delete") || stdout(&o).contains("Nothing to purge"), "{}", stdout(&o));
+    let o = run(&["secrets", "exposure", &family, "--data-dir", data_s, "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Value>(&stdout(&o)).unwrap(), ex, "a dry run deletes nothing");
+
+    // verify: the embedded store is in no account; it says so rather than passing.
+    let o = run(&["verify", &family, "--data-dir", data_s, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["checks"][0]["result"], "not-checked");
+    let o = run(&["verify", "no-such-family", "--data-dir", data_s]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("no-such-family"), "{}", stderr(&o));
+}
+
+#[test]
+fn purge_on_the_embedded_store_deletes_exposed_old_revisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let file = dir.path().join("web.json");
+    std::fs::copy(WEB, &file).unwrap();
+    for _ in 0..3 {
+        let o = run(&["import", file.to_str().unwrap(), "--data-dir", data_s]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let family: Value = serde_json::from_str(&std::fs::read_to_string(WEB).unwrap()).unwrap();
+    let family = family["family"].as_str().or(family["taskDefinition"]["family"].as_str()).unwrap().to_string();
+    let o = run(&["secrets", "purge", &family, "--data-dir", data_s]);
+    assert_ne!(o.status.code(), Some(0), "no terminal and no --yes: refused");
+    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+    let o = run(&["secrets", "purge", &family, "--yes", "--data-dir", data_s, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // Every revision but the latest (the seed's and two imports; all carry the values).
+    let latest = p["kept"][0][0].as_u64().unwrap();
+    let older: Vec<u64> = (1..latest).rev().collect();
+    assert!(older.len() >= 2);
+    assert_eq!(p["deleted"], serde_json::json!(older), "{p}");
+    assert_eq!(p["deregistered"], serde_json::json!(older));
+    let o = run(&["secrets", "exposure", &family, "--data-dir", data_s, "--format", "json"]);
+    let ex: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let left: Vec<u64> =
+        ex["items"][0]["revisions"].as_array().unwrap().iter().map(|r| r["revision"].as_u64().unwrap()).collect();
+    assert_eq!(left, [latest], "only the latest still carries it");
+    let o = run(&["audit-log", "--family", &family, "--data-dir", data_s]);
+    assert!(stdout(&o).matches("delete ").count() >= 2, "{}", stdout(&o));
+}

@@ -55,6 +55,7 @@ async fn mirror_text(db: &Database) -> String {
         ("mirror_families", "family || COALESCE(registered_by, '')"),
         ("mirror_rule_hits", "rule || category"),
         ("mirror_sources", "source || state || COALESCE(error, '')"),
+        ("mirror_credentials", "family || container || place || what || fingerprint"),
     ] {
         let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT {columns} FROM {table}"))
             .fetch_all(db.pool())
@@ -458,5 +459,35 @@ async fn the_compare_page_reads_the_mirror_and_describes_nothing() {
         // A revision the mirror has never seen is looked up in the store, which says what is wrong.
         let err = ecs_lens::server::service::compare(&state, "cmp", 1, 9).await.unwrap_err();
         assert!(err.to_string().contains("ThrottlingException"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn exposure_finds_the_same_value_in_every_revision_and_family_by_keyed_hash() {
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        store.register(&leaky("one"), "alice").await.unwrap();
+        store.register(&leaky("one"), "alice").await.unwrap();
+        let mut other = leaky("two");
+        other["containerDefinitions"][0]["environment"][0]["value"] = json!("0123456789abcdef0123456789abcdef");
+        store.register(&other, "bob").await.unwrap();
+        sync_all(&store, &mirror).await;
+        let ex = mirror.exposure("local", Some("one")).await.unwrap();
+        // The key is the database's: another Mirror on it fingerprints alike.
+        let again = Mirror::on(store.database().clone());
+        assert_eq!(*again.fingerprint_key().await.unwrap(), *mirror.fingerprint_key().await.unwrap());
+        let key = again.fingerprint_key().await.unwrap();
+        let revisions = |value: &str| {
+            let fp = ecs_lens::store::mirror::fingerprint(&key, value);
+            let e = ex.iter().find(|e| e.fingerprint == fp).unwrap_or_else(|| panic!("{}: {ex:#?}", db.kind));
+            e.revisions.iter().map(|r| (r.family.clone(), r.revision)).collect::<Vec<_>>()
+        };
+        // The password (in `environment` and on the command line: one credential, each revision once).
+        let one = |r| ("one".to_string(), r);
+        assert_eq!(revisions(PASSWORD), [one(2), one(1), ("two".to_string(), 1)], "{}: in another family too", db.kind);
+        assert_eq!(revisions(API_KEY), [one(2), one(1)], "another value in `two`");
+        assert_eq!(ex.len(), 2);
+        assert!(ex.iter().all(|e| e.in_latest));
+        assert!(!mirror_text(store.database()).await.contains(PASSWORD));
     }
 }

@@ -18,6 +18,7 @@ use crate::store::{EmbeddedOptions, EmbeddedStore, Location, StoreError, TaskDef
 mod probe;
 mod register;
 mod scan;
+mod secrets;
 mod serve;
 mod sync;
 
@@ -55,6 +56,12 @@ enum Command {
     /// Bring the mirror (what the dashboard and exports read) up to date with every source:
     /// only new or changed revisions are described; services are recorded.
     Sync(sync::SyncArgs),
+    /// Secrets out for real: `migrate` plaintext credentials to Secrets Manager or SSM,
+    /// `exposure` (which revisions still carry each value), `purge` (delete those no service runs).
+    Secrets(secrets::SecretsArgs),
+    /// Check a revision's references against its account, read-only: roles and their trust,
+    /// secrets (and JSON keys) and whether the execution role may read them, log groups, ECR images.
+    Verify(secrets::VerifyArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -336,6 +343,8 @@ pub fn main() -> ExitCode {
         Some(Command::Probe(args)) => probe::run(args),
         Some(Command::AuditLog(args)) => audit_log(args),
         Some(Command::Sync(args)) => sync::run(args),
+        Some(Command::Secrets(args)) => secrets::run(args),
+        Some(Command::Verify(args)) => secrets::verify(args),
     };
     match result {
         Ok(code) => code,

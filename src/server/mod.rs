@@ -12,6 +12,7 @@ pub mod access;
 pub mod export;
 pub mod render;
 pub mod router;
+pub mod secrets;
 pub mod service;
 pub mod site;
 pub mod syncer;

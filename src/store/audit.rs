@@ -25,7 +25,7 @@ pub struct AuditEntry {
 #[serde(rename_all = "camelCase")]
 pub struct NewAuditEntry {
     pub user: String,
-    /// `register` or `deregister`.
+    /// `register`, `deregister`, `migrate-secrets`, `delete` (a purge) or `note`.
     pub action: String,
     /// `local`, or `aws:<region>`.
     pub source: String,

@@ -466,6 +466,41 @@ impl TaskDefStore for EmbeddedStore {
         self.insert_and_describe(tx, &family, &input, registered_by).await.map(Registered::New)
     }
 
+    /// Deletes INACTIVE rows; the family's `last_revision` stays, so a number is never reused.
+    async fn delete(&self, family: &str, revisions: &[u32]) -> Result<Vec<(u32, Result<(), String>)>, StoreError> {
+        self.refuse_if_read_only()?;
+        validate_family(family)?;
+        let mut out = Vec::with_capacity(revisions.len());
+        let mut tx = self.begin_write().await?;
+        for &r in revisions {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM task_definitions WHERE family = $1 AND revision = $2")
+                    .bind(family)
+                    .bind(i64::from(r))
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|e| self.db_error("delete", e))?;
+            out.push((
+                r,
+                match status.as_deref() {
+                    None => Err("no such revision".to_string()),
+                    Some("ACTIVE") => Err("the revision is ACTIVE: deregister it first".to_string()),
+                    Some(_) => {
+                        sqlx::query("DELETE FROM task_definitions WHERE family = $1 AND revision = $2")
+                            .bind(family)
+                            .bind(i64::from(r))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| self.db_error("delete", e))?;
+                        Ok(())
+                    }
+                },
+            ));
+        }
+        self.commit(tx).await?;
+        Ok(out)
+    }
+
     async fn deregister(&self, family: &str, revision: u32) -> Result<DescribedTaskDefinition, StoreError> {
         self.refuse_if_read_only()?;
         validate_family(family)?;

@@ -48,11 +48,41 @@ pub struct MirroredRevision {
     pub rules_version: String,
     pub containers: u32,
     pub edges: u32,
+    /// Every real credential in the revision, by keyed hash.
+    pub credentials: Vec<CredentialRecord>,
+}
+
+/// One credential of a mirrored revision: where, and its fingerprint (never the value).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialRecord {
+    /// The container's name ("" for the task level).
+    pub container: String,
+    /// `environment › DB_PASSWORD`.
+    pub place: String,
+    pub what: String,
+    pub fingerprint: String,
+}
+
+/// What the mirror's analysis is: the rule set's version and how credentials are kept (a
+/// mirror analysed otherwise is analysed again at the next sync).
+pub fn analysis_version() -> String {
+    format!("{}+credentials.1", crate::core::rules::ruleset_version())
+}
+
+/// The keyed hash of a credential: HMAC-SHA-256 under the database's own random key, the
+/// first 128 bits in hex. Equal values give equal fingerprints; the value cannot be read
+/// back, and without the key not even guessed against a list.
+pub fn fingerprint(key: &[u8], value: &str) -> String {
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(value.as_bytes());
+    mac.finalize().into_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl MirroredRevision {
     /// Lint, mask and summarise a described revision (CPU work: run it off the async threads).
-    pub fn analyse(d: &DescribedTaskDefinition) -> MirroredRevision {
+    /// `key` is the mirror's fingerprint key ([`Mirror::fingerprint_key`]).
+    pub fn analyse(d: &DescribedTaskDefinition, key: &[u8]) -> MirroredRevision {
         let doc = Document::from_value(&d.to_value());
         let mut findings = crate::core::lint(&doc);
         // The lint's own secrets findings say what to mask: no second walk of the document.
@@ -60,6 +90,15 @@ impl MirroredRevision {
         findings.iter_mut().for_each(|f| masker.mask_finding(f));
         let document = serde_json::to_string_pretty(&masker.mask_document(&doc)).unwrap_or_default();
         let graph = crate::core::graph::build(&doc);
+        let credentials = crate::core::exposure::credentials(&doc)
+            .into_iter()
+            .map(|c| CredentialRecord {
+                container: c.container.unwrap_or_default(),
+                place: c.place,
+                what: c.what.to_string(),
+                fingerprint: fingerprint(key, c.value),
+            })
+            .collect();
         let text = |field: &str| d.task_definition.get(field).and_then(|v| v.as_str()).map(str::to_string);
         MirroredRevision {
             family: d.family().to_string(),
@@ -71,9 +110,10 @@ impl MirroredRevision {
             arn: d.arn().to_string(),
             document,
             findings,
-            rules_version: crate::core::rules::ruleset_version(),
+            rules_version: analysis_version(),
             containers: u32::try_from(graph.nodes.len()).unwrap_or(u32::MAX),
             edges: u32::try_from(graph.edges.len()).unwrap_or(u32::MAX),
+            credentials,
         }
     }
 
@@ -248,6 +288,46 @@ pub struct Aggregate {
     pub rules: Vec<RuleTotal>,
 }
 
+/// One credential and every revision that still carries its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exposure {
+    /// The family asked about (or the one it was found in).
+    pub family: String,
+    /// A short, stable id for the credential (the fingerprint's start).
+    pub id: String,
+    #[serde(skip)]
+    pub fingerprint: String,
+    pub what: String,
+    pub container: String,
+    pub place: String,
+    /// Newest first, once each (at its first place); other families carrying the same value too.
+    pub revisions: Vec<ExposedRevision>,
+    /// The family's latest ACTIVE revision still carries it.
+    pub in_latest: bool,
+    pub moved: Option<MovedTo>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExposedRevision {
+    pub family: String,
+    pub revision: u32,
+    pub status: String,
+    pub container: String,
+    pub place: String,
+    /// `service web in cluster prod` for each service running it.
+    pub services: Vec<String>,
+}
+
+/// Where a credential went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedTo {
+    pub family: String,
+    pub value_from: String,
+    pub to_revision: Option<u32>,
+    pub moved_at: String,
+    pub moved_by: String,
+}
+
 /// The mirror in the ecs-lens database.
 #[derive(Clone, Debug)]
 pub struct Mirror {
@@ -255,6 +335,8 @@ pub struct Mirror {
     /// The aggregate of each source at a generation (every change to a source's mirror bumps
     /// its generation in the database, so a cached one is right for every replica).
     aggregates: std::sync::Arc<std::sync::Mutex<HashMap<String, (i64, std::sync::Arc<Aggregate>)>>>,
+    /// The fingerprint key, read (or made) once.
+    key: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Vec<u8>>>>,
 }
 
 const READ: &str = "read the mirror";
@@ -292,7 +374,36 @@ fn at_or_above(s: Severity, prefix: &str) -> String {
 
 impl Mirror {
     pub fn on(db: Database) -> Mirror {
-        Mirror { db, aggregates: Default::default() }
+        Mirror { db, aggregates: Default::default(), key: Default::default() }
+    }
+
+    /// The key of [`fingerprint`]: 32 random bytes made once per ecs-lens database and kept in
+    /// it (`store_meta`), so every replica fingerprints alike.
+    pub async fn fingerprint_key(&self) -> Result<std::sync::Arc<Vec<u8>>, StoreError> {
+        self.key
+            .get_or_try_init(|| async {
+                let mut fresh = [0u8; 32];
+                getrandom::getrandom(&mut fresh)
+                    .map_err(|e| StoreError::unavailable(format!("no randomness for the fingerprint key: {e}")))?;
+                let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+                sqlx::query(
+                    "INSERT INTO store_meta (key, value) VALUES ('fingerprint-key', $1) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(&hex)
+                .execute(self.db.pool())
+                .await
+                .map_err(|e| self.db.error(WRITE, e))?;
+                let stored: String = sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'fingerprint-key'")
+                    .fetch_one(self.db.pool())
+                    .await
+                    .map_err(|e| self.db.error(READ, e))?;
+                let bytes: Vec<u8> = (0..stored.len() / 2)
+                    .filter_map(|i| u8::from_str_radix(stored.get(2 * i..2 * i + 2)?, 16).ok())
+                    .collect();
+                Ok(std::sync::Arc::new(bytes))
+            })
+            .await
+            .cloned()
     }
 
     /// [`Self::totals`] and [`Self::rule_totals`], computed once per generation of the source.
@@ -420,13 +531,31 @@ impl Mirror {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| self.db.error(WRITE, e))?;
-            sqlx::query("DELETE FROM mirror_rule_hits WHERE source = $1 AND family = $2 AND revision = $3")
+            for table in ["mirror_rule_hits", "mirror_credentials"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE source = $1 AND family = $2 AND revision = $3"))
+                    .bind(source)
+                    .bind(&r.family)
+                    .bind(i64_of(r.revision))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| self.db.error(WRITE, e))?;
+            }
+            for c in &r.credentials {
+                sqlx::query(
+                    "INSERT INTO mirror_credentials (source, family, revision, container, place, what, fingerprint)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
                 .bind(source)
                 .bind(&r.family)
                 .bind(i64_of(r.revision))
+                .bind(&c.container)
+                .bind(&c.place)
+                .bind(&c.what)
+                .bind(&c.fingerprint)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| self.db.error(WRITE, e))?;
+            }
             let mut hits: BTreeMap<&str, (Severity, &str, i64)> = BTreeMap::new();
             for f in &r.findings {
                 let e = hits.entry(f.rule.as_str()).or_insert((f.severity, f.category.as_str(), 0));
@@ -479,7 +608,7 @@ impl Mirror {
         }
         let mut tx = self.db.begin_write().await?;
         for (family, revision) in revisions {
-            for table in ["mirror_revisions", "mirror_rule_hits"] {
+            for table in ["mirror_revisions", "mirror_rule_hits", "mirror_credentials"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE source = $1 AND family = $2 AND revision = $3"))
                     .bind(source)
                     .bind(family)
@@ -946,6 +1075,167 @@ impl Mirror {
         .await
         .map_err(|e| self.db.error(READ, e))?;
         self.service_rows(&rows)
+    }
+
+    /// Every credential found in `family` (or in every family), each with every revision of
+    /// the source that still carries the same value (any family, ACTIVE and INACTIVE), the
+    /// services running those revisions, and where `secrets migrate` moved it, if it did.
+    pub async fn exposure(&self, source: &str, family: Option<&str>) -> Result<Vec<Exposure>, StoreError> {
+        let db = &self.db;
+        let rows = sqlx::query(
+            "SELECT c.family, c.fingerprint, c.revision, c.container, c.place, c.what, r.status
+             FROM mirror_credentials c JOIN mirror_revisions r
+               ON r.source = c.source AND r.family = c.family AND r.revision = c.revision
+             WHERE c.source = $1 AND c.fingerprint IN (
+                 SELECT fingerprint FROM mirror_credentials WHERE source = $1 AND (CAST($2 AS TEXT) IS NULL OR family = $2))
+             ORDER BY c.fingerprint, c.family, c.revision DESC, c.container, c.place",
+        )
+        .bind(source)
+        .bind(family)
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| db.error(READ, e))?;
+        let latest: HashMap<String, Option<u32>> = {
+            let fams = sqlx::query("SELECT family, latest_active FROM mirror_families WHERE source = $1 AND (CAST($2 AS TEXT) IS NULL OR family = $2)")
+                .bind(source)
+                .bind(family)
+                .fetch_all(db.pool())
+                .await
+                .map_err(|e| db.error(READ, e))?;
+            let mut m = HashMap::new();
+            for r in &fams {
+                m.insert(
+                    db.column::<String>(r, 0, READ)?,
+                    db.column::<Option<i64>>(r, 1, READ)?.and_then(|n| u32::try_from(n).ok()),
+                );
+            }
+            m
+        };
+        let mut services: HashMap<(String, u32), Vec<String>> = HashMap::new();
+        for s in self.all_services(source).await? {
+            services
+                .entry((s.family.clone(), s.revision))
+                .or_default()
+                .push(format!("service {} in cluster {}", s.service, s.cluster));
+        }
+        let mut out: Vec<Exposure> = Vec::new();
+        for r in &rows {
+            let fam: String = db.column(r, 0, READ)?;
+            let fp: String = db.column(r, 1, READ)?;
+            let revision = db.u32_column(r, 2, READ)?;
+            let row = ExposedRevision {
+                family: fam.clone(),
+                revision,
+                status: db.column(r, 6, READ)?,
+                container: db.column(r, 3, READ)?,
+                place: db.column(r, 4, READ)?,
+                services: services.get(&(fam.clone(), revision)).cloned().unwrap_or_default(),
+            };
+            match out.last_mut() {
+                Some(e) if e.fingerprint == fp => {
+                    if !e.revisions.iter().any(|x| x.family == row.family && x.revision == row.revision) {
+                        e.revisions.push(row)
+                    }
+                }
+                _ => out.push(Exposure {
+                    family: family.map(str::to_string).unwrap_or_else(|| fam.clone()),
+                    id: fp[..12.min(fp.len())].to_string(),
+                    fingerprint: fp.clone(),
+                    what: db.column(r, 5, READ)?,
+                    place: row.place.clone(),
+                    container: row.container.clone(),
+                    revisions: vec![row],
+                    in_latest: false,
+                    moved: None,
+                }),
+            }
+        }
+        for e in &mut out {
+            e.in_latest = e.revisions.iter().any(|r| latest.get(&r.family).copied().flatten() == Some(r.revision));
+            let moved = sqlx::query(
+                "SELECT value_from, to_revision, moved_at, moved_by, family FROM secret_moves
+                 WHERE source = $1 AND fingerprint = $2 ORDER BY moved_at DESC LIMIT 1",
+            )
+            .bind(source)
+            .bind(&e.fingerprint)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(|x| db.error(READ, x))?;
+            if let Some(m) = moved {
+                e.moved = Some(MovedTo {
+                    value_from: db.column(&m, 0, READ)?,
+                    to_revision: db.column::<Option<i64>>(&m, 1, READ)?.and_then(|n| u32::try_from(n).ok()),
+                    moved_at: db.column(&m, 2, READ)?,
+                    moved_by: db.column(&m, 3, READ)?,
+                    family: db.column(&m, 4, READ)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Record that `secrets migrate` moved a credential (by fingerprint) into a secret.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_move(
+        &self,
+        source: &str,
+        family: &str,
+        fingerprint: &str,
+        container: &str,
+        variable: &str,
+        value_from: &str,
+        from_revision: u32,
+        to_revision: Option<u32>,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let now = self.db.now();
+        sqlx::query(&format!(
+            "INSERT INTO secret_moves (source, family, fingerprint, container, variable, value_from, from_revision,
+                 to_revision, moved_at, moved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {now}, $9)"
+        ))
+        .bind(source)
+        .bind(family)
+        .bind(fingerprint)
+        .bind(container)
+        .bind(variable)
+        .bind(value_from)
+        .bind(i64_of(from_revision))
+        .bind(to_revision.map(i64_of))
+        .bind(by)
+        .execute(self.db.pool())
+        .await
+        .map_err(|e| self.db.error(WRITE, e))?;
+        Ok(())
+    }
+
+    /// The credentials stored for one revision.
+    pub async fn credentials(
+        &self,
+        source: &str,
+        family: &str,
+        revision: u32,
+    ) -> Result<Vec<CredentialRecord>, StoreError> {
+        let db = &self.db;
+        let rows = sqlx::query(
+            "SELECT container, place, what, fingerprint FROM mirror_credentials
+             WHERE source = $1 AND family = $2 AND revision = $3 ORDER BY container, place",
+        )
+        .bind(source)
+        .bind(family)
+        .bind(i64_of(revision))
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| db.error(READ, e))?;
+        rows.iter()
+            .map(|r| {
+                Ok(CredentialRecord {
+                    container: db.column(r, 0, READ)?,
+                    place: db.column(r, 1, READ)?,
+                    what: db.column(r, 2, READ)?,
+                    fingerprint: db.column(r, 3, READ)?,
+                })
+            })
+            .collect()
     }
 
     fn service_rows(&self, rows: &[AnyRow]) -> Result<Vec<ServiceUse>, StoreError> {

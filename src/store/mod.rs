@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod account;
 pub mod audit;
 pub mod aws;
 /// The store contract suite: test scaffolding, not in release builds (feature `testing`).
@@ -408,6 +409,20 @@ pub trait TaskDefStore: Send + Sync {
     /// `DeregisterTaskDefinition`: the revision becomes INACTIVE with `deregisteredAt` set.
     /// `Conflict` if it already is INACTIVE, `NotFound` if it does not exist.
     async fn deregister(&self, family: &str, revision: u32) -> Result<DescribedTaskDefinition, StoreError>;
+
+    /// `DeleteTaskDefinitions`: delete INACTIVE revisions for good (ECS refuses ACTIVE ones;
+    /// at most 10 per call, so more are sent in tens). Each revision's outcome: deleted, or
+    /// the refusal. A deleted revision can no longer be described; its number is never reused.
+    async fn delete(&self, family: &str, revisions: &[u32]) -> Result<Vec<(u32, Result<(), String>)>, StoreError> {
+        let _ = (family, revisions);
+        Err(StoreError::invalid("", format!("{} cannot delete task definitions", self.source())))
+    }
+
+    /// The account the store lives in (Secrets Manager, SSM, IAM, Logs, ECR), if any: the
+    /// embedded store has none.
+    fn account(&self) -> Option<&dyn account::AccountServices> {
+        None
+    }
 
     /// Release connections before the process ends (the SQLite store checkpoints its
     /// write-ahead log). Nothing to do for stores without connections of their own.

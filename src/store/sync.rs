@@ -141,7 +141,8 @@ async fn sync_revisions(
     let started = Instant::now();
     let listed = store.list_all_revisions(family).await?;
     let known = mirror.known(source, family).await?;
-    let ruleset = crate::core::rules::ruleset_version();
+    let ruleset = super::mirror::analysis_version();
+    let key = mirror.fingerprint_key().await?;
     let mut report = SyncReport {
         source: source.to_string(),
         families: listed.iter().map(|r| r.family.as_str()).collect::<HashSet<_>>().len(),
@@ -175,14 +176,17 @@ async fn sync_revisions(
     while todo.peek().is_some() {
         let chunk: Vec<RevisionState> = todo.by_ref().take(options.batch.max(1)).collect();
         let answers: Vec<(RevisionState, Result<MirroredRevision, StoreError>)> = stream::iter(chunk)
-            .map(|r| async move {
-                let analysed = match store.describe_listed(&r.family, r.revision, r.status).await {
-                    Ok(d) => tokio::task::spawn_blocking(move || MirroredRevision::analyse(&d))
-                        .await
-                        .map_err(|e| StoreError::unavailable(format!("the analysis failed: {e}"))),
-                    Err(e) => Err(e),
-                };
-                (r, analysed)
+            .map(|r| {
+                let key = key.clone();
+                async move {
+                    let analysed = match store.describe_listed(&r.family, r.revision, r.status).await {
+                        Ok(d) => tokio::task::spawn_blocking(move || MirroredRevision::analyse(&d, &key))
+                            .await
+                            .map_err(|e| StoreError::unavailable(format!("the analysis failed: {e}"))),
+                        Err(e) => Err(e),
+                    };
+                    (r, analysed)
+                }
             })
             .buffer_unordered(options.concurrency.max(1))
             .collect()

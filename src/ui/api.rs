@@ -324,3 +324,77 @@ pub async fn save_draft(family: String, base: u32, text: String) -> Result<(), S
     let Some(drafts) = &state.drafts else { return Ok(()) };
     drafts.save(&state.identity.user, &family, base, &text).await.map_err(ssr::store_error)
 }
+
+// ---------------------------------------------------------------- secrets
+
+#[cfg(feature = "ssr")]
+fn migrate_request(
+    store: &str,
+    layout: &str,
+    kms_key: Option<String>,
+    grant: bool,
+    execute: bool,
+) -> crate::server::secrets::MigrateRequest {
+    use crate::core::migration::{Layout, Options, SecretStore};
+    crate::server::secrets::MigrateRequest {
+        options: Options {
+            store: SecretStore::parse(store).unwrap_or_default(),
+            layout: Layout::parse(layout).unwrap_or_default(),
+        },
+        kms_key: kms_key.filter(|k| !k.trim().is_empty()),
+        grant,
+        execute,
+    }
+}
+
+/// The review of moving a revision's credentials to Secrets Manager/SSM: nothing is created.
+/// Viewers may look (it holds names, ARNs and a masked diff, never a value).
+#[server(prefix = "/api", endpoint = "migration-review")]
+pub async fn review_migration(
+    family: String,
+    revision: u32,
+    #[server(default)] store: String,
+    #[server(default)] layout: String,
+) -> Result<MigrationReview, ServerFnError> {
+    let state = ssr::state()?;
+    let req = migrate_request(&store, &layout, None, false, false);
+    crate::server::secrets::migrate(&state, &family, Some(revision), &req).await.map_err(ssr::store_error)
+}
+
+/// Create the secrets, rewrite, (grant,) register: editors only.
+#[server(prefix = "/api", endpoint = "migrate-secrets")]
+pub async fn migrate_secrets(
+    family: String,
+    revision: u32,
+    #[server(default)] store: String,
+    #[server(default)] layout: String,
+    #[server(default)] kms_key: Option<String>,
+    #[server(default)] grant: Option<String>,
+) -> Result<MigrationReview, ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    let req = migrate_request(&store, &layout, kms_key, grant.is_some_and(|g| !g.is_empty() && g != "false"), true);
+    crate::server::secrets::migrate(&state, &family, Some(revision), &req).await.map_err(ssr::store_error)
+}
+
+/// Which revisions still carry each credential of `family`.
+#[server(prefix = "/api", endpoint = "exposure")]
+pub async fn get_exposure(family: String) -> Result<ExposureReport, ServerFnError> {
+    let state = ssr::state()?;
+    crate::server::secrets::exposure(&state, Some(&family)).await.map_err(ssr::store_error)
+}
+
+/// Deregister and delete the exposed revisions no service runs: editors only.
+#[server(prefix = "/api", endpoint = "purge")]
+pub async fn purge_exposed(family: String) -> Result<PurgeReport, ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    crate::server::secrets::purge(&state, &family, false).await.map_err(ssr::store_error)
+}
+
+/// Check a revision's references against its account (read-only; runs when asked).
+#[server(prefix = "/api", endpoint = "verify")]
+pub async fn verify_revision(family: String, revision: u32) -> Result<VerifyReport, ServerFnError> {
+    let state = ssr::state()?;
+    crate::server::secrets::verify(&state, &family, Some(revision)).await.map_err(ssr::store_error)
+}

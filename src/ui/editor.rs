@@ -215,6 +215,13 @@ fn Editor(source: EditData) -> impl IntoView {
         <PageHeader title=format!("Edit {}:{}", source.family, source.revision)
             subtitle="The linter runs in your browser on every change. Register creates the next revision.".into()>
             <A href=format!("/families/{}/{}", source.family, source.revision) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">"Cancel"</A>
+            {
+                let href = format!("/families/{}/{}/migrate", source.family, source.revision);
+                move || result.get().findings.iter().any(|f| f.rule == "SEC001" && f.severity == crate::core::Severity::Critical).then(|| view! {
+                    <A href=href.clone() attr:class="rounded-md border border-red-300 bg-red-50 px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-100" attr:data-testid="move-secrets"
+                        attr:title="Create the secrets from the registered revision's values and register a revision that references them">"Move secrets to Secrets Manager"</A>
+                })
+            }
             <button class="rounded-md bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-40"
                 data-testid="register" disabled=move || !can_register() on:click=do_register>
                 "Register new revision"

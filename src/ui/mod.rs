@@ -11,6 +11,7 @@ pub mod findings;
 pub mod graph;
 pub mod json;
 pub mod pages;
+pub mod secrets;
 
 use pages::{AuditRoute, AuditTrailRoute, CompareRoute, FamiliesPage, FamilyRoute, RevisionRoute};
 
@@ -91,8 +92,11 @@ pub fn App() -> impl IntoView {
                 }>
                     <Route path=path!("/") view=FamiliesPage/>
                     <Route path=path!("/families/:family") view={Lazy::<FamilyRoute>::new()}/>
+                    <Route path=path!("/families/:family/exposure") view={Lazy::<secrets::ExposureRoute>::new()}/>
                     <Route path=path!("/families/:family/:revision") view={Lazy::<RevisionRoute>::new()}/>
                     <Route path=path!("/families/:family/:revision/edit") view={Lazy::<editor::EditRoute>::new()}/>
+                    <Route path=path!("/families/:family/:revision/migrate") view={Lazy::<secrets::MigrateRoute>::new()}/>
+                    <Route path=path!("/families/:family/:revision/verify") view={Lazy::<secrets::VerifyRoute>::new()}/>
                     <Route path=path!("/compare/:family/:a/:b") view={Lazy::<CompareRoute>::new()}/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
                     <Route path=path!("/audit-log") view={Lazy::<AuditTrailRoute>::new()}/>

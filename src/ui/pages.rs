@@ -58,9 +58,9 @@ const BUTTON: &str =
 const FIELD: &str =
     "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm shadow-sm focus:border-sky-500 focus:outline-none";
 /// Every table: a box that scrolls sideways on a phone, the table, its header row.
-const TABLE_BOX: &str = "overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm";
-const TABLE: &str = "min-w-full divide-y divide-slate-200 text-sm";
-const THEAD: &str = "bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
+pub(crate) const TABLE_BOX: &str = "overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm";
+pub(crate) const TABLE: &str = "min-w-full divide-y divide-slate-200 text-sm";
+pub(crate) const THEAD: &str = "bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 
 /// "Page 2 of 40 · 1,987 families" with Previous/Next links (`href` of a page number).
 #[component]
@@ -306,6 +306,7 @@ fn family_view(FamilyRoute { key, revisions }: FamilyRoute) -> impl IntoView {
     view! {
         <Title text=move || format!("{} · ecs-lens", family())/>
         <PageHeader title=family() subtitle="Revisions, newest first. Pick two to compare.".into()>
+            <A href=move || format!("/families/{}/exposure", family()) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50" attr:data-testid="exposure-link">"Exposure"</A>
             <button class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-40"
                 data-testid="compare-button"
                 disabled=move || a.get().is_none() || b.get().is_none() || a.get() == b.get()
@@ -477,6 +478,7 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
         .collect();
     let fam = data.family.clone();
     let rev = data.revision;
+    let has_plaintext = data.findings.iter().any(|f| f.rule == "SEC001" && f.severity == Severity::Critical);
     let s = data.summary.clone();
     let fact = |label: &'static str, value: String| {
         let title = value.clone();
@@ -497,6 +499,10 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
             {(rev > 1).then(|| view! {
                 <A href=format!("/compare/{fam}/{}/{rev}", rev - 1) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">{format!("Compare with {}", rev - 1)}</A>
             })}
+            {has_plaintext.then(|| view! {
+                <A href=format!("/families/{fam}/{rev}/migrate") attr:class="rounded-md border border-red-300 bg-red-50 px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-100" attr:data-testid="move-secrets">"Move secrets to Secrets Manager"</A>
+            })}
+            <A href=format!("/families/{fam}/{rev}/verify") attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50" attr:data-testid="verify">"Verify"</A>
         </PageHeader>
         <dl class="mb-6 grid grid-cols-2 gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-4" data-testid="summary">
             {fact("Launch type", if s.launch_types.is_empty() { "EC2 (default)".into() } else { s.launch_types.join(", ") })}
@@ -950,6 +956,9 @@ fn audit_trail_view(AuditTrailRoute { rows }: AuditTrailRoute) -> impl IntoView 
                                         let what = match (r.action.as_str(), r.base_revision) {
                                             ("register", Some(b)) => format!("registered (from {b})"),
                                             ("register", None) => "registered".to_string(),
+                                            ("migrate-secrets", Some(b)) => format!("secrets moved out (from {b})"),
+                                            ("migrate-secrets", None) => "secrets moved out".to_string(),
+                                            ("delete", _) => "deleted".to_string(),
                                             _ => "deregistered".to_string(),
                                         };
                                         view! {

@@ -3,10 +3,13 @@
 
 pub mod diff;
 pub mod document;
+pub mod exposure;
 pub mod finding;
 pub mod fix;
 pub mod graph;
+pub mod iam;
 pub mod mask;
+pub mod migration;
 pub mod model;
 pub mod report;
 pub mod rules;

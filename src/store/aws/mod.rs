@@ -47,6 +47,7 @@ use super::{
 };
 use errors::{Call, Target};
 
+pub mod account;
 pub mod convert;
 pub mod errors;
 mod services;
@@ -101,6 +102,7 @@ pub struct AwsStore {
     read_only: bool,
     concurrency: usize,
     cache: Mutex<HashMap<(String, u32), DescribedTaskDefinition>>,
+    account: account::AwsAccount,
 }
 
 /// The state of one family's revisions, from the lists: revision → status.
@@ -174,7 +176,12 @@ impl AwsStore {
         let mut config = aws_sdk_ecs::config::Builder::from(conf);
         config.set_region(Some(Region::new(target.region.clone())));
         config.set_endpoint_url(target.endpoint_url.clone());
+        let mut shared = conf.to_builder();
+        shared.set_region(Some(Region::new(target.region.clone())));
+        shared.set_endpoint_url(target.endpoint_url.clone());
+        let account = account::AwsAccount::new(&shared.build(), target.clone());
         Ok(AwsStore {
+            account,
             client: Client::from_conf(config.build()),
             target,
             read_only: options.read_only,
@@ -625,6 +632,48 @@ impl TaskDefStore for AwsStore {
         }
         self.remember(&d);
         Ok(d)
+    }
+
+    async fn delete(&self, family: &str, revisions: &[u32]) -> Result<Vec<(u32, Result<(), String>)>, StoreError> {
+        self.refuse_if_read_only()?;
+        let mut out = Vec::with_capacity(revisions.len());
+        for chunk in revisions.chunks(10) {
+            let names: Vec<String> = chunk.iter().map(|r| format!("{family}:{r}")).collect();
+            let doing = format!("delete task definitions {}", shown(&names.join(", ")));
+            let call = Call { action: "ecs:DeleteTaskDefinitions", doing: &doing };
+            let answer = self
+                .client
+                .delete_task_definitions()
+                .set_task_definitions(Some(names))
+                .send()
+                .await
+                .map_err(|e| self.map(e, call))?;
+            for &r in chunk {
+                let name = format!("{family}:{r}");
+                let failed = answer.failures().iter().find(|f| {
+                    f.arn().is_some_and(|a| {
+                        a == name || a.ends_with(&format!("/{name}")) || parse_arn(a) == Some((family, r))
+                    })
+                });
+                out.push((
+                    r,
+                    match failed {
+                        Some(f) => Err(format!(
+                            "{}{}",
+                            f.reason().unwrap_or("refused"),
+                            f.detail().map(|d| format!(": {d}")).unwrap_or_default()
+                        )),
+                        None => Ok(()),
+                    },
+                ));
+                self.cache.lock().map(|mut c| c.remove(&(family.to_string(), r))).ok();
+            }
+        }
+        Ok(out)
+    }
+
+    fn account(&self) -> Option<&dyn crate::store::account::AccountServices> {
+        Some(&self.account)
     }
 
     async fn deregister(&self, family: &str, revision: u32) -> Result<DescribedTaskDefinition, StoreError> {

@@ -233,7 +233,7 @@ pub(super) fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
 /// Append `s` keeping the characters Secrets Manager allows in a name segment
 /// (`[A-Za-z0-9_+=.@-]`; `/` separates segments so it is replaced too); `file` keeps only
 /// `[A-Za-z0-9_.-]`. Every other character becomes `-`; leading dots are dropped.
-fn sanitize_into(out: &mut String, s: &str, file: bool) {
+pub(crate) fn sanitize_into(out: &mut String, s: &str, file: bool) {
     let mut leading = true;
     for c in s.chars() {
         let ok = c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') || (!file && matches!(c, '+' | '=' | '@'));
