@@ -572,6 +572,8 @@ pub struct ExposureReport {
     /// Exposed revisions a purge keeps, and why.
     pub kept: Vec<(u32, String)>,
     pub can_purge: bool,
+    /// The family's latest ACTIVE revision (where a migration starts).
+    pub latest: Option<u32>,
 }
 
 /// What a purge did (or would do).

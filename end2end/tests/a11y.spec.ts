@@ -12,6 +12,10 @@ const pages = [
   "/audit",
   "/audit?rule=SEC001",
   "/audit-log",
+  "/families/Datadog/3/migrate",
+  "/families/Datadog/3/verify",
+  "/families/storefront-web/exposure",
+  "/families/storefront-web/1/migrate",
   "/?q=data&sev=high",
 ];
 

@@ -409,7 +409,7 @@ fn access_line(policies: &RolePolicies, action: &str, resource: &str, planning: 
         Access::NotAllowed => (
             "missing",
             if planning {
-                "no policy of the execution role allows it: the migration will ask for --grant".to_string()
+                "no policy of the execution role allows it: grant it with the migration (--grant, or the checkbox) or in IAM".to_string()
             } else {
                 "no policy of the execution role allows it".to_string()
             },
@@ -466,6 +466,10 @@ pub async fn exposure(state: &AppState, family: Option<&str>) -> Result<Exposure
         purgeable,
         kept,
         can_purge: state.can_edit() && !state.store.is_read_only() && family.is_some(),
+        latest: match family {
+            Some(f) => state.mirror.family(&state.source_name(), f).await?.and_then(|r| r.latest_active),
+            None => None,
+        },
     })
 }
 
@@ -655,6 +659,7 @@ pub async fn verify(state: &AppState, family: &str, revision: Option<u32>) -> Re
         };
         report.checks.push(check("access", format!("{subject}: {action}"), result, line.detail));
     };
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     for c in &td.containers {
         let name = c.label();
         let mut refs: Vec<(String, String)> =
@@ -723,9 +728,11 @@ pub async fn verify(state: &AppState, family: &str, revision: Option<u32>) -> Re
                     "fail",
                     "awslogs without awslogs-group",
                 )),
+                Some(group)
+                    if !seen.insert(format!("log {group} {}", c.log_option("awslogs-region").unwrap_or(&region))) => {}
                 Some(group) => {
                     let r = c.log_option("awslogs-region").unwrap_or(&region).to_string();
-                    let subject = format!("container {name} › {group} ({r})");
+                    let subject = format!("{group} ({r}), first used by container {name}");
                     match account.log_group(&r, group).await? {
                         Probe::Found(()) => report.checks.push(check("log-group", &subject, "pass", "exists")),
                         Probe::Missing(why) if c.log_option("awslogs-create-group") == Some("true") => {
@@ -749,8 +756,8 @@ pub async fn verify(state: &AppState, family: &str, revision: Option<u32>) -> Re
                 }
             }
         }
-        if let Some(image) = c.image() {
-            let subject = format!("container {name} › {image}");
+        if let Some(image) = c.image().filter(|i| seen.insert(format!("image {i}"))) {
+            let subject = format!("{image}, first used by container {name}");
             match parse_ecr_host(image) {
                 None => report.checks.push(check(
                     "image",

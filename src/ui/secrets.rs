@@ -98,7 +98,7 @@ fn MigrateView(review: MigrationReview) -> impl IntoView {
                 </label>
                 <label class="flex flex-col gap-1">"Layout"
                     <select name="layout" class=SELECT>
-                        <option value="per-task" selected=l == "per-task">"One JSON secret per container"</option>
+                        <option value="per-task" selected=l == "per-task">"One JSON secret for the task definition"</option>
                         <option value="per-variable" selected=l == "per-variable">"One secret per variable"</option>
                     </select>
                 </label>
@@ -125,6 +125,7 @@ fn MigrateView(review: MigrationReview) -> impl IntoView {
             }),
         })}
         {can_run.then(|| view! {
+            <div class:hidden=move || action.value().get().is_some_and(|r| r.is_ok_and(|d| d.registered.is_some()))>
             <ActionForm action=action attr:class=BOX attr:data-testid="migrate-form">
                 <input type="hidden" name="family" value=family.clone()/>
                 <input type="hidden" name="revision" value=revision.to_string()/>
@@ -143,6 +144,7 @@ fn MigrateView(review: MigrationReview) -> impl IntoView {
                     </button>
                 </div>
             </ActionForm>
+            </div>
         })}
     }
 }
@@ -273,8 +275,16 @@ fn ExposureView(report: ExposureReport) -> impl IntoView {
         });
     }
     let purgeable = report.purgeable.clone();
+    let migrate = report.latest.filter(|_| report.items.iter().any(|i| i.in_latest));
     Either::Right(view! {
         <div class="space-y-4" data-testid="exposure">
+            {migrate.map(|n| view! {
+                <p class="text-sm">
+                    {format!("{family}:{n}, the latest revision, still carries plaintext credentials: ")}
+                    <A href=format!("/families/{family}/{n}/migrate") attr:class="font-medium text-sky-700 underline">"move them to Secrets Manager"</A>
+                    " first; a purge keeps it."
+                </p>
+            })}
             {report.items.iter().map(|i| view! {
                 <section class=BOX data-testid="exposure-item">
                     <h2 class="font-semibold">{format!("{} · {} › {}", i.what, i.container, i.place)}</h2>
@@ -365,20 +375,18 @@ fn verify_view(VerifyRoute { report, key }: VerifyRoute) -> impl IntoView {
                         <p class="mb-3 text-sm" data-testid="verify-summary">
                             {format!("{} passed · {} failed · {} not checked", r.count("pass"), r.count("fail"), r.count("not-checked"))}
                         </p>
-                        <div class=TABLE_BOX>
-                            <table class=TABLE data-testid="verify">
-                                <thead class=THEAD><tr><th class="px-3 py-2">"Result"</th><th class="px-3 py-2">"Check"</th><th class="px-3 py-2">"Detail"</th></tr></thead>
-                                <tbody class="divide-y divide-slate-100">
-                                    {r.checks.iter().map(|c| view! {
-                                        <tr class="align-top" data-result=c.result.clone()>
-                                            <td class="px-3 py-2"><span class=format!("rounded px-1.5 py-0.5 text-xs {}", result_style(&c.result))>{c.result.clone()}</span></td>
-                                            <td class="min-w-0 break-all px-3 py-2"><div class="text-xs text-slate-500">{c.kind.clone()}</div>{c.subject.clone()}</td>
-                                            <td class="break-words px-3 py-2 text-slate-700">{c.detail.clone()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                        <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="verify">
+                            {r.checks.iter().map(|c| view! {
+                                <li class="min-w-0 px-4 py-3 text-sm" data-result=c.result.clone()>
+                                    <div class="flex items-center gap-2">
+                                        <span class=format!("rounded px-1.5 py-0.5 text-xs font-medium {}", result_style(&c.result))>{c.result.clone()}</span>
+                                        <span class="text-xs uppercase tracking-wide text-slate-500">{c.kind.clone()}</span>
+                                    </div>
+                                    <div class="mt-1 break-all font-mono text-xs text-slate-800">{c.subject.clone()}</div>
+                                    <div class="mt-0.5 break-words text-slate-600">{c.detail.clone()}</div>
+                                </li>
+                            }).collect_view()}
+                        </ul>
                     }),
                 }
             })}
