@@ -136,7 +136,8 @@ pages() { # family with revisions
   out "| page | status | server time (median of 5, warm) | HTML |"
   out "|---|---|---|---|"
   for p in "/" "/?page=20" "/?q=orders" "/?sev=critical&sort=findings" "/?use=yes" "/families/$fam" "/families/$fam/1" \
-           "/compare/$fam/1/2" "/audit" "/audit?rule=SEC001" "/audit?sev=critical&page=5" "/audit-log"; do
+           "/compare/$fam/1/2" "/audit" "/audit?rule=SEC001" "/audit?sev=critical&page=5" "/audit-log" \
+           "/families/$fam/exposure" "/families/$fam/1/migrate" "/families/$fam/1/verify"; do
     measure "$p"
   done
   out ""
@@ -150,6 +151,17 @@ pages() { # family with revisions
   node end2end/measure-scale.mjs "http://127.0.0.1:$serve_port" | sed 's/^/- /' | tee -a "$report"
   out ""
 }
+
+exposure() { # label, args...: `secrets exposure` of every family, from the mirror
+  local label="$1"
+  shift
+  t0=$(now)
+  "$bin" secrets exposure --format json "$@" >"$work/exposure.json"
+  t1=$(now)
+  out "- \`secrets exposure\` of every family ($label): $(elapsed "$t0" "$t1") s, $("$python" -c "import json,sys; d=json.load(open(sys.argv[1])); print(len(d['items']), 'credentials in', sum(len(i['revisions']) for i in d['items']), 'revision places')" "$work/exposure.json"), $(( $(stat -c %s "$work/exposure.json") / 1024 )) KB"
+}
+exposure "Amazon ECS mirror" --source aws --data-dir "$work/aws"
+out ""
 
 start_serve "$work/aws" --source aws
 wait_synced
@@ -180,6 +192,8 @@ t0=$(now)
 "$bin" sync --data-dir "$work/local" --no-progress >"$work/sync3.txt"
 t1=$(now)
 out "- sync (every revision already mirrored by import; a resync): $(elapsed "$t0" "$t1") s: $(cat "$work/sync3.txt")"
+out ""
+exposure "embedded store" --data-dir "$work/local"
 out ""
 start_serve "$work/local"
 wait_synced

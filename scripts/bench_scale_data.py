@@ -53,7 +53,8 @@ def task_definition(base, family, i, r):
         env = c.setdefault("environment", [])
         env.append({"name": "RELEASE", "value": f"r{r}-{rnd.randint(1000, 9999)}"})
         if i % 5 == 0 and c.get("essential", True):
-            env.append({"name": "DD_API_KEY", "value": "%032x" % rnd.getrandbits(128)})
+            # The API key stays across revisions (as real ones do), the password changes.
+            env.append({"name": "DD_API_KEY", "value": "%032x" % random.Random(i).getrandbits(128)})
             env.append({"name": "MYSQL_PW", "value": "pw-%012x" % rnd.getrandbits(48)})
     return td
 
