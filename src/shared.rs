@@ -153,11 +153,17 @@ pub struct FamiliesPage {
     pub query: FamiliesQuery,
     pub rows: Paged<FamilyRow>,
     pub sync: SyncInfo,
+    /// With a search: revisions whose note matches it (family, revision, note).
+    #[serde(default)]
+    pub notes: Vec<(String, u32, String)>,
 }
 
 /// A family's page: its revisions (paged) and the services running any of them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FamilyPage {
+    /// This user may prune (an editor, not read-only).
+    #[serde(default)]
+    pub can_edit: bool,
     pub family: String,
     pub revisions: Paged<RevisionRow>,
     pub services: Vec<ServiceRow>,
@@ -273,6 +279,9 @@ pub struct RevisionRow {
     pub blocking: usize,
     /// `service <name> in cluster <name>` of every service running this revision.
     pub services: Vec<String>,
+    /// The revision's note.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// The key facts of a task definition.
@@ -326,6 +335,17 @@ pub struct RevisionData {
     pub elsewhere: Vec<ServiceRow>,
     /// False when the source has no services (the embedded store): nothing is in use there.
     pub has_services: bool,
+    /// The revision's note.
+    #[serde(default)]
+    pub note: Option<NoteView>,
+}
+
+/// A revision's note as the pages show it (plain text; the page escapes it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoteView {
+    pub text: String,
+    pub written_by: String,
+    pub written_at: String,
 }
 
 /// A rule's documentation, sent with the findings that cite it: the browser bundle carries
@@ -374,6 +394,9 @@ pub struct CompareData {
     pub diff: Diff,
     pub a_json: String,
     pub b_json: String,
+    /// The two revisions' notes.
+    #[serde(default)]
+    pub notes: (Option<String>, Option<String>),
 }
 
 /// One line of the audit view.
@@ -610,4 +633,48 @@ impl VerifyReport {
     pub fn count(&self, result: &str) -> usize {
         self.checks.iter().filter(|c| c.result == result).count()
     }
+}
+
+// ---------------------------------------------------------------- history
+
+/// One revision of a family's history: what it changed against the one before.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRevision {
+    pub revision: u32,
+    pub status: String,
+    pub registered_at: String,
+    pub registered_by: String,
+    pub note: Option<String>,
+    /// Empty for the family's first mirrored revision (`first`).
+    pub changes: Vec<crate::core::history::HistoryChange>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub first: bool,
+}
+
+/// A family's history, newest first, filtered to one container and/or one key path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryData {
+    pub family: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub revisions: Vec<HistoryRevision>,
+    /// The containers any revision has (for the filter).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<String>,
+}
+
+/// A family's prune plan, or what a prune did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrunePlan {
+    pub family: String,
+    pub deregister: Vec<u32>,
+    pub delete: Vec<u32>,
+    /// Revisions left alone, and why (newest N, run by a service, too recent).
+    pub kept: Vec<(u32, String)>,
+    pub failed: Vec<(u32, String)>,
+    pub done: bool,
 }

@@ -583,3 +583,36 @@ fn secrets_in_ssm_and_a_revision_in_use_is_never_purged() {
         assert!(!ex.items[0].revisions[0].services.is_empty());
     });
 }
+
+#[test]
+fn prune_over_moto_never_touches_what_a_service_runs() {
+    use ecs_lens::server::hygiene::{plan, prune, PruneOptions};
+    with_moto(|store| async move {
+        let conf = sdk_conf().await;
+        for _ in 0..4 {
+            store.register(&contract::minimal("pruned"), "me").await.unwrap();
+        }
+        let ecs = aws_sdk_ecs::Client::new(&conf);
+        ecs.create_cluster().cluster_name("prod").send().await.unwrap();
+        ecs.create_service()
+            .cluster("prod")
+            .service_name("api")
+            .task_definition("pruned:1")
+            .desired_count(1)
+            .send()
+            .await
+            .unwrap();
+        let state = app_state(store.clone()).await;
+        sync_state(&state).await;
+        let o = PruneOptions { keep: 1, older_than_days: None, delete: true };
+        let p = plan(&state, "pruned", &o).await.unwrap();
+        assert_eq!((p.deregister.clone(), p.delete.clone()), (vec![3, 2], vec![3, 2]), "{p:?}");
+        assert!(p.kept.iter().any(|(r, why)| *r == 1 && why.contains("service api in cluster prod")));
+        let done = prune(&state, "pruned", &o).await.unwrap();
+        assert_eq!(done.delete, [3, 2], "{done:?}");
+        assert_eq!(store.describe("pruned", Some(1)).await.unwrap().revision(), 1, "in use: kept");
+        assert!(matches!(store.describe("pruned", Some(2)).await, Err(StoreError::NotFound { .. })));
+        let history = ecs_lens::server::service::history(&state, "pruned", &Default::default()).await.unwrap();
+        assert_eq!(history.revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), [4, 1], "the mirror follows");
+    });
+}

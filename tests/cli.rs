@@ -588,3 +588,89 @@ fn purge_on_the_embedded_store_deletes_exposed_old_revisions() {
     let o = run(&["audit-log", "--family", &family, "--data-dir", data_s]);
     assert!(stdout(&o).matches("delete ").count() >= 2, "{}", stdout(&o));
 }
+
+#[test]
+fn history_note_and_register_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let file = dir.path().join("td.json");
+    let td = |image: &str, level: &str| {
+        serde_json::json!({"family": "hist-cli", "containerDefinitions": [{"name": "app", "image": image, "memory": 128,
+            "environment": [{"name": "LOG_LEVEL", "value": level}]}]})
+        .to_string()
+    };
+    std::fs::write(&file, td("nginx:1.26", "info")).unwrap();
+    let f = file.to_str().unwrap();
+    assert_eq!(run(&["register", f, "--data-dir", data_s]).status.code(), Some(0));
+    std::fs::write(&file, td("nginx:1.27", "info")).unwrap();
+    let o = run(&["register", f, "--data-dir", data_s, "--note", "Bump nginx for CVE-2026-0001"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::write(&file, td("nginx:1.27", "debug")).unwrap();
+    assert_eq!(run(&["register", f, "--data-dir", data_s]).status.code(), Some(0));
+    let o = run(&["register", f, "--data-dir", data_s, "--note", &"x".repeat(501)]);
+    assert_eq!(o.status.code(), Some(2), "a note that is too long is refused before registering");
+    assert!(stderr(&o).contains("at most 500"), "{}", stderr(&o));
+
+    let o = run(&["note", "local:hist-cli:3", "Debug logging for INC-7", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["note", "hist-cli:9", "nope", "--data-dir", data_s]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("9"), "{}", stderr(&o));
+
+    let o = run(&["history", "hist-cli", "--format", "json", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let h: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(h["family"], "hist-cli");
+    let revs = h["revisions"].as_array().unwrap();
+    assert_eq!(revs.iter().map(|r| r["revision"].as_u64().unwrap()).collect::<Vec<_>>(), [3, 2, 1]);
+    assert_eq!(revs[1]["note"], "Bump nginx for CVE-2026-0001");
+    assert_eq!(revs[0]["note"], "Debug logging for INC-7");
+    assert!(revs[0]["registeredAt"].is_string() && revs[0]["registeredBy"].is_string());
+    assert_eq!(revs[1]["changes"][0]["path"], serde_json::json!(["container app", "image"]));
+    assert_eq!(revs[1]["changes"][0]["kind"], "changed");
+    assert_eq!(revs[1]["changes"][0]["before"], "nginx:1.26");
+    assert_eq!(revs[1]["changes"][0]["after"], "nginx:1.27");
+    let o = run(&["history", "hist-cli", "--path", "LOG_LEVEL", "--format", "json", "--data-dir", data_s]);
+    let h: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(h["revisions"].as_array().unwrap().len(), 1, "{h}");
+    assert_eq!(h["revisions"][0]["revision"], 3);
+    let o = run(&["history", "hist-cli", "--container", "app", "--data-dir", data_s]);
+    assert!(stdout(&o).contains("changed container app › image: nginx:1.26 → nginx:1.27"), "{}", stdout(&o));
+    let o = run(&["audit-log", "--family", "hist-cli", "--data-dir", data_s]);
+    assert!(
+        stdout(&o).contains("note hist-cli:3") && stdout(&o).contains("Note · Debug logging for INC-7"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn prune_shows_the_plan_and_needs_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let file = dir.path().join("td.json");
+    std::fs::write(
+        &file,
+        r#"{"family": "prune-cli", "containerDefinitions": [{"name": "app", "image": "nginx", "memory": 128}]}"#,
+    )
+    .unwrap();
+    for _ in 0..4 {
+        assert_eq!(run(&["register", file.to_str().unwrap(), "--data-dir", data_s]).status.code(), Some(0));
+    }
+    let o = run(&["prune", "prune-cli", "--keep", "2", "--dry-run", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("prune-cli: would deregister 2, 1"), "{}", stdout(&o));
+    let o = run(&["prune", "prune-cli", "--keep", "2", "--data-dir", data_s]);
+    assert_ne!(o.status.code(), Some(0), "no terminal, no --yes");
+    let o = run(&["prune", "prune-cli", "--keep", "2", "--delete", "--yes", "--format", "json", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(p[0]["deregister"], serde_json::json!([2, 1]));
+    assert_eq!(p[0]["delete"], serde_json::json!([2, 1]));
+    let o = run(&["prune", "--all", "--keep", "1", "--dry-run", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("prune-cli: would deregister 3"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("Datadog: would deregister"), "the seeded families too: {}", stdout(&o));
+}

@@ -491,3 +491,186 @@ async fn exposure_finds_the_same_value_in_every_revision_and_family_by_keyed_has
         assert!(!mirror_text(store.database()).await.contains(PASSWORD));
     }
 }
+
+/// `leaky(family)` with its container changed by `f`.
+fn leaky_with(family: &str, f: impl FnOnce(&mut Value)) -> Value {
+    let mut v = leaky(family);
+    f(&mut v);
+    v
+}
+
+#[tokio::test]
+async fn history_is_diffed_once_per_revision_and_filters_by_container_and_path() {
+    use ecs_lens::core::history::Filter;
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        let app = |v: &mut Value| v["containerDefinitions"][0].clone();
+        let _ = app;
+        // 1 the original; 2 a new image; 3 a sidecar added and LOG_LEVEL changed;
+        // 4 DD_API_KEY moved to secrets and the sidecar removed.
+        store.register(&leaky("hist"), "alice").await.unwrap();
+        store
+            .register(
+                &leaky_with("hist", |v| v["containerDefinitions"][0]["image"] = json!("example/app:1.3.0")),
+                "bob",
+            )
+            .await
+            .unwrap();
+        let three = |v: &mut Value| {
+            v["containerDefinitions"][0]["image"] = json!("example/app:1.3.0");
+            v["containerDefinitions"][0]["environment"][2]["value"] = json!("debug");
+            v["containerDefinitions"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"name": "proxy", "image": "envoy:1.30", "essential": false, "memory": 64}));
+        };
+        store.register(&leaky_with("hist", three), "bob").await.unwrap();
+        store
+            .register(
+                &leaky_with("hist", |v| {
+                    v["containerDefinitions"][0]["image"] = json!("example/app:1.3.0");
+                    v["containerDefinitions"][0]["environment"] = json!([
+                        {"name": "MYSQL_PW", "value": PASSWORD},
+                        {"name": "LOG_LEVEL", "value": "debug"}
+                    ]);
+                    v["containerDefinitions"][0]["secrets"] = json!([{"name": "DD_API_KEY", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dd-AbCdEf"}]);
+                }),
+                "carol",
+            )
+            .await
+            .unwrap();
+        sync_all(&store, &mirror).await;
+        let h = mirror.history("local", "hist").await.unwrap();
+        let shown: Vec<Vec<String>> =
+            h.iter().map(|(_, c)| c.iter().map(|c| format!("{} {}", c.kind, c.path.join(" › "))).collect()).collect();
+        assert_eq!(shown[0], Vec::<String>::new(), "{}", db.kind);
+        assert_eq!(shown[1], ["changed container app › image"]);
+        assert_eq!(shown[2], ["changed container app › environment › LOG_LEVEL", "added container proxy"]);
+        assert_eq!(shown[3], ["movedToSecrets container app › secrets › DD_API_KEY", "removed container proxy"]);
+        assert!(
+            !serde_json::to_string(&h.iter().map(|x| &x.1).collect::<Vec<_>>()).unwrap().contains(API_KEY),
+            "masked"
+        );
+
+        // Cached: one row per revision after the first; a new revision adds exactly one.
+        let rows = |db: Database| async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mirror_history").fetch_one(db.pool()).await.unwrap()
+        };
+        assert_eq!(rows(store.database().clone()).await, 3);
+        store.register(&leaky("hist"), "dave").await.unwrap();
+        sync_all(&store, &mirror).await;
+        let again = mirror.history("local", "hist").await.unwrap();
+        assert_eq!(again.len(), 5);
+        assert_eq!(rows(store.database().clone()).await, 4);
+        assert_eq!(&again[..4], &h[..], "earlier revisions are read back as they were");
+
+        // Filters: one path, one container.
+        let keep = |f: Filter| {
+            again
+                .iter()
+                .filter(|(_, c)| c.iter().any(|c| f.keeps(&c.path)))
+                .map(|(r, _)| r.revision)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keep(Filter { path: Some("DD_API_KEY".into()), ..Default::default() }), [4, 5]);
+        assert_eq!(keep(Filter { container: Some("proxy".into()), ..Default::default() }), [3, 4]);
+        assert_eq!(keep(Filter { container: Some("app".into()), path: Some("image".into()) }), [2, 5]);
+
+        // A revision deleted in the source: the next one is compared with the one before it.
+        store.deregister("hist", 2).await.unwrap();
+        store.delete("hist", &[2]).await.unwrap();
+        sync_all(&store, &mirror).await;
+        let after = mirror.history("local", "hist").await.unwrap();
+        assert_eq!(after.iter().map(|(r, _)| r.revision).collect::<Vec<_>>(), [1, 3, 4, 5]);
+        let three: Vec<String> = after[1].1.iter().map(|c| c.path.join(" › ")).collect();
+        assert!(three.contains(&"container app › image".to_string()), "3 against 1 now: {three:?}");
+    }
+}
+
+#[tokio::test]
+async fn notes_are_kept_per_revision_searchable_and_limited() {
+    use ecs_lens::store::notes::MAX_NOTE_CHARS;
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        store.register(&leaky("noted"), "alice").await.unwrap();
+        store.register(&leaky("noted"), "alice").await.unwrap();
+        let notes = mirror.notes();
+        notes.set("local", "noted", 1, "  Rollback for INC-42 <b>bold</b>  ", "alice").await.unwrap();
+        notes.set("local", "noted", 2, "Bump after INC-42", "bob").await.unwrap();
+        notes.set("local", "noted", 2, "Bump after INC-43", "carol").await.unwrap();
+        let all = notes.of_family("local", "noted").await.unwrap();
+        assert_eq!(all[&1].text, "Rollback for INC-42 <b>bold</b>", "{}: trimmed, kept as plain text", db.kind);
+        assert_eq!((all[&2].text.as_str(), all[&2].written_by.as_str()), ("Bump after INC-43", "carol"));
+        let found = notes.search("local", "inc-4", 10).await.unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(notes.search("local", "INC-43", 10).await.unwrap()[0].1, 2);
+        assert!(notes.search("local", "%", 10).await.unwrap().is_empty(), "LIKE's characters are literal");
+        assert!(notes.search("other", "INC", 10).await.unwrap().is_empty(), "per source");
+        let long = "x".repeat(MAX_NOTE_CHARS + 1);
+        let err = notes.set("local", "noted", 1, &long, "alice").await.unwrap_err();
+        assert!(err.to_string().contains("at most 500"), "{err}");
+        notes.set("local", "noted", 1, "", "alice").await.unwrap();
+        assert!(notes.get("local", "noted", 1).await.unwrap().is_none(), "an empty note removes it");
+    }
+}
+
+#[tokio::test]
+async fn prune_keeps_the_newest_and_what_runs_and_deletes_inactive_on_request() {
+    use ecs_lens::server::hygiene::{plan, prune, PruneOptions};
+    use std::sync::Arc;
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        for _ in 0..6 {
+            store.register(&leaky("old"), "alice").await.unwrap();
+        }
+        store.deregister("old", 1).await.unwrap();
+        sync_all(&store, &mirror).await;
+        let state = ecs_lens::server::AppState::new(
+            vec![("local".into(), Arc::new(store.clone()) as Arc<dyn TaskDefStore>)],
+            Default::default(),
+            mirror.clone(),
+        )
+        .with_audit(ecs_lens::store::audit::AuditLog::on(store.database().clone()));
+        // Revision 3 is in use (the embedded store has no services: recorded as a sync would).
+        mirror
+            .replace_services(
+                "local",
+                Some(&[ServiceUse {
+                    cluster: "prod".into(),
+                    service: "web".into(),
+                    family: "old".into(),
+                    revision: 3,
+                    deployment: "PRIMARY".into(),
+                    desired: 1,
+                    running: 1,
+                }]),
+            )
+            .await
+            .unwrap();
+        let keep2 = PruneOptions { keep: 2, older_than_days: None, delete: false };
+        let p = plan(&state, "old", &keep2).await.unwrap();
+        assert_eq!((p.deregister.clone(), p.delete.clone()), (vec![4, 2], vec![]), "{}: {p:?}", db.kind);
+        assert!(p.kept.iter().any(|(r, why)| *r == 3 && why.contains("service web in cluster prod")));
+        assert!(p.kept.iter().any(|(r, why)| *r == 6 && why.contains("newest 2")));
+        let recent = plan(&state, "old", &PruneOptions { older_than_days: Some(30), ..keep2.clone() }).await.unwrap();
+        assert!(recent.deregister.is_empty(), "everything was registered today: {recent:?}");
+
+        let with_delete = PruneOptions { delete: true, ..keep2.clone() };
+        let p = plan(&state, "old", &with_delete).await.unwrap();
+        assert_eq!(p.delete, [4, 2, 1], "INACTIVE 1 too");
+        let done = prune(&state, "old", &with_delete).await.unwrap();
+        assert!(done.done && done.failed.is_empty(), "{done:?}");
+        assert_eq!((done.deregister.clone(), done.delete.clone()), (vec![4, 2], vec![4, 2, 1]));
+        let left: Vec<u32> = store.list_revisions("old").await.unwrap().iter().map(|r| r.revision).collect();
+        assert_eq!(left, [3, 5, 6], "{}", db.kind);
+        let trail = state.audit.as_ref().unwrap().list(Some("old"), 50).await.unwrap();
+        assert_eq!(trail.iter().filter(|e| e.entry.action == "delete").count(), 3);
+        assert_eq!(trail.iter().filter(|e| e.entry.action == "deregister").count(), 2);
+        let read_only = ecs_lens::server::AppState::new(
+            vec![("local".into(), Arc::new(store.clone()) as Arc<dyn TaskDefStore>)],
+            ecs_lens::server::access::AccessConfig { read_only: true, ..Default::default() },
+            mirror.clone(),
+        );
+        assert!(matches!(prune(&read_only, "old", &with_delete).await, Err(StoreError::ReadOnly { .. })));
+    }
+}

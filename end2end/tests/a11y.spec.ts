@@ -15,6 +15,8 @@ const pages = [
   "/families/Datadog/3/migrate",
   "/families/Datadog/3/verify",
   "/families/storefront-web/exposure",
+  "/families/Datadog/history",
+  "/families/Datadog/prune?keep=1&delete=on",
   "/families/storefront-web/1/migrate",
   "/?q=data&sev=high",
 ];

@@ -116,9 +116,10 @@ test("a viewer sees the review and the exposure, never a value and never the act
   // The server function refuses a viewer whatever the page shows.
   const refused = await page.request.post(`${base}/api/migrate-secrets`, {
     form: { family: "Datadog", revision: "2" },
-    headers: { Accept: "application/json" },
+    headers: { Origin: base },
   });
   expect(refused.status()).toBe(403);
+  expect(await refused.text()).toContain("read-only");
   expectNoValue([...bodies, await page.content()]);
 });
 

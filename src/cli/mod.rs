@@ -15,6 +15,7 @@ use crate::core::report::{self, FileReport};
 use crate::core::{rules, LintOptions, Severity};
 use crate::store::{EmbeddedOptions, EmbeddedStore, Location, StoreError, TaskDefStore};
 
+mod history;
 mod probe;
 mod register;
 mod scan;
@@ -62,6 +63,14 @@ enum Command {
     /// Check a revision's references against its account, read-only: roles and their trust,
     /// secrets (and JSON keys) and whether the execution role may read them, log groups, ECR images.
     Verify(secrets::VerifyArgs),
+    /// What each revision of a family changed against the one before (every revision, INACTIVE
+    /// too), with who registered it and its note; filter to one container or key path.
+    History(history::HistoryArgs),
+    /// Write a revision's note (why it exists, a ticket link); an empty text removes it.
+    Note(history::NoteArgs),
+    /// Deregister (and with --delete, delete) old revisions: keeps the newest --keep ACTIVE ones
+    /// and every revision a service runs. Shows the plan; asks before changing anything.
+    Prune(history::PruneArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -345,6 +354,9 @@ pub fn main() -> ExitCode {
         Some(Command::Sync(args)) => sync::run(args),
         Some(Command::Secrets(args)) => secrets::run(args),
         Some(Command::Verify(args)) => secrets::verify(args),
+        Some(Command::History(args)) => history::history(args),
+        Some(Command::Note(args)) => history::note(args),
+        Some(Command::Prune(args)) => history::prune(args),
     };
     match result {
         Ok(code) => code,

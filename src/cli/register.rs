@@ -33,9 +33,16 @@ pub struct RegisterArgs {
     /// Register even with findings RegisterTaskDefinition would reject (they are still printed).
     #[arg(long)]
     pub force: bool,
+    /// A note for the new revision (why it exists, a ticket link): plain text, at most 500
+    /// characters, kept in the ecs-lens database.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
 }
 
 pub fn run(args: RegisterArgs) -> Result<ExitCode, String> {
+    if let Some(n) = &args.note {
+        crate::store::notes::clean(n).map_err(|e| format!("--note: {e}"))?;
+    }
     let doc = load(&args.file)?;
     let path = display_path(&args.file);
 
@@ -124,7 +131,8 @@ async fn record(args: &RegisterArgs, d: &crate::store::DescribedTaskDefinition) 
     };
     let source = match args.store.source {
         super::Source::Local => "local".to_string(),
-        super::Source::Aws if exists => {
+        // A note asks for the database.
+        super::Source::Aws if exists || args.note.is_some() => {
             let region = d.arn().split(':').nth(3).unwrap_or_default().to_string();
             format!("aws:{region}")
         }
@@ -141,13 +149,25 @@ async fn record(args: &RegisterArgs, d: &crate::store::DescribedTaskDefinition) 
     };
     let recorded = match crate::store::audit::AuditLog::open(&location).await {
         Ok(log) => {
-            let r = log.record(&entry).await.map(|_| ());
+            let mut r = log.record(&entry).await.map(|_| ());
+            if let (Some(note), true) = (&args.note, r.is_ok()) {
+                let notes = crate::store::mirror::Mirror::on(log.database().clone()).notes();
+                r = notes.set(&entry.source, &entry.family, entry.revision, note, &entry.user).await.map(|_| ());
+                if r.is_ok() {
+                    let noted = crate::store::audit::NewAuditEntry {
+                        action: "note".into(),
+                        changes: vec![format!("Note · {}", note.trim())],
+                        ..entry.clone()
+                    };
+                    r = log.record(&noted).await.map(|_| ());
+                }
+            }
             log.close().await;
             r
         }
         Err(e) => Err(e),
     };
     if let Err(e) = recorded {
-        eprintln!("ecs-lens: registered, but not recorded in the audit trail: {e}");
+        eprintln!("ecs-lens: registered, but not recorded in the audit trail (nor its note): {e}");
     }
 }

@@ -133,9 +133,21 @@ fn target(s: &str) -> Result<(String, Option<u32>), String> {
 
 /// The service layer's state for one command: the first source, the mirror and the audit
 /// trail in the ecs-lens database, the user from `ECS_LENS_USER` / `USER`.
-async fn state(args: &StoreArgs, read_only: bool) -> Result<(AppState, crate::store::Database), String> {
+/// `source`: the label of the source to use (default: the first).
+pub(super) async fn state(
+    args: &StoreArgs,
+    read_only: bool,
+    source: Option<&str>,
+) -> Result<(AppState, crate::store::Database), String> {
     let database = crate::store::Database::open(&args.database()).await.map_err(|e| e.to_string())?;
     let mut sources = super::open_stores(args, read_only, Some(database.clone())).await?;
+    if let Some(label) = source {
+        let labels: Vec<String> = sources.iter().map(|(l, _)| l.clone()).collect();
+        sources.retain(|(l, _)| l == label || crate::server::source_key(l) == label);
+        if sources.is_empty() {
+            return Err(format!("no source `{label}` here (the sources: {})", labels.join(", ")));
+        }
+    }
     sources.truncate(1);
     let mirror = crate::store::mirror::Mirror::on(database.clone());
     let access = crate::server::access::AccessConfig { read_only, ..Default::default() };
@@ -147,7 +159,7 @@ async fn state(args: &StoreArgs, read_only: bool) -> Result<(AppState, crate::st
 }
 
 /// Ask on the terminal; refuse without one (and without --yes).
-fn confirm(question: &str) -> Result<bool, String> {
+pub(super) fn confirm(question: &str) -> Result<bool, String> {
     if !std::io::stdin().is_terminal() {
         return Err(format!("{question}: pass --yes to confirm when not on a terminal (or --dry-run to only look)"));
     }
@@ -184,7 +196,7 @@ async fn migrate(a: MigrateArgs) -> Result<ExitCode, String> {
             LayoutArg::PerVariable => Layout::PerVariable,
         },
     };
-    let (state, db) = state(&a.store, a.dry_run).await?;
+    let (state, db) = state(&a.store, a.dry_run, None).await?;
     let mut req = MigrateRequest { options, kms_key: a.kms_key.clone(), grant: a.grant, execute: false };
     let review = secrets::migrate(&state, &family, revision, &req).await.map_err(|e| e.to_string())?;
     let proceed = review.can_create && !review.moves.is_empty() && !a.dry_run;
@@ -271,7 +283,7 @@ fn review_text(r: &MigrationReview) -> String {
 }
 
 async fn exposure(a: ExposureArgs) -> Result<ExitCode, String> {
-    let (state, db) = state(&a.store, true).await?;
+    let (state, db) = state(&a.store, true, None).await?;
     let report = secrets::exposure(&state, a.family.as_deref()).await;
     db.close().await;
     let report = report.map_err(|e| e.to_string())?;
@@ -319,7 +331,7 @@ fn exposure_text(r: &ExposureReport) -> String {
 }
 
 async fn purge(a: PurgeArgs) -> Result<ExitCode, String> {
-    let (state, db) = state(&a.store, a.dry_run).await?;
+    let (state, db) = state(&a.store, a.dry_run, None).await?;
     let plan = secrets::purge(&state, &a.family, true).await.map_err(|e| e.to_string())?;
     if a.dry_run || plan.deleted.is_empty() {
         match a.format {
@@ -374,7 +386,7 @@ fn purge_text(p: &PurgeReport) -> String {
 pub fn verify(a: VerifyArgs) -> Result<ExitCode, String> {
     runtime()?.block_on(async {
         let (family, revision) = target(&a.target)?;
-        let (state, db) = state(&a.store, true).await?;
+        let (state, db) = state(&a.store, true, None).await?;
         let report = secrets::verify(&state, &family, revision).await;
         db.close().await;
         let report = report.map_err(|e| e.to_string())?;

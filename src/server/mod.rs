@@ -10,6 +10,7 @@ use crate::store::TaskDefStore;
 
 pub mod access;
 pub mod export;
+pub mod hygiene;
 pub mod render;
 pub mod router;
 pub mod secrets;

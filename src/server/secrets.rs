@@ -561,48 +561,19 @@ pub async fn purge(state: &AppState, family: &str, dry_run: bool) -> Result<Purg
         out.deleted = report.purgeable.clone();
         return Ok(out);
     }
-    let mut deletable = Vec::new();
-    for &r in &report.purgeable {
-        if statuses.get(&r).map(String::as_str) == Some("ACTIVE") {
-            match state.store.deregister(family, r).await {
-                Ok(_) => {
-                    out.deregistered.push(r);
-                    super::audit_deregister(state, family, r).await;
-                }
-                Err(StoreError::Conflict { .. }) => {} // INACTIVE meanwhile: delete it all the same.
-                Err(e) => {
-                    out.failed.push((r, e.to_string()));
-                    continue;
-                }
-            }
-        }
-        deletable.push(r);
-    }
-    if !deletable.is_empty() {
-        for (r, outcome) in state.store.delete(family, &deletable).await? {
-            match outcome {
-                Ok(()) => out.deleted.push(r),
-                Err(why) => out.failed.push((r, why)),
-            }
-        }
-    }
-    if let Some(log) = &state.audit {
-        for &r in &out.deleted {
-            let entry = crate::store::audit::NewAuditEntry {
-                user: state.identity.user.clone(),
-                action: "delete".into(),
-                source: state.source_name(),
-                family: family.to_string(),
-                revision: r,
-                changes: vec!["Deleted · exposed a plaintext credential (secrets purge)".into()],
-                ..Default::default()
-            };
-            if let Err(e) = log.record(&entry).await {
-                eprintln!("ecs-lens: deleted {family}:{r} but could not record it: {e}");
-            }
-        }
-    }
-    super::service::family_changed(state, family).await;
+    let deregister: Vec<u32> =
+        report.purgeable.iter().copied().filter(|r| statuses.get(r).map(String::as_str) == Some("ACTIVE")).collect();
+    let done = super::hygiene::remove_revisions(
+        state,
+        family,
+        &deregister,
+        &report.purgeable,
+        "Deleted · exposed a plaintext credential (secrets purge)",
+    )
+    .await?;
+    out.deregistered = done.deregistered;
+    out.deleted = done.deleted;
+    out.failed = done.failed;
     Ok(out)
 }
 

@@ -3,14 +3,17 @@
 //! server functions call these and hold no store or analysis logic.
 
 use crate::core::document::Document;
+use crate::core::history::Filter;
 use crate::core::model::TaskDef;
 use crate::shared::{
     AuditFinding, AuditPage, AuditQuery, AuditRow, AuditTotals, AuditTrailPage, AuditTrailRow, CompareData,
-    ContainerRow, FamiliesPage, FamiliesQuery, FamilyPage, FamilyRow, Paged, RevisionData, RevisionRow, RuleDoc,
-    RuleRow, ServiceRow, Summary, SyncInfo,
+    ContainerRow, FamiliesPage, FamiliesQuery, FamilyPage, FamilyRow, HistoryData, HistoryRevision, NoteView, Paged,
+    RevisionData, RevisionRow, RuleDoc, RuleRow, ServiceRow, Summary, SyncInfo,
 };
 use crate::store::mirror::{FamilyQuery, FamilySort, Page, RevisionRecord, StoredRevision, PAGE_SIZE};
+use crate::store::notes::Note;
 use crate::store::{ServiceUse, StoreError};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::AppState;
 
@@ -83,11 +86,24 @@ pub async fn families(state: &AppState, query: FamiliesQuery) -> Result<Families
         blocking: f.blocking as usize,
         in_use: f.in_use,
     });
-    Ok(FamiliesPage { query, rows, sync: sync_info(state).await? })
+    let notes = if query.q.trim().is_empty() {
+        Vec::new()
+    } else {
+        state
+            .mirror
+            .notes()
+            .search(&state.source_name(), query.q.trim(), 20)
+            .await?
+            .into_iter()
+            .map(|(f, r, n)| (f, r, n.text))
+            .collect()
+    };
+    Ok(FamiliesPage { query, rows, sync: sync_info(state).await?, notes })
 }
 
-fn revision_row(r: RevisionRecord, services: &[ServiceUse]) -> RevisionRow {
+fn revision_row(r: RevisionRecord, services: &[ServiceUse], notes: &BTreeMap<u32, Note>) -> RevisionRow {
     RevisionRow {
+        note: notes.get(&r.revision).map(|n| n.text.clone()),
         services: services
             .iter()
             .filter(|s| s.revision == r.revision)
@@ -112,8 +128,10 @@ pub async fn family(state: &AppState, family: &str, page: u32) -> Result<FamilyP
     }
     let services = state.mirror.services(&source, family, None).await?;
     let revisions = state.mirror.revisions(&source, family, page).await?;
-    let revisions = paged(revisions, |r| revision_row(r, &services));
+    let notes = state.mirror.notes().of_family(&source, family).await?;
+    let revisions = paged(revisions, |r| revision_row(r, &services, &notes));
     Ok(FamilyPage {
+        can_edit: state.can_edit() && !state.store.is_read_only(),
         family: family.to_string(),
         revisions,
         services: services.into_iter().map(service_row).collect(),
@@ -157,7 +175,17 @@ pub async fn compare(state: &AppState, family: &str, a: u32, b: u32) -> Result<C
     let (sa, da) = mirrored(state, family, a).await?;
     let (sb, db) = mirrored(state, family, b).await?;
     let diff = crate::core::diff::diff_with_findings(&da, &db, sa.findings, sb.findings);
-    Ok(CompareData { family: family.to_string(), a, b, diff, a_json: sa.document, b_json: sb.document })
+    let notes = state.mirror.notes().of_family(&state.source_name(), family).await?;
+    let note = |r: u32| notes.get(&r).map(|n| n.text.clone());
+    Ok(CompareData {
+        family: family.to_string(),
+        a,
+        b,
+        diff,
+        a_json: sa.document,
+        b_json: sb.document,
+        notes: (note(a), note(b)),
+    })
 }
 
 pub async fn revision(state: &AppState, family: &str, revision: u32) -> Result<RevisionData, StoreError> {
@@ -260,7 +288,81 @@ pub async fn revision(state: &AppState, family: &str, revision: u32) -> Result<R
         running: running.into_iter().map(service_row).collect(),
         elsewhere: elsewhere.into_iter().map(service_row).collect(),
         has_services: state.mirror.status(&source).await?.has_services,
+        note: state.mirror.notes().get(&source, family, revision).await?.map(note_view),
     })
+}
+
+fn note_view(n: Note) -> NoteView {
+    NoteView { text: n.text, written_by: n.written_by, written_at: n.written_at }
+}
+
+/// A family's history from the mirror (every revision, INACTIVE too), newest first, filtered.
+pub async fn history(state: &AppState, family: &str, filter: &Filter) -> Result<HistoryData, StoreError> {
+    let source = state.source_name();
+    if state.mirror.family(&source, family).await?.is_none() {
+        crate::store::sync::sync_family(state.store.as_ref(), &state.mirror, &source, family).await?;
+        if state.mirror.family(&source, family).await?.is_none() {
+            return Err(StoreError::family_not_found(family));
+        }
+    }
+    let notes = state.mirror.notes().of_family(&source, family).await?;
+    let mut containers: BTreeSet<String> = BTreeSet::new();
+    let mut revisions = Vec::new();
+    for (i, (rec, changes)) in state.mirror.history(&source, family).await?.into_iter().enumerate() {
+        for c in &changes {
+            if let Some(name) = c.path.first().and_then(|p| p.strip_prefix("container ")) {
+                containers.insert(name.to_string());
+            }
+        }
+        let kept: Vec<_> = changes.into_iter().filter(|c| filter.keeps(&c.path)).collect();
+        if !filter.is_empty() && kept.is_empty() {
+            continue;
+        }
+        revisions.push(HistoryRevision {
+            revision: rec.revision,
+            status: rec.status,
+            registered_at: rec.registered_at,
+            registered_by: rec.registered_by,
+            note: notes.get(&rec.revision).map(|n| n.text.clone()),
+            changes: kept,
+            first: i == 0,
+        });
+    }
+    revisions.reverse();
+    Ok(HistoryData {
+        family: family.to_string(),
+        container: filter.container.clone(),
+        path: filter.path.clone(),
+        revisions,
+        containers: containers.into_iter().collect(),
+    })
+}
+
+/// Write (or with empty text, remove) a revision's note; recorded in the audit trail.
+pub async fn set_note(state: &AppState, family: &str, revision: u32, text: &str) -> Result<String, StoreError> {
+    let source = state.source_name();
+    if state.mirror.revision(&source, family, revision).await?.is_none() {
+        crate::store::sync::sync_family(state.store.as_ref(), &state.mirror, &source, family).await?;
+        if state.mirror.revision(&source, family, revision).await?.is_none() {
+            return Err(StoreError::revision_not_found(family, revision, None));
+        }
+    }
+    let text = state.mirror.notes().set(&source, family, revision, text, &state.identity.user).await?;
+    if let Some(log) = &state.audit {
+        let entry = crate::store::audit::NewAuditEntry {
+            user: state.identity.user.clone(),
+            action: "note".into(),
+            source,
+            family: family.to_string(),
+            revision,
+            changes: vec![if text.is_empty() { "Note removed".to_string() } else { format!("Note · {text}") }],
+            ..Default::default()
+        };
+        if let Err(e) = log.record(&entry).await {
+            eprintln!("ecs-lens: noted {family}:{revision} but could not record it: {e}");
+        }
+    }
+    Ok(text)
 }
 
 /// The audit page: the account's aggregate, then a page of the families that match the

@@ -57,6 +57,11 @@ impl AuditLog {
         AuditLog { db }
     }
 
+    /// The database it is in (notes and the mirror share it).
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// Append one entry; its id.
     pub async fn record(&self, e: &NewAuditEntry) -> Result<i64, StoreError> {
         let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());

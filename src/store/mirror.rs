@@ -25,6 +25,7 @@ use super::database::{Database, Dialect};
 use super::{DescribedTaskDefinition, ServiceUse, StoreError, TaskDefStatus};
 use crate::core::document::Document;
 use crate::core::finding::{Finding, Severity};
+use crate::core::history::HistoryChange;
 use crate::core::mask::Masker;
 
 /// Rows per page of every paged list.
@@ -377,6 +378,20 @@ impl Mirror {
         Mirror { db, aggregates: Default::default(), key: Default::default() }
     }
 
+    /// Every family of `source` in the mirror, by name.
+    pub async fn family_names(&self, source: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT family FROM mirror_families WHERE source = $1 ORDER BY family_key, family")
+            .bind(source)
+            .fetch_all(self.db.pool())
+            .await
+            .map_err(|e| self.db.error(READ, e))
+    }
+
+    /// The revision notes, in the same database.
+    pub fn notes(&self) -> super::notes::Notes {
+        super::notes::Notes::on(self.db.clone())
+    }
+
     /// The key of [`fingerprint`]: 32 random bytes made once per ecs-lens database and kept in
     /// it (`store_meta`), so every replica fingerprints alike.
     pub async fn fingerprint_key(&self) -> Result<std::sync::Arc<Vec<u8>>, StoreError> {
@@ -608,7 +623,7 @@ impl Mirror {
         }
         let mut tx = self.db.begin_write().await?;
         for (family, revision) in revisions {
-            for table in ["mirror_revisions", "mirror_rule_hits", "mirror_credentials"] {
+            for table in ["mirror_revisions", "mirror_rule_hits", "mirror_credentials", "mirror_history"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE source = $1 AND family = $2 AND revision = $3"))
                     .bind(source)
                     .bind(family)
@@ -1236,6 +1251,97 @@ impl Mirror {
                 })
             })
             .collect()
+    }
+
+    /// Every mirrored revision of `family`, oldest first, with what it changed against the
+    /// one before it (masked, as the semantic diff shows it). Each pair is diffed once and
+    /// kept (`mirror_history`), so a family's history costs one diff per new revision.
+    pub async fn history(
+        &self,
+        source: &str,
+        family: &str,
+    ) -> Result<Vec<(RevisionRecord, Vec<HistoryChange>)>, StoreError> {
+        let db = &self.db;
+        let rows = sqlx::query(&format!(
+            "SELECT {REVISION_COLUMNS} FROM mirror_revisions WHERE source = $1 AND family = $2 ORDER BY revision"
+        ))
+        .bind(source)
+        .bind(family)
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| db.error(READ, e))?;
+        let records = rows.iter().map(|r| self.revision_record(r, READ)).collect::<Result<Vec<_>, _>>()?;
+        let version = analysis_version();
+        let cached = sqlx::query(
+            "SELECT revision, prev_revision, rules_version, changes FROM mirror_history WHERE source = $1 AND family = $2",
+        )
+        .bind(source)
+        .bind(family)
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| db.error(READ, e))?;
+        let mut known: HashMap<u32, (u32, String, String)> = HashMap::new();
+        for r in &cached {
+            known.insert(
+                db.u32_column(r, 0, READ)?,
+                (db.u32_column(r, 1, READ)?, db.column(r, 2, READ)?, db.column(r, 3, READ)?),
+            );
+        }
+        let mut docs: HashMap<u32, Document> = HashMap::new();
+        let mut out = Vec::with_capacity(records.len());
+        for (i, rec) in records.iter().enumerate() {
+            let Some(prev) = i.checked_sub(1).map(|p| records[p].revision) else {
+                out.push((rec.clone(), Vec::new()));
+                continue;
+            };
+            if let Some((p, v, text)) = known.get(&rec.revision) {
+                if *p == prev && *v == version {
+                    if let Ok(changes) = serde_json::from_str::<Vec<HistoryChange>>(text) {
+                        out.push((rec.clone(), changes));
+                        continue;
+                    }
+                }
+            }
+            for r in [prev, rec.revision] {
+                if !docs.contains_key(&r) {
+                    let text: String = sqlx::query_scalar(
+                        "SELECT document FROM mirror_revisions WHERE source = $1 AND family = $2 AND revision = $3",
+                    )
+                    .bind(source)
+                    .bind(family)
+                    .bind(i64_of(r))
+                    .fetch_one(db.pool())
+                    .await
+                    .map_err(|e| db.error(READ, e))?;
+                    let doc = Document::parse(text).map_err(|e| {
+                        StoreError::unavailable(format!(
+                            "the mirrored document of {family}:{r} is unreadable: {}",
+                            e.message
+                        ))
+                    })?;
+                    docs.insert(r, doc);
+                }
+            }
+            let changes = crate::core::history::changes(&docs[&prev], &docs[&rec.revision]);
+            sqlx::query(
+                "INSERT INTO mirror_history (source, family, revision, prev_revision, rules_version, changes)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (source, family, revision) DO UPDATE SET prev_revision = excluded.prev_revision,
+                     rules_version = excluded.rules_version, changes = excluded.changes",
+            )
+            .bind(source)
+            .bind(family)
+            .bind(i64_of(rec.revision))
+            .bind(i64_of(prev))
+            .bind(&version)
+            .bind(serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()))
+            .execute(db.pool())
+            .await
+            .map_err(|e| db.error(WRITE, e))?;
+            docs.remove(&prev);
+            out.push((rec.clone(), changes));
+        }
+        Ok(out)
     }
 
     fn service_rows(&self, rows: &[AnyRow]) -> Result<Vec<ServiceUse>, StoreError> {

@@ -29,6 +29,7 @@ pub mod database;
 pub mod drafts;
 pub mod embedded;
 pub mod mirror;
+pub mod notes;
 pub mod seed;
 pub mod sync;
 /// Fresh test databases: test scaffolding, not in release builds (feature `testing`).

@@ -153,6 +153,7 @@ pub async fn register_revision(
     family: String,
     text: String,
     base: Option<u32>,
+    #[server(default)] note: Option<String>,
 ) -> Result<RegisterOutcome, ServerFnError> {
     let state = ssr::state()?;
     ssr::require_editor(&state)?;
@@ -194,6 +195,9 @@ pub async fn register_revision(
     };
     crate::server::audit_register(&state, &family, d.revision(), base, &doc).await;
     crate::server::service::family_changed(&state, &family).await;
+    if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
+        crate::server::service::set_note(&state, &family, d.revision(), &note).await.map_err(ssr::store_error)?;
+    }
     // Registered: the draft has done its job.
     if let Some(drafts) = &state.drafts {
         if let Err(e) = drafts.delete(&state.identity.user, &family).await {
@@ -397,4 +401,74 @@ pub async fn purge_exposed(family: String) -> Result<PurgeReport, ServerFnError>
 pub async fn verify_revision(family: String, revision: u32) -> Result<VerifyReport, ServerFnError> {
     let state = ssr::state()?;
     crate::server::secrets::verify(&state, &family, Some(revision)).await.map_err(ssr::store_error)
+}
+
+// ---------------------------------------------------------------- history and notes
+
+/// A family's history (newest first), filtered to a container and/or a key path.
+#[server(prefix = "/api", endpoint = "history")]
+pub async fn family_history(
+    family: String,
+    #[server(default)] container: String,
+    #[server(default)] path: String,
+) -> Result<HistoryData, ServerFnError> {
+    let state = ssr::state()?;
+    let filter = crate::core::history::Filter {
+        container: Some(container).filter(|c| !c.trim().is_empty()),
+        path: Some(path).filter(|p| !p.trim().is_empty()),
+    };
+    crate::server::service::history(&state, &family, &filter).await.map_err(ssr::store_error)
+}
+
+/// Write a revision's note (editors only; an empty text removes it).
+#[server(prefix = "/api", endpoint = "note")]
+pub async fn set_revision_note(
+    family: String,
+    revision: u32,
+    #[server(default)] text: String,
+) -> Result<String, ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    crate::server::service::set_note(&state, &family, revision, &text).await.map_err(ssr::store_error)
+}
+
+/// A family's prune plan (editors only: viewers never see the action).
+#[server(prefix = "/api", endpoint = "prune-plan")]
+pub async fn get_prune_plan(
+    family: String,
+    #[server(default)] keep: Option<u32>,
+    #[server(default)] older_than: Option<u32>,
+    #[server(default)] delete: Option<String>,
+) -> Result<PrunePlan, ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    let o = prune_options(keep, older_than, delete);
+    crate::server::hygiene::plan(&state, &family, &o).await.map_err(ssr::store_error)
+}
+
+/// Carry a family's prune plan out (editors only; refused in read-only mode).
+#[server(prefix = "/api", endpoint = "prune")]
+pub async fn run_prune(
+    family: String,
+    #[server(default)] keep: Option<u32>,
+    #[server(default)] older_than: Option<u32>,
+    #[server(default)] delete: Option<String>,
+) -> Result<PrunePlan, ServerFnError> {
+    let state = ssr::state()?;
+    ssr::require_editor(&state)?;
+    let o = prune_options(keep, older_than, delete);
+    crate::server::hygiene::prune(&state, &family, &o).await.map_err(ssr::store_error)
+}
+
+#[cfg(feature = "ssr")]
+fn prune_options(
+    keep: Option<u32>,
+    older_than: Option<u32>,
+    delete: Option<String>,
+) -> crate::server::hygiene::PruneOptions {
+    crate::server::hygiene::PruneOptions {
+        keep: keep.unwrap_or(5),
+        older_than_days: older_than.filter(|d| *d > 0),
+        delete: delete.is_some_and(|d| !d.is_empty() && d != "false"),
+    }
 }

@@ -188,11 +188,13 @@ fn Editor(source: EditData) -> impl IntoView {
         )
     };
     let fam_register = family.clone();
+    let (note, set_note) = signal(String::new());
     let do_register = move |_| {
         register.dispatch(RegisterRevision {
             family: fam_register.clone(),
             text: draft.get_untracked(),
             base: Some(on_top_of.get_untracked()),
+            note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
         });
     };
     // The fix is built and applied on the server (the browser bundle has no fix builders).
@@ -222,6 +224,9 @@ fn Editor(source: EditData) -> impl IntoView {
                         attr:title="Create the secrets from the registered revision's values and register a revision that references them">"Move secrets to Secrets Manager"</A>
                 })
             }
+            <input type="text" maxlength="500" placeholder="Note for the new revision (why, ticket)" aria-label="Note for the new revision"
+                class="w-64 max-w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm" data-testid="register-note"
+                prop:value=note on:input=move |ev| set_note.set(event_target_value(&ev))/>
             <button class="rounded-md bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-600 disabled:cursor-not-allowed disabled:opacity-40"
                 data-testid="register" disabled=move || !can_register() on:click=do_register>
                 "Register new revision"

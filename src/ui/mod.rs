@@ -9,6 +9,7 @@ pub mod api;
 pub mod editor;
 pub mod findings;
 pub mod graph;
+pub mod history;
 pub mod json;
 pub mod pages;
 pub mod secrets;
@@ -93,6 +94,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=FamiliesPage/>
                     <Route path=path!("/families/:family") view={Lazy::<FamilyRoute>::new()}/>
                     <Route path=path!("/families/:family/exposure") view={Lazy::<secrets::ExposureRoute>::new()}/>
+                    <Route path=path!("/families/:family/history") view={Lazy::<history::HistoryRoute>::new()}/>
+                    <Route path=path!("/families/:family/prune") view={Lazy::<history::PruneRoute>::new()}/>
                     <Route path=path!("/families/:family/:revision") view={Lazy::<RevisionRoute>::new()}/>
                     <Route path=path!("/families/:family/:revision/edit") view={Lazy::<editor::EditRoute>::new()}/>
                     <Route path=path!("/families/:family/:revision/migrate") view={Lazy::<secrets::MigrateRoute>::new()}/>

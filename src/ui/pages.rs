@@ -177,6 +177,19 @@ fn FamiliesView(page: FamiliesPage) -> impl IntoView {
     let category = Some(q.category.clone()).filter(|c| !c.is_empty());
     view! {
         <SyncNotice sync=page.sync.clone() empty=empty/>
+        {(!page.notes.is_empty()).then(|| view! {
+            <section class="mb-4 rounded-xl border border-slate-200 bg-white p-3 text-sm shadow-sm" data-testid="note-matches">
+                <h2 class="mb-1 font-semibold">"Notes that match"</h2>
+                <ul class="space-y-1">
+                    {page.notes.iter().map(|(f, r, text)| view! {
+                        <li class="min-w-0 break-words">
+                            <A href=format!("/families/{f}/{r}") attr:class="font-mono text-sky-700 hover:underline">{format!("{f}:{r}")}</A>
+                            {format!(" — {text}")}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
         <Form method="get" action="/" attr:class="mb-4 flex flex-wrap items-center gap-2" attr:data-testid="family-filters">
             <input type="search" name="q" value=search placeholder="Search families…" aria-label="Search families"
                 class=format!("w-full sm:w-64 {FIELD}") data-testid="family-filter"/>
@@ -306,6 +319,7 @@ fn family_view(FamilyRoute { key, revisions }: FamilyRoute) -> impl IntoView {
     view! {
         <Title text=move || format!("{} · ecs-lens", family())/>
         <PageHeader title=family() subtitle="Revisions, newest first. Pick two to compare.".into()>
+            <A href=move || format!("/families/{}/history", family()) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50" attr:data-testid="history-link">"History"</A>
             <A href=move || format!("/families/{}/exposure", family()) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50" attr:data-testid="exposure-link">"Exposure"</A>
             <button class="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-40"
                 data-testid="compare-button"
@@ -325,6 +339,9 @@ fn family_view(FamilyRoute { key, revisions }: FamilyRoute) -> impl IntoView {
                         let fam = page.family.clone();
                         let pager_fam = fam.clone();
                         view! {
+                            {page.can_edit.then(|| view! {
+                                <p class="mb-3 text-sm"><A href=format!("/families/{fam}/prune") attr:class="font-medium text-sky-700 underline" attr:data-testid="prune-link">"Prune old revisions…"</A></p>
+                            })}
                             <ServicesPanel services=page.services.clone() has_services=page.has_services family=fam.clone()/>
                             <div class=TABLE_BOX>
                                 <table class=TABLE data-testid="revisions">
@@ -354,6 +371,9 @@ fn family_view(FamilyRoute { key, revisions }: FamilyRoute) -> impl IntoView {
                                                         {r.services.iter().map(|s| view! {
                                                             <div class="mt-1 font-sans text-xs font-semibold text-emerald-800" data-testid="runs">{format!("runs in {s}")}</div>
                                                         }).collect_view()}
+                                                        {r.note.clone().map(|n| view! {
+                                                            <div class="mt-1 max-w-xs break-words font-sans text-xs text-slate-600" data-testid="revision-note">{n}</div>
+                                                        })}
                                                     </td>
                                                     <td class="hidden px-4 py-3 sm:table-cell">
                                                         <span class=if active { "rounded bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800" } else { "rounded bg-slate-100 px-2 py-0.5 text-xs font-semibold text-slate-600" }>
@@ -514,6 +534,7 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
             {fact("Findings", format!("{} ({} would be rejected by AWS)", data.findings.len(), data.findings.iter().filter(|f| f.blocks_registration).count()))}
             {fact("ARN", s.arn.clone())}
         </dl>
+        <NotePanel note=data.note.clone() can_edit=!data.read_only family=data.family.clone() revision=rev/>
         <RunningPanel running=data.running.clone() elsewhere=data.elsewhere.clone() has_services=data.has_services family=data.family.clone() revision=rev/>
         <section class="mb-8">
             <h2 class="mb-3 text-lg font-semibold">"Dependency graph"</h2>
@@ -554,6 +575,39 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
                 <JsonView text=data.json.clone()/>
             </section>
         </div>
+    }
+}
+
+/// The revision's note; editors write it here (plain text, at most 500 characters).
+#[component]
+fn NotePanel(note: Option<NoteView>, can_edit: bool, family: String, revision: u32) -> impl IntoView {
+    let save = ServerAction::<SetRevisionNote>::new();
+    let by = note.as_ref().map(|n| format!("{} · {}", n.written_by, n.written_at));
+    let initial = note.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    let saved = initial.clone();
+    let current = move || match save.value().get() {
+        Some(Ok(text)) => Some(text).filter(|t| !t.is_empty()),
+        _ => Some(saved.clone()).filter(|t| !t.is_empty()),
+    };
+    view! {
+        <section class="mb-6 rounded-xl border border-slate-200 bg-white p-4 text-sm shadow-sm" data-testid="note">
+            <h2 class="mb-1 font-semibold">"Note"</h2>
+            {move || match current() {
+                Some(t) => Either::Left(view! { <p class="whitespace-pre-wrap break-words text-slate-800" data-testid="note-text">{t}</p> }),
+                None => Either::Right(view! { <p class="text-slate-500">"No note on this revision."</p> }),
+            }}
+            {by.map(|b| view! { <p class="text-xs text-slate-500">{b}</p> })}
+            {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox message=error_text(&e)/> })}
+            {can_edit.then(|| view! {
+                <ActionForm action=save attr:class="mt-2 flex flex-wrap items-center gap-2">
+                    <input type="hidden" name="family" value=family.clone()/>
+                    <input type="hidden" name="revision" value=revision.to_string()/>
+                    <input type="text" name="text" maxlength="500" value=initial.clone() aria-label="Note" placeholder="Why this revision exists, a ticket link"
+                        class="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1.5" data-testid="note-input"/>
+                    <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium text-slate-700 hover:bg-slate-50" data-testid="note-save">"Save note"</button>
+                </ActionForm>
+            })}
+        </section>
     }
 }
 
@@ -680,6 +734,12 @@ fn CompareView(data: CompareData) -> impl IntoView {
             <A href=format!("/families/{fam}/{}", data.a) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">{format!("Open {}", data.a)}</A>
             <A href=format!("/families/{fam}/{}", data.b) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">{format!("Open {}", data.b)}</A>
         </PageHeader>
+        {(data.notes.0.is_some() || data.notes.1.is_some()).then(|| view! {
+            <dl class="mb-6 grid grid-cols-1 gap-2 rounded-xl border border-slate-200 bg-white p-4 text-sm shadow-sm sm:grid-cols-2" data-testid="compare-notes">
+                <div class="min-w-0"><dt class="text-xs font-medium uppercase text-slate-500">{format!("Note of {}", data.a)}</dt><dd class="break-words">{data.notes.0.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                <div class="min-w-0"><dt class="text-xs font-medium uppercase text-slate-500">{format!("Note of {}", data.b)}</dt><dd class="break-words">{data.notes.1.clone().unwrap_or_else(|| "—".into())}</dd></div>
+            </dl>
+        })}
         <div class="grid grid-cols-1 gap-8 lg:grid-cols-3">
             <section class="min-w-0 lg:col-span-2" data-testid="changes">
                 <h2 class="mb-3 text-lg font-semibold">{format!("{} change(s)", d.changes.len())}</h2>

@@ -7,6 +7,7 @@ pub mod exposure;
 pub mod finding;
 pub mod fix;
 pub mod graph;
+pub mod history;
 pub mod iam;
 pub mod mask;
 pub mod migration;
