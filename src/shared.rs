@@ -59,8 +59,8 @@ pub struct SyncInfo {
     pub can_refresh: bool,
 }
 
-/// A URL query as (key, value) pairs, for building links.
-fn query_string(pairs: &[(&str, String)]) -> String {
+/// A URL query as (key, value) pairs, for building links (empty values left out).
+pub fn query_string(pairs: &[(&str, String)]) -> String {
     let parts: Vec<String> =
         pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
     if parts.is_empty() {
@@ -665,6 +665,9 @@ pub struct HistoryData {
     /// The containers any revision has (for the filter).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub containers: Vec<String>,
+    /// The dashboard's page of it: (page, pages, revisions in all); the CLI gets everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paging: Option<(u32, u32, u64)>,
 }
 
 /// A family's prune plan, or what a prune did.

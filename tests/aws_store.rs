@@ -612,7 +612,7 @@ fn prune_over_moto_never_touches_what_a_service_runs() {
         assert_eq!(done.delete, [3, 2], "{done:?}");
         assert_eq!(store.describe("pruned", Some(1)).await.unwrap().revision(), 1, "in use: kept");
         assert!(matches!(store.describe("pruned", Some(2)).await, Err(StoreError::NotFound { .. })));
-        let history = ecs_lens::server::service::history(&state, "pruned", &Default::default()).await.unwrap();
+        let history = ecs_lens::server::service::history(&state, "pruned", &Default::default(), None).await.unwrap();
         assert_eq!(history.revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), [4, 1], "the mirror follows");
     });
 }

@@ -674,3 +674,32 @@ async fn prune_keeps_the_newest_and_what_runs_and_deletes_inactive_on_request() 
         assert!(matches!(prune(&read_only, "old", &with_delete).await, Err(StoreError::ReadOnly { .. })));
     }
 }
+
+#[tokio::test]
+async fn the_history_page_is_paged_and_the_cli_gets_everything() {
+    use std::sync::Arc;
+    let db = test_db::sqlite();
+    let (store, mirror) = open(&db).await;
+    for i in 0..55 {
+        store
+            .register(
+                &leaky_with("long", |v| v["containerDefinitions"][0]["image"] = json!(format!("example/app:{i}"))),
+                "me",
+            )
+            .await
+            .unwrap();
+    }
+    sync_all(&store, &mirror).await;
+    let state = ecs_lens::server::AppState::new(
+        vec![("local".into(), Arc::new(store.clone()) as Arc<dyn TaskDefStore>)],
+        Default::default(),
+        mirror.clone(),
+    );
+    let all = ecs_lens::server::service::history(&state, "long", &Default::default(), None).await.unwrap();
+    assert_eq!((all.revisions.len(), all.paging), (55, None));
+    let two = ecs_lens::server::service::history(&state, "long", &Default::default(), Some(2)).await.unwrap();
+    assert_eq!(two.paging, Some((2, 2, 55)));
+    assert_eq!(two.revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), [5, 4, 3, 2, 1], "newest first");
+    let past = ecs_lens::server::service::history(&state, "long", &Default::default(), Some(9)).await.unwrap();
+    assert_eq!(past.paging, Some((2, 2, 55)), "a page past the end is the last");
+}

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use super::secrets::{state, Format};
+use super::secrets::{runtime, state, Format};
 use super::StoreArgs;
 use crate::core::history::Filter;
 
@@ -33,18 +33,11 @@ pub struct NoteArgs {
     pub store: StoreArgs,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
-}
-
 pub fn history(a: HistoryArgs) -> Result<ExitCode, String> {
     runtime()?.block_on(async {
         let (state, db) = state(&a.store, true, None).await?;
         let filter = Filter { container: a.container.clone(), path: a.path.clone() };
-        let h = crate::server::service::history(&state, &a.family, &filter).await;
+        let h = crate::server::service::history(&state, &a.family, &filter, None).await;
         db.close().await;
         let h = h.map_err(|e| e.to_string())?;
         match a.format {

@@ -297,7 +297,13 @@ fn note_view(n: Note) -> NoteView {
 }
 
 /// A family's history from the mirror (every revision, INACTIVE too), newest first, filtered.
-pub async fn history(state: &AppState, family: &str, filter: &Filter) -> Result<HistoryData, StoreError> {
+/// `page`: one page of `PAGE_SIZE` revisions (the dashboard); `None`: all of them (the CLI).
+pub async fn history(
+    state: &AppState,
+    family: &str,
+    filter: &Filter,
+    page: Option<u32>,
+) -> Result<HistoryData, StoreError> {
     let source = state.source_name();
     if state.mirror.family(&source, family).await?.is_none() {
         crate::store::sync::sync_family(state.store.as_ref(), &state.mirror, &source, family).await?;
@@ -329,12 +335,22 @@ pub async fn history(state: &AppState, family: &str, filter: &Filter) -> Result<
         });
     }
     revisions.reverse();
+    let total = revisions.len() as u64;
+    let paging = page.map(|p| {
+        let pages = (total.div_ceil(u64::from(PAGE_SIZE)).max(1)) as u32;
+        let p = p.clamp(1, pages);
+        let start = (p as usize - 1) * PAGE_SIZE as usize;
+        revisions = revisions.split_off(start.min(revisions.len()));
+        revisions.truncate(PAGE_SIZE as usize);
+        (p, pages, total)
+    });
     Ok(HistoryData {
         family: family.to_string(),
         container: filter.container.clone(),
         path: filter.path.clone(),
         revisions,
         containers: containers.into_iter().collect(),
+        paging,
     })
 }
 

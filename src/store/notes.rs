@@ -46,6 +46,16 @@ impl Notes {
         Notes { db }
     }
 
+    /// The note in columns `at..at + 3` (text, written_by, written_at) of a row.
+    fn note_at(&self, r: &sqlx::any::AnyRow, at: usize) -> Result<Note, StoreError> {
+        let db = &self.db;
+        Ok(Note {
+            text: db.column(r, at, READ)?,
+            written_by: db.column(r, at + 1, READ)?,
+            written_at: db.column(r, at + 2, READ)?,
+        })
+    }
+
     /// Write (or, with an empty text, remove) the note of a revision.
     pub async fn set(
         &self,
@@ -95,18 +105,7 @@ impl Notes {
         .await
         .map_err(|e| self.db.error(READ, e))?;
         let db = &self.db;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    db.u32_column(r, 0, READ)?,
-                    Note {
-                        text: db.column(r, 1, READ)?,
-                        written_by: db.column(r, 2, READ)?,
-                        written_at: db.column(r, 3, READ)?,
-                    },
-                ))
-            })
-            .collect()
+        rows.iter().map(|r| Ok((db.u32_column(r, 0, READ)?, self.note_at(r, 1)?))).collect()
     }
 
     /// One revision's note.
@@ -134,18 +133,6 @@ impl Notes {
         .await
         .map_err(|e| self.db.error(READ, e))?;
         let db = &self.db;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    db.column(r, 0, READ)?,
-                    db.u32_column(r, 1, READ)?,
-                    Note {
-                        text: db.column(r, 2, READ)?,
-                        written_by: db.column(r, 3, READ)?,
-                        written_at: db.column(r, 4, READ)?,
-                    },
-                ))
-            })
-            .collect()
+        rows.iter().map(|r| Ok((db.column(r, 0, READ)?, db.u32_column(r, 1, READ)?, self.note_at(r, 2)?))).collect()
     }
 }

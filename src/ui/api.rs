@@ -411,13 +411,14 @@ pub async fn family_history(
     family: String,
     #[server(default)] container: String,
     #[server(default)] path: String,
+    #[server(default)] page: u32,
 ) -> Result<HistoryData, ServerFnError> {
     let state = ssr::state()?;
     let filter = crate::core::history::Filter {
         container: Some(container).filter(|c| !c.trim().is_empty()),
         path: Some(path).filter(|p| !p.trim().is_empty()),
     };
-    crate::server::service::history(&state, &family, &filter).await.map_err(ssr::store_error)
+    crate::server::service::history(&state, &family, &filter, Some(page.max(1))).await.map_err(ssr::store_error)
 }
 
 /// Write a revision's note (editors only; an empty text removes it).
@@ -440,10 +441,7 @@ pub async fn get_prune_plan(
     #[server(default)] older_than: Option<u32>,
     #[server(default)] delete: Option<String>,
 ) -> Result<PrunePlan, ServerFnError> {
-    let state = ssr::state()?;
-    ssr::require_editor(&state)?;
-    let o = prune_options(keep, older_than, delete);
-    crate::server::hygiene::plan(&state, &family, &o).await.map_err(ssr::store_error)
+    pruning(family, keep, older_than, delete, false).await
 }
 
 /// Carry a family's prune plan out (editors only; refused in read-only mode).
@@ -454,10 +452,26 @@ pub async fn run_prune(
     #[server(default)] older_than: Option<u32>,
     #[server(default)] delete: Option<String>,
 ) -> Result<PrunePlan, ServerFnError> {
+    pruning(family, keep, older_than, delete, true).await
+}
+
+#[cfg(feature = "ssr")]
+async fn pruning(
+    family: String,
+    keep: Option<u32>,
+    older_than: Option<u32>,
+    delete: Option<String>,
+    execute: bool,
+) -> Result<PrunePlan, ServerFnError> {
     let state = ssr::state()?;
     ssr::require_editor(&state)?;
     let o = prune_options(keep, older_than, delete);
-    crate::server::hygiene::prune(&state, &family, &o).await.map_err(ssr::store_error)
+    let r = if execute {
+        crate::server::hygiene::prune(&state, &family, &o).await
+    } else {
+        crate::server::hygiene::plan(&state, &family, &o).await
+    };
+    r.map_err(ssr::store_error)
 }
 
 #[cfg(feature = "ssr")]

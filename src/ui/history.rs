@@ -10,11 +10,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::{lazy_route, LazyRoute};
 
 use super::api::*;
-use super::pages::{error_text, ErrorBox, PageHeader};
+use super::pages::{error_text, ErrorBox, PageHeader, Pager};
 
 /// `/families/:family/history`.
 pub struct HistoryRoute {
-    key: Memo<(String, String, String)>,
+    key: Memo<(String, String, String, u32)>,
     data: Resource<Result<HistoryData, ServerFnError>>,
 }
 
@@ -29,9 +29,10 @@ impl LazyRoute for HistoryRoute {
                 params.read().get("family").unwrap_or_default(),
                 q.get("container").unwrap_or_default(),
                 q.get("path").unwrap_or_default(),
+                q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
             )
         });
-        HistoryRoute { key, data: Resource::new(move || key.get(), |(f, c, p)| family_history(f, c, p)) }
+        HistoryRoute { key, data: Resource::new(move || key.get(), |(f, c, p, n)| family_history(f, c, p, n)) }
     }
 
     fn view(this: Self) -> AnyView {
@@ -70,6 +71,7 @@ fn HistoryView(data: HistoryData) -> impl IntoView {
     let fam = data.family.clone();
     let container = data.container.clone().unwrap_or_default();
     let path = data.path.clone().unwrap_or_default();
+    let (pager_container, pager_path) = (container.clone(), path.clone());
     view! {
         <Form method="GET" action="" attr:class="mb-4 flex flex-wrap items-end gap-3 text-sm" attr:data-testid="history-filter">
             <label class="flex flex-col gap-1">"Container"
@@ -120,6 +122,13 @@ fn HistoryView(data: HistoryData) -> impl IntoView {
                 }
             }).collect_view()}
         </ol>
+        {data.paging.map(|(page, pages, total)| {
+            let (c, p) = (pager_container.clone(), pager_path.clone());
+            view! {
+                <Pager page=page pages=pages total=total noun="revisions"
+                    href=move |n| crate::shared::query_string(&[("container", c.clone()), ("path", p.clone()), ("page", n.to_string())])/>
+            }
+        })}
     }
 }
 
