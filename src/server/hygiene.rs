@@ -2,7 +2,7 @@
 //! ecs-lens removes revisions, shared with the secrets purge: deregister, then delete (10 per
 //! DeleteTaskDefinitions call), never a revision a service runs, every action recorded.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -111,20 +111,13 @@ fn cutoff(days: u32) -> String {
 /// runs; deregister the other ACTIVE ones; with `delete`, delete them and the INACTIVE ones.
 pub async fn plan(state: &AppState, family: &str, o: &PruneOptions) -> Result<PrunePlan, StoreError> {
     let source = state.source_name();
-    if state.mirror.family(&source, family).await?.is_none() {
-        crate::store::sync::sync_family(state.store.as_ref(), &state.mirror, &source, family).await?;
-        if state.mirror.family(&source, family).await?.is_none() {
-            return Err(StoreError::family_not_found(family));
-        }
-    }
-    let mut services: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    for s in state.mirror.services(&source, family, None).await? {
-        services.entry(s.revision).or_default().push(format!("service {} in cluster {}", s.service, s.cluster));
-    }
+    super::service::mirrored_family(state, family).await?;
+    let services = state.mirror.services_by_revision(&source, family).await?;
     let cut = o.older_than_days.map(cutoff);
     let mut plan = PrunePlan { family: family.to_string(), ..Default::default() };
     let mut active_seen = 0u32;
-    for (rec, _) in state.mirror.history(&source, family).await?.into_iter().rev() {
+    // The records only: a plan needs no diff (the history's are computed on its own page).
+    for rec in state.mirror.all_revisions(&source, family).await?.into_iter().rev() {
         let r = rec.revision;
         let active = rec.status == "ACTIVE";
         if active {

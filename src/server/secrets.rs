@@ -301,23 +301,10 @@ fn grant_document(
     let mut resources: BTreeSet<String> = arns.iter().cloned().collect();
     let mut keys: BTreeSet<String> = kms.map(str::to_string).into_iter().collect();
     if let Some(existing) = current.and_then(|p| p.policies.iter().find(|p| p.name == format!("inline:{name}"))) {
-        let statements = match existing.document.get("Statement") {
-            Some(Value::Array(a)) => a.clone(),
-            Some(v) => vec![v.clone()],
-            None => vec![],
-        };
-        for st in statements {
-            let actions: Vec<String> = match st.get("Action") {
-                Some(Value::String(s)) => vec![s.clone()],
-                Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-                _ => vec![],
-            };
-            let res: Vec<String> = match st.get("Resource") {
-                Some(Value::String(s)) => vec![s.clone()],
-                Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-                _ => vec![],
-            };
-            if actions.iter().any(|a| a == "kms:Decrypt") {
+        for st in iam::statements(&existing.document) {
+            let res = iam::strings(st.get("Resource")).into_iter().map(str::to_string);
+            let actions = iam::strings(st.get("Action"));
+            if actions.contains(&"kms:Decrypt") {
                 keys.extend(res);
             } else {
                 resources.extend(res);
@@ -430,10 +417,16 @@ pub async fn exposure(state: &AppState, family: Option<&str>) -> Result<Exposure
     }
     let found = state.mirror.exposure(&source, family).await?;
     let mut items = Vec::with_capacity(found.len());
+    // Each family's latest revision is read and parsed once, however many credentials it had.
+    let mut latest: HashMap<String, Option<Document>> = HashMap::new();
     for e in found {
         let mut moved_to = e.moved.as_ref().map(|m| m.value_from.clone());
         if moved_to.is_none() {
-            moved_to = current_reference(state, &source, &e.revisions[0].family, &e.container, &e.place).await?;
+            let family = &e.revisions[0].family;
+            if !latest.contains_key(family) {
+                latest.insert(family.clone(), latest_document(state, &source, family).await?);
+            }
+            moved_to = latest[family].as_ref().and_then(|d| current_reference(d, &e.container, &e.place));
         }
         items.push(ExposureItem {
             id: e.id,
@@ -473,27 +466,22 @@ pub async fn exposure(state: &AppState, family: Option<&str>) -> Result<Exposure
     })
 }
 
-/// The `secrets` reference the family's latest ACTIVE revision now has for an
-/// `environment › NAME` place's variable, if any.
-async fn current_reference(
-    state: &AppState,
-    source: &str,
-    family: &str,
-    container: &str,
-    place: &str,
-) -> Result<Option<String>, StoreError> {
-    let Some(variable) = place.strip_prefix("environment › ") else { return Ok(None) };
+/// The family's latest ACTIVE revision as the mirror holds it (masked), if any.
+async fn latest_document(state: &AppState, source: &str, family: &str) -> Result<Option<Document>, StoreError> {
     let Some(latest) = state.mirror.family(source, family).await?.and_then(|f| f.latest_active) else {
         return Ok(None);
     };
-    let Some(stored) = state.mirror.revision(source, family, latest).await? else { return Ok(None) };
-    let Ok(doc) = Document::parse(stored.document.as_str()) else { return Ok(None) };
-    let td = TaskDef::new(&doc);
-    Ok(td
-        .containers
-        .iter()
-        .find(|c| c.label() == container)
-        .and_then(|c| c.secrets().find(|s| s.name == variable).map(|s| s.value.to_string())))
+    let stored = state.mirror.revision(source, family, latest).await?;
+    Ok(stored.and_then(|s| Document::parse(s.document.as_str()).ok()))
+}
+
+/// The `secrets` reference `latest` has for an `environment › NAME` place's variable, if any.
+fn current_reference(latest: &Document, container: &str, place: &str) -> Option<String> {
+    let variable = place.strip_prefix("environment › ")?;
+    let td = TaskDef::new(latest);
+    let c = td.containers.iter().find(|c| c.label() == container)?;
+    let reference = c.secrets().find(|s| s.name == variable).map(|s| s.value.to_string());
+    reference
 }
 
 /// Which exposed revisions of `family` a purge deletes, and which it keeps (and why).
@@ -504,10 +492,7 @@ async fn purge_plan(
 ) -> Result<(Vec<u32>, Vec<(u32, String)>), StoreError> {
     let source = state.source_name();
     let latest = state.mirror.family(&source, family).await?.and_then(|f| f.latest_active);
-    let mut services: HashMap<u32, Vec<String>> = HashMap::new();
-    for s in state.mirror.services(&source, family, None).await? {
-        services.entry(s.revision).or_default().push(format!("service {} in cluster {}", s.service, s.cluster));
-    }
+    let services = state.mirror.services_by_revision(&source, family).await?;
     let revisions: BTreeSet<u32> =
         items.iter().flat_map(|i| i.revisions.iter().filter(|r| r.family == family).map(|r| r.revision)).collect();
     let mut purge = Vec::new();
@@ -605,7 +590,14 @@ pub async fn verify(state: &AppState, family: &str, revision: Option<u32>) -> Re
         None => None,
     };
     if let Some(role) = td.str("taskRoleArn").filter(|s| !s.trim().is_empty()) {
-        role_check(account, &mut report, "task role", role).await?;
+        if Some(role) == exec {
+            // The same role (as in the seed): its check again under this name, not its policies again.
+            let mut same = report.checks[report.checks.len() - 1].clone();
+            same.subject = format!("task role {role}");
+            report.checks.push(same);
+        } else {
+            role_check(account, &mut report, "task role", role).await?;
+        }
     }
     let can_read = |report: &mut VerifyReport, subject: &str, action: &str, resource: &str| {
         let line = match (&exec_policies, exec) {

@@ -104,11 +104,7 @@ pub async fn families(state: &AppState, query: FamiliesQuery) -> Result<Families
 fn revision_row(r: RevisionRecord, services: &[ServiceUse], notes: &BTreeMap<u32, Note>) -> RevisionRow {
     RevisionRow {
         note: notes.get(&r.revision).map(|n| n.text.clone()),
-        services: services
-            .iter()
-            .filter(|s| s.revision == r.revision)
-            .map(|s| format!("service {} in cluster {}", s.service, s.cluster))
-            .collect(),
+        services: services.iter().filter(|s| s.revision == r.revision).map(ServiceUse::label).collect(),
         revision: r.revision,
         status: r.status,
         registered_at: r.registered_at,
@@ -297,6 +293,17 @@ fn note_view(n: Note) -> NoteView {
 }
 
 /// A family's history from the mirror (every revision, INACTIVE too), newest first, filtered.
+/// The family's mirror row, after bringing a family the mirror has not seen yet into it;
+/// `NotFound` when the source has no such family either.
+pub async fn mirrored_family(state: &AppState, family: &str) -> Result<crate::store::mirror::FamilyRecord, StoreError> {
+    let source = state.source_name();
+    if let Some(f) = state.mirror.family(&source, family).await? {
+        return Ok(f);
+    }
+    crate::store::sync::sync_family(state.store.as_ref(), &state.mirror, &source, family).await?;
+    state.mirror.family(&source, family).await?.ok_or_else(|| StoreError::family_not_found(family))
+}
+
 /// `page`: one page of `PAGE_SIZE` revisions (the dashboard); `None`: all of them (the CLI).
 pub async fn history(
     state: &AppState,
@@ -305,12 +312,7 @@ pub async fn history(
     page: Option<u32>,
 ) -> Result<HistoryData, StoreError> {
     let source = state.source_name();
-    if state.mirror.family(&source, family).await?.is_none() {
-        crate::store::sync::sync_family(state.store.as_ref(), &state.mirror, &source, family).await?;
-        if state.mirror.family(&source, family).await?.is_none() {
-            return Err(StoreError::family_not_found(family));
-        }
-    }
+    mirrored_family(state, family).await?;
     let notes = state.mirror.notes().of_family(&source, family).await?;
     let mut containers: BTreeSet<String> = BTreeSet::new();
     let mut revisions = Vec::new();

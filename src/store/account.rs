@@ -75,8 +75,7 @@ pub struct SecretInfo {
 
 #[async_trait]
 pub trait AccountServices: Send + Sync {
-    /// The account id and region (for ARNs and messages).
-    fn account_id(&self) -> Option<String>;
+    /// The region (for messages and the default of region-less references).
     fn region(&self) -> String;
 
     /// Create the secret (or SecureString parameter), or, when it exists, write a new version

@@ -1079,6 +1079,19 @@ impl Mirror {
         self.service_rows(&rows)
     }
 
+    /// The services running each revision of `family`, as labels (`service web in cluster prod`).
+    pub async fn services_by_revision(
+        &self,
+        source: &str,
+        family: &str,
+    ) -> Result<BTreeMap<u32, Vec<String>>, StoreError> {
+        let mut out: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        for s in self.services(source, family, None).await? {
+            out.entry(s.revision).or_default().push(s.label());
+        }
+        Ok(out)
+    }
+
     /// Every service deployment of `source` (what `scan --in-use` scans).
     pub async fn all_services(&self, source: &str) -> Result<Vec<ServiceUse>, StoreError> {
         let rows = sqlx::query(
@@ -1128,10 +1141,7 @@ impl Mirror {
         };
         let mut services: HashMap<(String, u32), Vec<String>> = HashMap::new();
         for s in self.all_services(source).await? {
-            services
-                .entry((s.family.clone(), s.revision))
-                .or_default()
-                .push(format!("service {} in cluster {}", s.service, s.cluster));
+            services.entry((s.family.clone(), s.revision)).or_default().push(s.label());
         }
         let mut out: Vec<Exposure> = Vec::new();
         for r in &rows {
@@ -1165,26 +1175,35 @@ impl Mirror {
                 }),
             }
         }
+        // Where each value went: the newest move of each fingerprint, in one query.
+        let moves = sqlx::query(
+            "SELECT fingerprint, value_from, to_revision, moved_at, moved_by, family FROM secret_moves
+             WHERE source = $1 ORDER BY moved_at DESC",
+        )
+        .bind(source)
+        .fetch_all(db.pool())
+        .await
+        .map_err(|x| db.error(READ, x))?;
+        let mut moved: HashMap<String, MovedTo> = HashMap::new();
+        for m in &moves {
+            let fp: String = db.column(m, 0, READ)?;
+            if moved.contains_key(&fp) {
+                continue;
+            }
+            moved.insert(
+                fp,
+                MovedTo {
+                    value_from: db.column(m, 1, READ)?,
+                    to_revision: db.column::<Option<i64>>(m, 2, READ)?.and_then(|n| u32::try_from(n).ok()),
+                    moved_at: db.column(m, 3, READ)?,
+                    moved_by: db.column(m, 4, READ)?,
+                    family: db.column(m, 5, READ)?,
+                },
+            );
+        }
         for e in &mut out {
             e.in_latest = e.revisions.iter().any(|r| latest.get(&r.family).copied().flatten() == Some(r.revision));
-            let moved = sqlx::query(
-                "SELECT value_from, to_revision, moved_at, moved_by, family FROM secret_moves
-                 WHERE source = $1 AND fingerprint = $2 ORDER BY moved_at DESC LIMIT 1",
-            )
-            .bind(source)
-            .bind(&e.fingerprint)
-            .fetch_optional(db.pool())
-            .await
-            .map_err(|x| db.error(READ, x))?;
-            if let Some(m) = moved {
-                e.moved = Some(MovedTo {
-                    value_from: db.column(&m, 0, READ)?,
-                    to_revision: db.column::<Option<i64>>(&m, 1, READ)?.and_then(|n| u32::try_from(n).ok()),
-                    moved_at: db.column(&m, 2, READ)?,
-                    moved_by: db.column(&m, 3, READ)?,
-                    family: db.column(&m, 4, READ)?,
-                });
-            }
+            e.moved = moved.remove(&e.fingerprint);
         }
         Ok(out)
     }
@@ -1253,6 +1272,19 @@ impl Mirror {
             .collect()
     }
 
+    /// Every mirrored revision of `family`, oldest first (not paged: prune and history).
+    pub async fn all_revisions(&self, source: &str, family: &str) -> Result<Vec<RevisionRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REVISION_COLUMNS} FROM mirror_revisions WHERE source = $1 AND family = $2 ORDER BY revision"
+        ))
+        .bind(source)
+        .bind(family)
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(|e| self.db.error(READ, e))?;
+        rows.iter().map(|r| self.revision_record(r, READ)).collect()
+    }
+
     /// Every mirrored revision of `family`, oldest first, with what it changed against the
     /// one before it (masked, as the semantic diff shows it). Each pair is diffed once and
     /// kept (`mirror_history`), so a family's history costs one diff per new revision.
@@ -1262,15 +1294,7 @@ impl Mirror {
         family: &str,
     ) -> Result<Vec<(RevisionRecord, Vec<HistoryChange>)>, StoreError> {
         let db = &self.db;
-        let rows = sqlx::query(&format!(
-            "SELECT {REVISION_COLUMNS} FROM mirror_revisions WHERE source = $1 AND family = $2 ORDER BY revision"
-        ))
-        .bind(source)
-        .bind(family)
-        .fetch_all(db.pool())
-        .await
-        .map_err(|e| db.error(READ, e))?;
-        let records = rows.iter().map(|r| self.revision_record(r, READ)).collect::<Result<Vec<_>, _>>()?;
+        let records = self.all_revisions(source, family).await?;
         let version = analysis_version();
         let cached = sqlx::query(
             "SELECT revision, prev_revision, rules_version, changes FROM mirror_history WHERE source = $1 AND family = $2",

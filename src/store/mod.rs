@@ -141,6 +141,13 @@ pub struct ServiceUse {
     pub running: u32,
 }
 
+impl ServiceUse {
+    /// `service web in cluster prod`.
+    pub fn label(&self) -> String {
+        format!("service {} in cluster {}", self.service, self.cluster)
+    }
+}
+
 /// What `DescribeTaskDefinition` returns: `{"taskDefinition": {...}, "tags": [...]}`.
 ///
 /// `task_definition` is the registered input (key order and unknown fields as given, without

@@ -40,35 +40,11 @@ pub fn parse_document(text: &str) -> Option<Value> {
     if let Ok(v) = serde_json::from_str::<Value>(text) {
         return Some(v);
     }
-    serde_json::from_str(&percent_decode(text)?).ok()
+    serde_json::from_str(&percent_encoding::percent_decode_str(text).decode_utf8().ok()?).ok()
 }
 
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// A string or a list of strings.
-fn strings(v: Option<&Value>) -> Vec<&str> {
+/// A statement member that is a string or a list of strings (`Action`, `Resource` …).
+pub fn strings(v: Option<&Value>) -> Vec<&str> {
     match v {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
@@ -76,7 +52,8 @@ fn strings(v: Option<&Value>) -> Vec<&str> {
     }
 }
 
-fn statements(doc: &Value) -> Vec<&Value> {
+/// A policy's statements (`Statement` is one object or a list).
+pub fn statements(doc: &Value) -> Vec<&Value> {
     match doc.get("Statement") {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(s @ Value::Object(_)) => vec![s],

@@ -101,10 +101,6 @@ pub fn role_name(role: &str) -> &str {
 
 #[async_trait]
 impl AccountServices for AwsAccount {
-    fn account_id(&self) -> Option<String> {
-        None
-    }
-
     fn region(&self) -> String {
         self.target.region.clone()
     }
