@@ -338,6 +338,11 @@ pub struct RevisionData {
     /// The revision's note.
     #[serde(default)]
     pub note: Option<NoteView>,
+    /// The label of the source it is in, and every source the server offers ("compare with…").
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// A revision's note as the pages show it (plain text; the page escapes it).
@@ -385,18 +390,111 @@ impl RuleDoc {
     }
 }
 
-/// The compare page.
+/// One side of a comparison, as people write it: `[SOURCE:]FAMILY:REVISION`, where SOURCE is
+/// a source's label (`local`, a region, `account/region`; absent: the one the request is on)
+/// and REVISION a number or `latest` (the latest ACTIVE revision).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RevisionRef {
+    /// The source's label; empty: the request's source.
+    pub source: String,
+    pub family: String,
+    /// `None`: the latest ACTIVE revision.
+    pub revision: Option<u32>,
+}
+
+impl RevisionRef {
+    /// Parse `[SOURCE:]FAMILY:REVISION` (REVISION a number ≥ 1 or `latest`), saying what is wrong.
+    pub fn parse(text: &str) -> Result<RevisionRef, String> {
+        let text = text.trim();
+        let expected = || format!("`{text}`: expected [SOURCE:]FAMILY:REVISION (e.g. app:3, eu-west-1:app:latest)");
+        let (rest, revision) = text.rsplit_once(':').ok_or_else(expected)?;
+        let revision = match revision {
+            "latest" => None,
+            r => Some(
+                r.parse::<u32>()
+                    .ok()
+                    .filter(|r| *r >= 1)
+                    .ok_or_else(|| format!("`{text}`: `{r}` is not a revision number (or `latest`)"))?,
+            ),
+        };
+        let (source, family) = rest.rsplit_once(':').unwrap_or(("", rest));
+        let family_ok = !family.is_empty()
+            && family.len() <= 255
+            && family.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !family_ok {
+            return Err(format!(
+                "`{text}`: `{family}` is not a family name (letters, digits, hyphens and underscores)"
+            ));
+        }
+        Ok(RevisionRef { source: source.to_string(), family: family.to_string(), revision })
+    }
+
+    /// The same revision, on `source` when it names none.
+    pub fn on(mut self, source: &str) -> RevisionRef {
+        if self.source.is_empty() {
+            self.source = source.to_string();
+        }
+        self
+    }
+}
+
+impl std::fmt::Display for RevisionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.source.is_empty() {
+            write!(f, "{}:", self.source)?;
+        }
+        match self.revision {
+            Some(r) => write!(f, "{}:{r}", self.family),
+            None => write!(f, "{}:latest", self.family),
+        }
+    }
+}
+
+/// One compared revision: where it is, which, and its note.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompareSide {
+    /// The source's label.
+    pub source: String,
+    pub family: String,
+    pub revision: u32,
+    pub note: Option<String>,
+    /// True when it is in the source the request is on (its pages open without switching).
+    pub here: bool,
+}
+
+impl CompareSide {
+    /// `app:3`, or `eu-west-1 · app:3` when the sources are worth naming.
+    pub fn title(&self, with_source: bool) -> String {
+        if with_source {
+            format!("{} · {}:{}", self.source, self.family, self.revision)
+        } else {
+            format!("{}:{}", self.family, self.revision)
+        }
+    }
+
+    /// How a URL names it: `SOURCE:FAMILY:REVISION`.
+    pub fn reference(&self) -> RevisionRef {
+        RevisionRef { source: self.source.clone(), family: self.family.clone(), revision: Some(self.revision) }
+    }
+}
+
+/// The compare page: two revisions of any family and source.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompareData {
-    pub family: String,
-    pub a: u32,
-    pub b: u32,
+    pub a: CompareSide,
+    pub b: CompareSide,
     pub diff: Diff,
     pub a_json: String,
     pub b_json: String,
-    /// The two revisions' notes.
-    #[serde(default)]
-    pub notes: (Option<String>, Option<String>),
+    /// Every source the server offers, for "compare with…".
+    pub sources: Vec<String>,
+}
+
+impl CompareData {
+    /// True when the two sides are in different sources (then the pages name them).
+    pub fn across_sources(&self) -> bool {
+        self.a.source != self.b.source
+    }
 }
 
 /// One line of the audit view.
@@ -448,6 +546,32 @@ pub struct AuditTrailPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn revision_refs_parse_with_and_without_a_source() {
+        let r = |s: &str, f: &str, n: Option<u32>| RevisionRef { source: s.into(), family: f.into(), revision: n };
+        for (text, want) in [
+            ("app:3", r("", "app", Some(3))),
+            ("eu-west-1:app-prod:40", r("eu-west-1", "app-prod", Some(40))),
+            ("prod/eu-west-1:app:latest", r("prod/eu-west-1", "app", None)),
+            ("local:my_app:1", r("local", "my_app", Some(1))),
+        ] {
+            assert_eq!(RevisionRef::parse(text).as_ref(), Ok(&want), "{text}");
+            assert_eq!(want.to_string(), text, "it prints as it is written");
+        }
+        for (bad, says) in [
+            ("app", "expected [SOURCE:]FAMILY:REVISION"),
+            ("app:0", "`0` is not a revision number"),
+            ("app:x", "`x` is not a revision number"),
+            ("./a.json:3", "is not a family name"),
+            ("eu-west-1::3", "is not a family name"),
+        ] {
+            let err = RevisionRef::parse(bad).unwrap_err();
+            assert!(err.contains(says) && err.contains(bad), "{bad}: {err}");
+        }
+        assert_eq!(RevisionRef::parse("app:2").unwrap().on("us-east-1").to_string(), "us-east-1:app:2");
+        assert_eq!(RevisionRef::parse("local:app:2").unwrap().on("us-east-1").source, "local");
+    }
 
     #[test]
     fn queries_round_trip_through_the_url() {

@@ -386,3 +386,61 @@ fn a_describe_that_fails_is_reported_not_scanned_and_the_scan_fails() {
     assert!(row.starts_with(&format!("{datadog},Datadog,1,not-scanned,")), "{row}");
     assert!(row.contains("ecs:DescribeTaskDefinition"), "{row}");
 }
+
+#[test]
+fn diff_compares_the_same_family_in_two_regions() {
+    let Some((_guard, url)) = fresh_moto() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let td = |region: &str, tag: &str| {
+        serde_json::json!({"family": "checkout", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
+            "cpu": "256", "memory": "512",
+            "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+            "containerDefinitions": [{"name": "app", "essential": true,
+                "image": format!("123456789012.dkr.ecr.{region}.amazonaws.com/checkout:{tag}"),
+                "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/checkout",
+                    "awslogs-region": region, "awslogs-stream-prefix": "app"}}}]})
+        .to_string()
+    };
+    for (region, tag) in [(REGION, "1.4.0"), ("eu-west-1", "1.4.0"), ("eu-west-1", "1.5.0")] {
+        let file = dir.path().join(format!("{region}-{tag}.json"));
+        std::fs::write(&file, td(region, tag)).unwrap();
+        let o = ecs_lens(&url, &["register", file.to_str().unwrap(), "--source", "aws", "--region", region]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let regions = format!("{REGION},eu-west-1");
+    let diff = |a: &str, b: &str| {
+        ecs_lens(&url, &["diff", a, b, "--source", "aws", "--region", &regions, "--data-dir", data, "--format", "json"])
+    };
+    // Revision 1 in both regions: every change is the region.
+    let o = diff(&format!("{REGION}:checkout:1"), "eu-west-1:checkout:1");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let changes = d["changes"].as_array().unwrap();
+    assert!(!changes.is_empty() && changes.iter().all(|c| c["account_region_only"] == true), "{d}");
+    // The latest in Ireland runs a newer image: drift, in text too; the first source is the default.
+    let o = ecs_lens(
+        &url,
+        &[
+            "diff",
+            "checkout:1",
+            "eu-west-1:checkout:latest",
+            "--source",
+            "aws",
+            "--region",
+            &regions,
+            "--data-dir",
+            data,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with(&format!("--- {REGION} · checkout:1\n+++ eu-west-1 · checkout:2\n")), "{out}");
+    assert!(out.contains("~ image:") && out.contains("checkout:1.5.0"), "{out}");
+    assert!(out.contains("≈ logConfiguration › options › awslogs-region"), "{out}");
+    // A region not opened is named with the ones that are.
+    let o = diff("checkout:1", "us-west-2:checkout:1");
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("no source `us-west-2`") && stderr(&o).contains("eu-west-1"), "{}", stderr(&o));
+}

@@ -674,3 +674,58 @@ fn prune_shows_the_plan_and_needs_yes() {
     assert!(stdout(&o).contains("prune-cli: would deregister 3"), "{}", stdout(&o));
     assert!(stdout(&o).contains("Datadog: would deregister"), "the seeded families too: {}", stdout(&o));
 }
+
+#[test]
+fn diff_takes_revisions_of_any_family_files_and_says_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let td = |family: &str, region: &str, tag: &str| {
+        serde_json::json!({"family": family, "executionRoleArn": "arn:aws:iam::123456789012:role/exec",
+            "containerDefinitions": [{"name": "app", "image": format!("nginx:{tag}"), "memory": 128,
+            "environment": [{"name": "API_TOKEN", "value": "tok_9f8e7d6c5b4a39281706"}],
+            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app",
+                "awslogs-region": region, "awslogs-stream-prefix": "app"}}}]})
+        .to_string()
+    };
+    let (staging, prod) = (dir.path().join("staging.json"), dir.path().join("prod.json"));
+    std::fs::write(&staging, td("app-staging", "eu-west-1", "1.27")).unwrap();
+    std::fs::write(&prod, td("app-prod", "us-east-1", "1.26")).unwrap();
+    for f in [&staging, &prod] {
+        let o = run(&["register", f.to_str().unwrap(), "--data-dir", data_s]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    // Two families of the source, `latest` on one side.
+    let o = run(&["diff", "app-staging:1", "local:app-prod:latest", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("--- local · app-staging:1\n+++ local · app-prod:1\n"), "{out}");
+    assert!(out.contains("~ image: \"nginx:1.27\" → \"nginx:1.26\""), "drift: {out}");
+    assert!(
+        out.contains("≈ logConfiguration › options › awslogs-region") && out.contains("(account/region only)"),
+        "{out}"
+    );
+    assert!(!out.contains("tok_9f8e7d6c5b4a39281706"), "no value printed: {out}");
+    let o = run(&["diff", "app-staging:1", "app-prod:1", "--format", "json", "--data-dir", data_s]);
+    let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let scoped: Vec<&Value> =
+        d["changes"].as_array().unwrap().iter().filter(|c| c["account_region_only"] == true).collect();
+    assert_eq!(scoped.len(), 1, "{d}");
+    // A file against a revision: a local edit against what is registered.
+    let o = run(&["diff", prod.to_str().unwrap(), "app-staging:1", "--data-dir", data_s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("--- {}", prod.to_str().unwrap())), "{}", stdout(&o));
+    // What is wrong is said, with the argument.
+    for (args, says) in [
+        (vec!["diff", "app-staging:1", "app-prod:9"], "app-prod:9"),
+        (vec!["diff", "app-staging:1", "eu-west-9:app-prod:1"], "no source `eu-west-9`"),
+        (vec!["diff", "app-staging:x", "app-prod:1"], "`x` is not a revision number"),
+        (vec!["diff", "missing.json", "app-prod:1"], "missing.json"),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--data-dir", data_s]);
+        let o = run(&args);
+        assert_ne!(o.status.code(), Some(0), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+}

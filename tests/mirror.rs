@@ -447,7 +447,8 @@ async fn the_compare_page_reads_the_mirror_and_describes_nothing() {
             Default::default(),
             mirror.clone(),
         );
-        let data = ecs_lens::server::service::compare(&state, "cmp", 1, 2).await.expect("from the mirror");
+        let r = |s: &str| ecs_lens::shared::RevisionRef::parse(s).unwrap();
+        let data = ecs_lens::server::service::compare(&state, &r("cmp:1"), &r("cmp:2")).await.expect("from the mirror");
         assert_eq!(cut.calls.load(Ordering::SeqCst), 0, "{}: nothing described", db.kind);
         let paths: Vec<String> = data.diff.changes.iter().map(|c| c.path.join(" › ")).collect();
         assert_eq!(paths, ["container app › image", "container app › environment › LOG_LEVEL"], "{}", db.kind);
@@ -457,8 +458,92 @@ async fn the_compare_page_reads_the_mirror_and_describes_nothing() {
             assert!(!text.contains(API_KEY) && !text.contains(PASSWORD), "{}: a value leaked", db.kind);
         }
         // A revision the mirror has never seen is looked up in the store, which says what is wrong.
-        let err = ecs_lens::server::service::compare(&state, "cmp", 1, 9).await.unwrap_err();
+        let err = ecs_lens::server::service::compare(&state, &r("cmp:1"), &r("cmp:9")).await.unwrap_err();
         assert!(err.to_string().contains("ThrottlingException"), "{err}");
+    }
+}
+
+/// `leaky(family)` as it would be in `region` of `account`: its role, log group region and ECR
+/// registry name both.
+fn placed(family: &str, region: &str, account: &str, tag: &str) -> Value {
+    let mut td = leaky(family);
+    td["executionRoleArn"] = json!(format!("arn:aws:iam::{account}:role/ecsTaskExecutionRole"));
+    td["containerDefinitions"][0]["image"] = json!(format!("{account}.dkr.ecr.{region}.amazonaws.com/app:{tag}"));
+    td["containerDefinitions"][0]["logConfiguration"] = json!({
+        "logDriver": "awslogs",
+        "options": {"awslogs-group": "/ecs/app", "awslogs-region": region, "awslogs-stream-prefix": "app"}
+    });
+    td
+}
+
+#[tokio::test]
+async fn compare_reads_any_source_and_family_and_tells_account_region_from_drift() {
+    use ecs_lens::shared::RevisionRef;
+    use std::sync::Arc;
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        // A second source: another embedded store, as a second region would be.
+        let dir = tempfile::tempdir().unwrap();
+        let options = EmbeddedOptions { seed: false, ..Default::default() };
+        let other =
+            EmbeddedStore::open_with(&ecs_lens::store::Location::DataDir(dir.path().into()), options).await.unwrap();
+        store.register(&placed("app", "us-east-1", "111111111111", "1.2.3"), "alice").await.unwrap();
+        other.register(&placed("app", "eu-west-1", "222222222222", "1.2.3"), "bob").await.unwrap();
+        other.register(&placed("app", "eu-west-1", "222222222222", "1.3.0"), "bob").await.unwrap();
+        store.register(&placed("app-staging", "us-east-1", "111111111111", "1.4.0-rc1"), "carol").await.unwrap();
+        sync_all(&store, &mirror).await;
+        let state = ecs_lens::server::AppState::new(
+            vec![
+                ("local".into(), Arc::new(store.clone()) as Arc<dyn TaskDefStore>),
+                ("eu-west-1".into(), Arc::new(other)),
+            ],
+            Default::default(),
+            mirror.clone(),
+        );
+        let r = |s: &str| RevisionRef::parse(s).unwrap();
+        let compare = |a: &str, b: &str| {
+            let (a, b, state) = (r(a), r(b), state.clone());
+            async move { ecs_lens::server::service::compare(&state, &a, &b).await }
+        };
+
+        // The same revision number in two regions: only the account and region differ. The
+        // other source's mirror is filled on first use (it was never synced).
+        let d = compare("app:1", "eu-west-1:app:1").await.expect("across sources");
+        assert_eq!((d.a.source.as_str(), d.b.source.as_str()), ("local", "eu-west-1"), "{}", db.kind);
+        assert!(d.a.here && !d.b.here && d.across_sources());
+        let scoped: Vec<String> =
+            d.diff.changes.iter().filter(|c| c.account_region_only).map(|c| c.path.join(" › ")).collect();
+        assert_eq!(d.diff.changes.len(), scoped.len(), "{}: nothing but scope: {:?}", db.kind, d.diff.changes);
+        assert!(scoped.iter().any(|p| p.ends_with("image")) && scoped.iter().any(|p| p == "executionRoleArn"));
+
+        // The latest ACTIVE in Ireland has a new image: that is drift, the rest is scope.
+        let d = compare("local:app:1", "eu-west-1:app:latest").await.unwrap();
+        assert_eq!(d.b.revision, 2);
+        let drift: Vec<String> =
+            d.diff.changes.iter().filter(|c| !c.account_region_only).map(|c| c.path.join(" › ")).collect();
+        assert_eq!(drift, ["container app › image"], "{}", db.kind);
+        for text in [&d.a_json, &d.b_json, &serde_json::to_string(&d.diff).unwrap()] {
+            assert!(!text.contains(API_KEY) && !text.contains(PASSWORD), "{}: a value leaked", db.kind);
+        }
+
+        // Two families of one source (staging against prod), with the notes of both.
+        ecs_lens::server::service::set_note(&state, "app-staging", 1, "release candidate").await.unwrap();
+        let d = compare("app-staging:1", "app:1").await.unwrap();
+        assert_eq!((d.a.family.as_str(), d.b.family.as_str()), ("app-staging", "app"));
+        assert_eq!(d.a.note.as_deref(), Some("release candidate"));
+        let paths: Vec<String> = d.diff.changes.iter().map(|c| c.path.join(" › ")).collect();
+        assert!(
+            paths.contains(&"family".to_string()) && paths.contains(&"container app › image".to_string()),
+            "{paths:?}"
+        );
+
+        // What is wrong is said: an unknown source, family or revision.
+        let err = compare("app:1", "ap-south-1:app:1").await.unwrap_err().to_string();
+        assert!(err.contains("no source `ap-south-1`") && err.contains("local, eu-west-1"), "{err}");
+        let err = compare("app:1", "eu-west-1:app:7").await.unwrap_err();
+        assert_eq!(err.kind(), "notFound", "{err}");
+        let err = compare("app:1", "eu-west-1:nope:latest").await.unwrap_err();
+        assert_eq!(err.kind(), "notFound", "{err}");
     }
 }
 

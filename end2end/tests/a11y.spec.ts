@@ -9,6 +9,7 @@ const pages = [
   "/families/Datadog/3",
   "/families/Datadog/3/edit",
   "/compare/Datadog/2/3",
+  "/compare?a=local:Datadog:1&b=storefront-web:latest",
   "/audit",
   "/audit?rule=SEC001",
   "/audit-log",

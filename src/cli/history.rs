@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use super::secrets::{runtime, state, Format};
+use super::secrets::{runtime, state, state_all, Format};
 use super::StoreArgs;
 use crate::core::history::Filter;
 
@@ -98,6 +98,52 @@ pub fn note(a: NoteArgs) -> Result<ExitCode, String> {
             eprintln!("ecs-lens: noted {family}:{revision} in {}", state.source_name());
         }
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `ecs-lens diff` with a revision on either side: each revision is read from the mirror of its
+/// source (its family brought up to date first; from the mirror alone, with a warning, when
+/// the source cannot be reached), a file is linted. Returns the diff and a header naming both.
+pub(super) fn diff_revisions(
+    args: &StoreArgs,
+    sides: [(super::DiffSide, &String); 2],
+) -> Result<(crate::core::diff::Diff, String), String> {
+    use crate::server::service;
+    runtime()?.block_on(async {
+        let (state, db) = state_all(args, true).await?;
+        let mut read = Vec::new();
+        for (side, arg) in sides {
+            read.push(match side {
+                super::DiffSide::File(doc) => {
+                    let findings = crate::core::lint(&doc);
+                    Ok((doc, findings, arg.clone()))
+                }
+                super::DiffSide::Revision(r) => {
+                    match service::source_of(&state, &r.source) {
+                        Ok((_, key, store)) => {
+                            let synced =
+                                crate::store::sync::sync_family(store.as_ref(), &state.mirror, &key, &r.family);
+                            if let Err(e) = synced.await {
+                                eprintln!("ecs-lens: {}: comparing what the mirror has ({e})", r);
+                            }
+                        }
+                        Err(e) => {
+                            db.close().await;
+                            return Err(e.to_string());
+                        }
+                    }
+                    service::compared_revision(&state, &r)
+                        .await
+                        .map(|(side, doc, stored)| (doc, stored.findings, side.title(true)))
+                        .map_err(|e| format!("{r}: {e}"))
+                }
+            });
+        }
+        db.close().await;
+        let [a, b]: [Result<_, String>; 2] = read.try_into().map_err(|_| "two sides".to_string())?;
+        let ((doc_a, fa, la), (doc_b, fb, lb)) = (a?, b?);
+        let d = crate::core::diff::diff_with_findings(&doc_a, &doc_b, fa, fb);
+        Ok((d, format!("--- {la}\n+++ {lb}\n\n")))
     })
 }
 

@@ -36,7 +36,9 @@ enum Command {
     Lint(LintArgs),
     /// Print a task definition's container dependency graph.
     Graph(GraphArgs),
-    /// Semantic diff of two task definitions.
+    /// Semantic diff of two task definitions: files, or `[SOURCE:]FAMILY:REVISION` of any source
+    /// and family (`app:3`, `eu-west-1:app:latest`, `prod/eu-west-1:app:40`); changes that are
+    /// equal but for account ids and regions are marked `≈`.
     Diff(DiffArgs),
     /// The rule catalogue with each rule's documentation.
     Rules(RulesArgs),
@@ -285,12 +287,17 @@ enum DiffFormat {
 
 #[derive(clap::Args, Debug)]
 struct DiffArgs {
+    /// A file (`-`: stdin) or `[SOURCE:]FAMILY:REVISION` (REVISION may be `latest`: the latest
+    /// ACTIVE). SOURCE is a label of the sources the store flags open (`local`, a region,
+    /// `account/region`); none: the first.
     a: String,
     b: String,
     #[arg(long, value_enum, default_value = "text")]
     format: DiffFormat,
     #[arg(long)]
     no_color: bool,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -457,12 +464,35 @@ fn graph(args: GraphArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One side of `ecs-lens diff`: a file, or a revision of a source.
+enum DiffSide {
+    File(Document),
+    Revision(crate::shared::RevisionRef),
+}
+
+impl DiffSide {
+    /// A path that exists (or `-`) is a file; else `[SOURCE:]FAMILY:REVISION`; else the file's
+    /// own error (no such file), or the reference's when it has a `:`.
+    fn of(arg: &str) -> Result<DiffSide, String> {
+        if arg == "-" || std::path::Path::new(arg).exists() {
+            return load(arg).map(DiffSide::File);
+        }
+        match crate::shared::RevisionRef::parse(arg) {
+            Ok(r) => Ok(DiffSide::Revision(r)),
+            Err(e) if arg.contains(':') => Err(format!("{e} (and there is no file of that name)")),
+            Err(_) => load(arg).map(DiffSide::File),
+        }
+    }
+}
+
 fn diff(args: DiffArgs) -> Result<ExitCode, String> {
-    let a = load(&args.a)?;
-    let b = load(&args.b)?;
-    let d = crate::core::diff::diff(&a, &b);
+    let (a, b) = (DiffSide::of(&args.a)?, DiffSide::of(&args.b)?);
+    let (d, header) = match (a, b) {
+        (DiffSide::File(a), DiffSide::File(b)) => (crate::core::diff::diff(&a, &b), String::new()),
+        (a, b) => history::diff_revisions(&args.store, [(a, &args.a), (b, &args.b)])?,
+    };
     match args.format {
-        DiffFormat::Text => print(&crate::core::diff::render_text(&d, use_color(args.no_color)))?,
+        DiffFormat::Text => print(&(header + &crate::core::diff::render_text(&d, use_color(args.no_color))))?,
         DiffFormat::Json => print(&(serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n"))?,
     }
     Ok(ExitCode::SUCCESS)

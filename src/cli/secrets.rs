@@ -139,16 +139,33 @@ pub(super) async fn state(
     read_only: bool,
     source: Option<&str>,
 ) -> Result<(AppState, crate::store::Database), String> {
+    open_state(args, read_only, Some(source)).await
+}
+
+/// [`state`] offering every source the store flags name (the first is the default): for
+/// commands that read across sources (`diff eu-west-1:app:3 us-east-1:app:3`).
+pub(super) async fn state_all(args: &StoreArgs, read_only: bool) -> Result<(AppState, crate::store::Database), String> {
+    open_state(args, read_only, None).await
+}
+
+/// `one`: keep one source (the one labelled so, or the first); `None`: keep every source.
+async fn open_state(
+    args: &StoreArgs,
+    read_only: bool,
+    one: Option<Option<&str>>,
+) -> Result<(AppState, crate::store::Database), String> {
     let database = crate::store::Database::open(&args.database()).await.map_err(|e| e.to_string())?;
     let mut sources = super::open_stores(args, read_only, Some(database.clone())).await?;
-    if let Some(label) = source {
+    if let Some(Some(label)) = one {
         let labels: Vec<String> = sources.iter().map(|(l, _)| l.clone()).collect();
         sources.retain(|(l, _)| l == label || crate::server::source_key(l) == label);
         if sources.is_empty() {
             return Err(format!("no source `{label}` here (the sources: {})", labels.join(", ")));
         }
     }
-    sources.truncate(1);
+    if one.is_some() {
+        sources.truncate(1);
+    }
     let mirror = crate::store::mirror::Mirror::on(database.clone());
     let access = crate::server::access::AccessConfig { read_only, ..Default::default() };
     let mut state =

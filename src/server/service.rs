@@ -7,13 +7,14 @@ use crate::core::history::Filter;
 use crate::core::model::TaskDef;
 use crate::shared::{
     AuditFinding, AuditPage, AuditQuery, AuditRow, AuditTotals, AuditTrailPage, AuditTrailRow, CompareData,
-    ContainerRow, FamiliesPage, FamiliesQuery, FamilyPage, FamilyRow, HistoryData, HistoryRevision, NoteView, Paged,
-    RevisionData, RevisionRow, RuleDoc, RuleRow, ServiceRow, Summary, SyncInfo,
+    CompareSide, ContainerRow, FamiliesPage, FamiliesQuery, FamilyPage, FamilyRow, HistoryData, HistoryRevision,
+    NoteView, Paged, RevisionData, RevisionRef, RevisionRow, RuleDoc, RuleRow, ServiceRow, Summary, SyncInfo,
 };
 use crate::store::mirror::{FamilyQuery, FamilySort, Page, RevisionRecord, StoredRevision, PAGE_SIZE};
 use crate::store::notes::Note;
-use crate::store::{ServiceUse, StoreError};
+use crate::store::{ServiceUse, StoreError, TaskDefStore};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::AppState;
 
@@ -135,52 +136,111 @@ pub async fn family(state: &AppState, family: &str, page: u32) -> Result<FamilyP
     })
 }
 
-/// The revision page, from the mirror. A revision not mirrored yet (registered elsewhere
-/// since the last sync) is synced first; one the source does not have is `NotFound`.
-/// One revision as the mirror holds it (masked document, stored findings); a revision the
-/// mirror has not seen yet brings its family up to date first.
-async fn mirrored(state: &AppState, family: &str, revision: u32) -> Result<(StoredRevision, Document), StoreError> {
-    let source = state.source_name();
-    let stored = match state.mirror.revision(&source, family, revision).await? {
+/// A source the request may read: its label, its mirror key and its store. `label` empty: the
+/// request's own; else a label the server offers (`eu-west-1`) or its mirror key (`aws:eu-west-1`).
+pub fn source_of(state: &AppState, label: &str) -> Result<(String, String, Arc<dyn TaskDefStore>), StoreError> {
+    if label.is_empty() || label == state.source || label == state.source_name() {
+        return Ok((state.source.clone(), state.source_name(), state.store.clone()));
+    }
+    match state.sources.iter().find(|(l, _)| l == label || super::source_key(l) == label) {
+        Some((l, store)) => Ok((l.clone(), super::source_key(l), store.clone())),
+        None => Err(StoreError::invalid(
+            "",
+            format!(
+                "no source `{label}` here (the sources: {})",
+                state.sources.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
+}
+
+/// One revision as the mirror of `source` holds it (masked document, stored findings); a
+/// revision the mirror has not seen yet brings its family up to date first, and one the source
+/// does not have is `NotFound` in the store's own words. `None` as revision: the latest ACTIVE.
+async fn mirrored_in(
+    store: &dyn TaskDefStore,
+    mirror: &crate::store::mirror::Mirror,
+    source: &str,
+    family: &str,
+    revision: Option<u32>,
+) -> Result<(StoredRevision, Document), StoreError> {
+    let look = || async {
+        let revision = match revision {
+            Some(r) => Some(r),
+            None => match mirror.family(source, family).await? {
+                Some(f) => match f.latest_active {
+                    Some(r) => Some(r),
+                    None => return Err(StoreError::no_active_revision(family, f.latest_revision)),
+                },
+                None => None,
+            },
+        };
+        match revision {
+            Some(r) => Ok(mirror.revision(source, family, r).await?),
+            None => Ok(None),
+        }
+    };
+    let stored = match look().await? {
         Some(s) => s,
         None => {
-            crate::store::sync::sync_family(state.store.as_ref(), &state.mirror, &source, family).await?;
-            match state.mirror.revision(&source, family, revision).await? {
+            crate::store::sync::sync_family(store, mirror, source, family).await?;
+            match look().await? {
                 Some(s) => s,
-                // The store's own words: no such family, or no such revision.
                 None => {
-                    return Err(state
-                        .store
-                        .describe(family, Some(revision))
+                    return Err(store
+                        .describe(family, revision)
                         .await
                         .err()
-                        .unwrap_or_else(|| StoreError::revision_not_found(family, revision, None)))
+                        .unwrap_or_else(|| StoreError::revision_not_found(family, revision.unwrap_or(0), None)))
                 }
             }
         }
     };
     let doc = Document::parse(stored.document.as_str()).map_err(|e| {
-        StoreError::unavailable(format!("the mirrored document of {family}:{revision} is unreadable: {}", e.message))
+        let at = stored.record.revision;
+        StoreError::unavailable(format!("the mirrored document of {family}:{at} is unreadable: {}", e.message))
     })?;
     Ok((stored, doc))
 }
 
-/// Two revisions of a family compared, from the mirror: their masked documents and the
-/// findings stored with them (nothing is described or linted).
-pub async fn compare(state: &AppState, family: &str, a: u32, b: u32) -> Result<CompareData, StoreError> {
-    let (sa, da) = mirrored(state, family, a).await?;
-    let (sb, db) = mirrored(state, family, b).await?;
+/// One revision of the request's source, from the mirror (see [`mirrored_in`]).
+async fn mirrored(state: &AppState, family: &str, revision: u32) -> Result<(StoredRevision, Document), StoreError> {
+    mirrored_in(state.store.as_ref(), &state.mirror, &state.source_name(), family, Some(revision)).await
+}
+
+/// One side of a comparison, from the mirror of its source: which revision it is, its masked
+/// document and its stored findings.
+pub async fn compared_revision(
+    state: &AppState,
+    r: &RevisionRef,
+) -> Result<(CompareSide, Document, StoredRevision), StoreError> {
+    let (label, key, store) = source_of(state, &r.source)?;
+    let (stored, doc) = mirrored_in(store.as_ref(), &state.mirror, &key, &r.family, r.revision).await?;
+    let note = state.mirror.notes().get(&key, &r.family, stored.record.revision).await?.map(|n| n.text);
+    let side = CompareSide {
+        here: key == state.source_name(),
+        source: label,
+        family: r.family.clone(),
+        revision: stored.record.revision,
+        note,
+    };
+    Ok((side, doc, stored))
+}
+
+/// Two revisions of any family and source compared, from the mirror: their masked documents
+/// and the findings stored with them (nothing is described or linted); changes that are equal
+/// but for account ids and regions are marked as such.
+pub async fn compare(state: &AppState, a: &RevisionRef, b: &RevisionRef) -> Result<CompareData, StoreError> {
+    let (side_a, da, sa) = compared_revision(state, a).await?;
+    let (side_b, db, sb) = compared_revision(state, b).await?;
     let diff = crate::core::diff::diff_with_findings(&da, &db, sa.findings, sb.findings);
-    let notes = state.mirror.notes().of_family(&state.source_name(), family).await?;
-    let note = |r: u32| notes.get(&r).map(|n| n.text.clone());
     Ok(CompareData {
-        family: family.to_string(),
-        a,
-        b,
+        a: side_a,
+        b: side_b,
         diff,
         a_json: sa.document,
         b_json: sb.document,
-        notes: (note(a), note(b)),
+        sources: state.sources.iter().map(|(l, _)| l.clone()).collect(),
     })
 }
 
@@ -285,6 +345,8 @@ pub async fn revision(state: &AppState, family: &str, revision: u32) -> Result<R
         elsewhere: elsewhere.into_iter().map(service_row).collect(),
         has_services: state.mirror.status(&source).await?.has_services,
         note: state.mirror.notes().get(&source, family, revision).await?.map(note_view),
+        source: state.source.clone(),
+        sources: state.sources.iter().map(|(l, _)| l.clone()).collect(),
     })
 }
 

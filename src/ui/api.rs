@@ -89,10 +89,15 @@ pub async fn get_revision(family: String, revision: u32) -> Result<RevisionData,
     crate::server::service::revision(&state, &family, revision).await.map_err(ssr::store_error)
 }
 
+/// `a` and `b`: `[SOURCE:]FAMILY:REVISION` each (any source the server offers, any family).
 #[server(prefix = "/api", endpoint = "compare")]
-pub async fn compare_revisions(family: String, a: u32, b: u32) -> Result<CompareData, ServerFnError> {
+pub async fn compare_revisions(a: String, b: String) -> Result<CompareData, ServerFnError> {
     let state = ssr::state()?;
-    crate::server::service::compare(&state, &family, a, b).await.map_err(ssr::store_error)
+    let parse = |s: &str| {
+        crate::shared::RevisionRef::parse(s).map_err(|e| ssr::store_error(crate::store::StoreError::invalid("", e)))
+    };
+    let (a, b) = (parse(&a)?, parse(&b)?);
+    crate::server::service::compare(&state, &a, &b).await.map_err(ssr::store_error)
 }
 
 #[server(prefix = "/api", endpoint = "audit")]

@@ -100,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/families/:family/:revision/edit") view={Lazy::<editor::EditRoute>::new()}/>
                     <Route path=path!("/families/:family/:revision/migrate") view={Lazy::<secrets::MigrateRoute>::new()}/>
                     <Route path=path!("/families/:family/:revision/verify") view={Lazy::<secrets::VerifyRoute>::new()}/>
+                    <Route path=path!("/compare") view={Lazy::<CompareRoute>::new()}/>
                     <Route path=path!("/compare/:family/:a/:b") view={Lazy::<CompareRoute>::new()}/>
                     <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()}/>
                     <Route path=path!("/audit-log") view={Lazy::<AuditTrailRoute>::new()}/>

@@ -535,6 +535,12 @@ fn RevisionView(data: RevisionData) -> impl IntoView {
             {fact("ARN", s.arn.clone())}
         </dl>
         <NotePanel note=data.note.clone() can_edit=!data.read_only family=data.family.clone() revision=rev/>
+        <details class="mb-6 rounded-xl border border-slate-200 bg-white p-3 text-sm shadow-sm" data-testid="compare-with-panel">
+            <summary class="cursor-pointer font-medium text-slate-700">"Compare with…"</summary>
+            <p class="mb-2 mt-1 text-xs text-slate-500">"Another revision of this or any family, in this source or another (a region, an account). Leave the revision empty for the latest ACTIVE one."</p>
+            <CompareWith from=RevisionRef { source: data.source.clone(), family: data.family.clone(), revision: Some(rev) }
+                sources=data.sources.clone() source=data.source.clone() family=data.family.clone()/>
+        </details>
         <RunningPanel running=data.running.clone() elsewhere=data.elsewhere.clone() has_services=data.has_services family=data.family.clone() revision=rev/>
         <section class="mb-8">
             <h2 class="mb-3 text-lg font-semibold">"Dependency graph"</h2>
@@ -668,9 +674,11 @@ fn registration_line(status: &str, at: &str, by: &str) -> String {
 
 // ---------------------------------------------------------------- compare
 
-/// `/compare/:family/:a/:b` (lazily loaded).
+/// `/compare/:family/:a/:b` (two revisions of a family in the request's source) and
+/// `/compare?a=REF&b=REF` (any source and family each: `[SOURCE:]FAMILY:REVISION`; the
+/// "compare with…" form sends `b` as `source`, `family`, `revision`). Lazily loaded.
 pub struct CompareRoute {
-    key: Memo<(String, u32, u32)>,
+    key: Memo<(String, String)>,
     data: Resource<Result<CompareData, ServerFnError>>,
 }
 
@@ -678,12 +686,26 @@ pub struct CompareRoute {
 impl LazyRoute for CompareRoute {
     fn data() -> Self {
         let params = use_params_map();
+        let query = use_query_map();
         let key = Memo::new(move |_| {
             let p = params.read();
-            let n = |k: &str| p.get(k).and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
-            (p.get("family").unwrap_or_default(), n("a"), n("b"))
+            if let Some(family) = p.get("family") {
+                let n = |k: &str| p.get(k).unwrap_or_default();
+                return (format!("{family}:{}", n("a")), format!("{family}:{}", n("b")));
+            }
+            let q = query.read();
+            let b = q.get("b").unwrap_or_else(|| {
+                let revision = q.get("revision").map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+                let source = q.get("source").filter(|s| !s.is_empty()).map(|s| format!("{s}:")).unwrap_or_default();
+                format!(
+                    "{source}{}:{}",
+                    q.get("family").unwrap_or_default().trim(),
+                    revision.as_deref().unwrap_or("latest")
+                )
+            });
+            (q.get("a").unwrap_or_default(), b)
         });
-        CompareRoute { key, data: Resource::new(move || key.get(), |(f, a, b)| compare_revisions(f, a, b)) }
+        CompareRoute { key, data: Resource::new(move || key.get(), |(a, b)| compare_revisions(a, b)) }
     }
 
     fn view(this: Self) -> AnyView {
@@ -692,9 +714,8 @@ impl LazyRoute for CompareRoute {
 }
 
 fn compare_view(CompareRoute { key, data }: CompareRoute) -> impl IntoView {
-    let key = move || key.get();
     view! {
-        <Title text=move || { let (f, a, b) = key(); format!("{f} {a}↔{b} · ecs-lens") }/>
+        <Title text=move || { let (a, b) = key.get(); format!("{a} ↔ {b} · ecs-lens") }/>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match data.await {
@@ -703,6 +724,60 @@ fn compare_view(CompareRoute { key, data }: CompareRoute) -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// A link to a revision page: in the request's source, a route; in another source, a full
+/// load that switches the source first (the source is a cookie every page follows).
+fn revision_link(side: &CompareSide, label: String) -> impl IntoView {
+    let href = format!("/families/{}/{}", side.family, side.revision);
+    if side.here {
+        Either::Left(view! { <A href=href attr:class=BUTTON>{label}</A> })
+    } else {
+        let switch = format!(
+            "document.cookie='{}={}; Path=/; SameSite=Lax; Max-Age=31536000'",
+            super::SOURCE_COOKIE_NAME,
+            side.source
+        );
+        Either::Right(view! { <a href=href rel="external" class=BUTTON onclick=switch>{label}</a> })
+    }
+}
+
+/// "Compare with…": another revision of any family in any source the server offers.
+#[component]
+pub fn CompareWith(
+    /// The revision compared from, with its source.
+    from: RevisionRef,
+    sources: Vec<String>,
+    /// What the form starts with.
+    source: String,
+    family: String,
+    #[prop(optional)] revision: Option<u32>,
+) -> impl IntoView {
+    let field = FIELD;
+    view! {
+        <Form method="GET" action="/compare" attr:class="flex flex-wrap items-end gap-2 text-sm" attr:data-testid="compare-with">
+            <input type="hidden" name="a" value=from.to_string()/>
+            {if sources.len() > 1 {
+                Either::Left(view! {
+                    <label class="flex flex-col gap-1 text-xs font-medium text-slate-600">"Source"
+                        <select name="source" class=field data-testid="compare-source">
+                            {sources.into_iter().map(|l| view! { <option value=l.clone() selected=l == source>{l.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                })
+            } else {
+                Either::Right(view! { <input type="hidden" name="source" value=source/> })
+            }}
+            <label class="flex flex-col gap-1 text-xs font-medium text-slate-600">"Family"
+                <input type="text" name="family" value=family required pattern="[A-Za-z0-9_\\-]{1,255}" class=format!("{field} w-48 max-w-full") data-testid="compare-family"/>
+            </label>
+            <label class="flex flex-col gap-1 text-xs font-medium text-slate-600">"Revision"
+                <input type="text" name="revision" inputmode="numeric" placeholder="latest" value=revision.map(|r| r.to_string()).unwrap_or_default()
+                    class=format!("{field} w-24") data-testid="compare-revision"/>
+            </label>
+            <button type="submit" class=BUTTON data-testid="compare-with-button">"Compare"</button>
+        </Form>
     }
 }
 
@@ -728,37 +803,83 @@ fn show(v: &Option<serde_json::Value>) -> String {
 #[component]
 fn CompareView(data: CompareData) -> impl IntoView {
     let d = data.diff.clone();
-    let fam = data.family.clone();
+    let across = data.across_sources();
+    let named = across || data.a.family != data.b.family;
+    let (ta, tb) = (data.a.title(across), data.b.title(across));
+    let title = if named {
+        format!("{ta} ↔ {tb}")
+    } else {
+        format!("{}: {} ↔ {}", data.a.family, data.a.revision, data.b.revision)
+    };
+    // Short labels on each change: the revision, or the source when that is what differs.
+    let (la, lb) = if across && data.a.family == data.b.family && data.a.revision == data.b.revision {
+        (data.a.source.clone(), data.b.source.clone())
+    } else if named {
+        (ta.clone(), tb.clone())
+    } else {
+        (data.a.revision.to_string(), data.b.revision.to_string())
+    };
+    let scoped = d.account_region_only();
+    let hide_scoped = RwSignal::new(false);
+    let open_a =
+        revision_link(&data.a, format!("Open {}", if named { ta.clone() } else { data.a.revision.to_string() }));
+    let open_b =
+        revision_link(&data.b, format!("Open {}", if named { tb.clone() } else { data.b.revision.to_string() }));
+    let subtitle = if across {
+        "Semantic diff across sources: order, defaults and read-only fields are not changes; account ids and regions are told apart from drift."
+    } else {
+        "Semantic diff: order, defaults and read-only fields are not changes."
+    };
     view! {
-        <PageHeader title=format!("{}: {} ↔ {}", data.family, data.a, data.b) subtitle="Semantic diff: order, defaults and read-only fields are not changes.".into()>
-            <A href=format!("/families/{fam}/{}", data.a) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">{format!("Open {}", data.a)}</A>
-            <A href=format!("/families/{fam}/{}", data.b) attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50">{format!("Open {}", data.b)}</A>
+        <PageHeader title=title subtitle=subtitle.into()>
+            {open_a}
+            {open_b}
         </PageHeader>
-        {(data.notes.0.is_some() || data.notes.1.is_some()).then(|| view! {
+        <details class="mb-6 rounded-xl border border-slate-200 bg-white p-3 text-sm shadow-sm" open=across data-testid="compare-with-panel">
+            <summary class="cursor-pointer font-medium text-slate-700">{format!("Compare {} with…", ta)}</summary>
+            <p class="mb-2 mt-1 text-xs text-slate-500">"Any revision of any family, in this source or another (a region, an account). Leave the revision empty for the latest ACTIVE one."</p>
+            <CompareWith from=data.a.reference() sources=data.sources.clone() source=data.b.source.clone() family=data.b.family.clone() revision=data.b.revision/>
+        </details>
+        {(data.a.note.is_some() || data.b.note.is_some()).then(|| view! {
             <dl class="mb-6 grid grid-cols-1 gap-2 rounded-xl border border-slate-200 bg-white p-4 text-sm shadow-sm sm:grid-cols-2" data-testid="compare-notes">
-                <div class="min-w-0"><dt class="text-xs font-medium uppercase text-slate-500">{format!("Note of {}", data.a)}</dt><dd class="break-words">{data.notes.0.clone().unwrap_or_else(|| "—".into())}</dd></div>
-                <div class="min-w-0"><dt class="text-xs font-medium uppercase text-slate-500">{format!("Note of {}", data.b)}</dt><dd class="break-words">{data.notes.1.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                <div class="min-w-0"><dt class="text-xs font-medium uppercase text-slate-500">{format!("Note of {la}")}</dt><dd class="break-words">{data.a.note.clone().unwrap_or_else(|| "—".into())}</dd></div>
+                <div class="min-w-0"><dt class="text-xs font-medium uppercase text-slate-500">{format!("Note of {lb}")}</dt><dd class="break-words">{data.b.note.clone().unwrap_or_else(|| "—".into())}</dd></div>
             </dl>
         })}
         <div class="grid grid-cols-1 gap-8 lg:grid-cols-3">
             <section class="min-w-0 lg:col-span-2" data-testid="changes">
-                <h2 class="mb-3 text-lg font-semibold">{format!("{} change(s)", d.changes.len())}</h2>
+                <div class="mb-3 flex flex-wrap items-baseline gap-x-4 gap-y-1">
+                    <h2 class="text-lg font-semibold">{format!("{} change(s)", d.changes.len())}</h2>
+                    {(scoped > 0).then(|| view! {
+                        <span class="text-sm text-slate-600" data-testid="scope-summary">
+                            {format!("{} drift · {scoped} by account/region only", d.changes.len() - scoped)}
+                        </span>
+                        <label class="flex items-center gap-1.5 text-sm text-slate-700">
+                            <input type="checkbox" data-testid="hide-scoped" prop:checked=move || hide_scoped.get()
+                                on:change=move |ev| hide_scoped.set(event_target_checked(&ev))/>
+                            "Hide account/region-only"
+                        </label>
+                    })}
+                </div>
                 {d.changes.is_empty().then(|| view! { <p class="text-sm text-slate-500">"No semantic difference."</p> })}
                 <ul class="space-y-2">
                     {d.changes.iter().map(|c| {
-                        let (mark, style) = kind_style(&c.kind);
+                        let (mark, style) = if c.account_region_only { ("≈", "border-slate-200 bg-slate-50 text-slate-600") } else { kind_style(&c.kind) };
                         let kind = serde_json::to_value(c.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
                         let kind_attr = kind.clone();
+                        let only_scope = c.account_region_only;
+                        let (la, lb) = (la.clone(), lb.clone());
                         view! {
-                            <li class=format!("rounded-lg border p-3 text-sm {style}") data-kind=kind_attr>
+                            <li class=format!("rounded-lg border p-3 text-sm {style}") data-kind=kind_attr data-scope=only_scope.then_some("account-region")
+                                class:hidden=move || only_scope && hide_scoped.get()>
                                 <div class="flex items-baseline gap-2">
                                     <span class="w-5 text-center font-bold">{mark}</span>
-                                    <span class="font-mono text-xs text-slate-700">{c.path.join(" › ")}</span>
-                                    <span class="ml-auto text-xs font-semibold uppercase text-slate-500">{kind}</span>
+                                    <span class="min-w-0 break-words font-mono text-xs text-slate-700">{c.path.join(" › ")}</span>
+                                    <span class="ml-auto shrink-0 text-xs font-semibold uppercase text-slate-700">{if only_scope { "account/region only".to_string() } else { kind }}</span>
                                 </div>
-                                <div class="mt-2 grid grid-cols-2 gap-3 font-mono text-xs">
-                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-500">{format!("{}: ", data.a)}</span>{show(&c.before)}</div>
-                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-500">{format!("{}: ", data.b)}</span>{show(&c.after)}</div>
+                                <div class="mt-2 grid grid-cols-1 gap-2 font-mono text-xs sm:grid-cols-2 sm:gap-3">
+                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-600">{format!("{la}: ")}</span>{show(&c.before)}</div>
+                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-600">{format!("{lb}: ")}</span>{show(&c.after)}</div>
                                 </div>
                             </li>
                         }

@@ -26,6 +26,7 @@ mod delta;
 mod keys;
 pub mod normalize;
 mod render;
+pub mod scope;
 #[cfg(test)]
 mod tests;
 
@@ -129,6 +130,17 @@ pub struct Change {
     pub before: Option<Value>,
     /// Normalised value in `b`, secrets masked.
     pub after: Option<Value>,
+    /// A change whose two values are equal once AWS account ids and region names are
+    /// placeholders ([`scope`]): the same family in two accounts or regions, not drift.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub account_region_only: bool,
+}
+
+impl Diff {
+    /// How many changes differ by account or region only.
+    pub fn account_region_only(&self) -> usize {
+        self.changes.iter().filter(|c| c.account_region_only).count()
+    }
 }
 
 /// Compare two task definitions (any accepted shape each).
@@ -160,6 +172,8 @@ fn diff_inner(a: &Document, b: &Document, findings: Option<(Vec<Finding>, Vec<Fi
                 *seg = MASK.to_string();
             }
         }
+        c.account_region_only = c.kind == ChangeKind::Changed
+            && matches!((&c.before, &c.after), (Some(x), Some(y)) if scope::differs_by_account_or_region_only(x, y));
     }
     let findings = match findings {
         Some((fa, fb)) => delta::match_findings(&sa, &sb, fa, fb, &renames),
@@ -510,8 +524,15 @@ impl Walker<'_, '_> {
                 ChangeKind::MovedToSecrets => (added.path, masked, added.after),
                 _ => (added.path, removed.before, masked),
             };
-            tail[i] =
-                Some(Change { path, kind, pointer_a: removed.pointer_a, pointer_b: added.pointer_b, before, after });
+            tail[i] = Some(Change {
+                path,
+                kind,
+                pointer_a: removed.pointer_a,
+                pointer_b: added.pointer_b,
+                before,
+                after,
+                account_region_only: false,
+            });
         }
         self.out.extend(tail.into_iter().flatten());
     }
@@ -538,7 +559,7 @@ impl Walker<'_, '_> {
         }
         let (pointer_a, before) = before.map(|(p, v, _)| (p, Some(v))).unwrap_or_default();
         let (pointer_b, after) = after.map(|(p, v, _)| (p, Some(v))).unwrap_or_default();
-        self.out.push(Change { path, kind, pointer_a, pointer_b, before, after });
+        self.out.push(Change { path, kind, pointer_a, pointer_b, before, after, account_region_only: false });
     }
 }
 

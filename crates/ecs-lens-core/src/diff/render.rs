@@ -41,7 +41,7 @@ impl Style {
 }
 
 /// The diff as text: changes grouped by container (`+` added, `-` removed, `~`
-/// changed, `»` moved to secrets), then the findings delta and the graph delta.
+/// changed, `≈` changed by account/region only, `»` moved to secrets), then the findings delta and the graph delta.
 /// ANSI colours only when `color` is true.
 pub fn render_text(d: &Diff, color: bool) -> String {
     let s = Style { color };
@@ -51,6 +51,15 @@ pub fn render_text(d: &Diff, color: bool) -> String {
     }
     for (group, changes) in groups(&d.changes) {
         render_group(&s, &mut out, group, &changes);
+    }
+    let scoped = d.account_region_only();
+    if scoped > 0 {
+        let _ = writeln!(
+            out,
+            "\n{scoped} of {} change(s) differ by account/region only (≈); {} are drift.",
+            d.changes.len(),
+            d.changes.len() - scoped
+        );
     }
     out.push('\n');
     render_findings(&s, &mut out, d);
@@ -114,6 +123,9 @@ fn render_group(s: &Style, out: &mut String, group: Option<&str>, changes: &[&Ch
         let line = match c.kind {
             ChangeKind::Added => s.green(&format!("+ {at}: {after}")),
             ChangeKind::Removed => s.red(&format!("- {at}: {before}")),
+            ChangeKind::Changed if c.account_region_only => {
+                format!("≈ {at}: {before} → {after} (account/region only)")
+            }
             ChangeKind::Changed => s.yellow(&format!("~ {at}: {before} → {after}")),
             ChangeKind::Renamed => s.yellow(&format!("~ {at}: renamed {before} → {after}")),
             ChangeKind::MovedToSecrets => {

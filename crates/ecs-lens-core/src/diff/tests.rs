@@ -892,3 +892,41 @@ fn given_findings_compare_like_the_linted_ones() {
     assert_eq!(stored.findings.unchanged, linted.findings.unchanged);
     assert!(linted.findings.unchanged > 0 && !linted.findings.resolved.is_empty() && !paths(&linted).is_empty());
 }
+
+/// The seed's family as another region and account would have it: every region and account
+/// id replaced (log configuration, ECR registry, database host, roles); the credentials stay.
+fn seed_elsewhere(region: &str, account: &str) -> Value {
+    let text = SEED
+        .replace("ap-northeast-1", region)
+        .replace("xxx.", &format!("{account}."))
+        .replace("::xxx:", &format!("::{account}:"));
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_same_family_in_two_regions_and_accounts_differs_by_account_region_only() {
+    let tokyo = seed_elsewhere("ap-northeast-1", "111111111111");
+    let mut ireland = seed_elsewhere("eu-west-1", "222222222222");
+    let diff = d(&tokyo, &ireland);
+    assert!(!diff.changes.is_empty());
+    assert!(
+        diff.changes.iter().all(|c| c.account_region_only && c.kind == ChangeKind::Changed),
+        "only scope: {:#?}",
+        diff.changes
+    );
+    assert_eq!(diff.account_region_only(), diff.changes.len());
+    let text = render_text(&diff, false);
+    assert!(text.contains("(account/region only)") && text.contains("are drift"), "{text}");
+
+    // Real drift among it stands out: a new image tag in Ireland is not scope.
+    let app = ireland["containerDefinitions"].as_array_mut().unwrap().iter_mut().find(|c| c["name"] == "my-app-repo");
+    app.unwrap()["image"] = json!("222222222222.dkr.ecr.eu-west-1.amazonaws.com/my-app-repo:v2");
+    let diff = d(&tokyo, &ireland);
+    let drift: Vec<String> =
+        diff.changes.iter().filter(|c| !c.account_region_only).map(|c| c.path.join(" › ")).collect();
+    assert_eq!(drift, ["container my-app-repo › image"]);
+    // JSON carries the mark only where it is set.
+    let json = serde_json::to_value(&diff).unwrap();
+    let marks = json["changes"].as_array().unwrap().iter().filter(|c| c.get("account_region_only").is_some()).count();
+    assert_eq!(marks, diff.account_region_only());
+}
