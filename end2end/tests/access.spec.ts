@@ -52,7 +52,8 @@ test("a viewer sees every page and export with every secret value masked, and ca
   }
   for (const [fn, form] of [
     ["families", {}], ["revisions", { family: "storefront-web" }], ["revision", { family: "storefront-web", revision: "1" }],
-    ["compare", { family: "storefront-web", a: "1", b: "1" }], ["audit", {}],
+    ["compare", { family: "storefront-web", a: "1", b: "1" }],
+    ["compare", { a: "storefront-web:1", b: "local:storefront-web:latest" }], ["audit", {}],
   ] as [string, Record<string, string>][]) {
     const res = await viewer.post(`/api/${fn}`, { headers: same, form });
     expect(res.status(), fn).toBe(200);

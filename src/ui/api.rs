@@ -90,11 +90,17 @@ pub async fn get_revision(family: String, revision: u32) -> Result<RevisionData,
 }
 
 /// `a` and `b`: `[SOURCE:]FAMILY:REVISION` each (any source the server offers, any family).
+/// With `family`, `a` and `b` may be bare revision numbers of it (the older form of this call).
 #[server(prefix = "/api", endpoint = "compare")]
-pub async fn compare_revisions(a: String, b: String) -> Result<CompareData, ServerFnError> {
+pub async fn compare_revisions(
+    a: String,
+    b: String,
+    #[server(default)] family: String,
+) -> Result<CompareData, ServerFnError> {
     let state = ssr::state()?;
     let parse = |s: &str| {
-        crate::shared::RevisionRef::parse(s).map_err(|e| ssr::store_error(crate::store::StoreError::invalid("", e)))
+        let s = if !family.is_empty() && s.parse::<u32>().is_ok() { format!("{family}:{s}") } else { s.to_string() };
+        crate::shared::RevisionRef::parse(&s).map_err(|e| ssr::store_error(crate::store::StoreError::invalid("", e)))
     };
     let (a, b) = (parse(&a)?, parse(&b)?);
     crate::server::service::compare(&state, &a, &b).await.map_err(ssr::store_error)

@@ -705,7 +705,7 @@ impl LazyRoute for CompareRoute {
             });
             (q.get("a").unwrap_or_default(), b)
         });
-        CompareRoute { key, data: Resource::new(move || key.get(), |(a, b)| compare_revisions(a, b)) }
+        CompareRoute { key, data: Resource::new(move || key.get(), |(a, b)| compare_revisions(a, b, String::new())) }
     }
 
     fn view(this: Self) -> AnyView {
