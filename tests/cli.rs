@@ -711,10 +711,23 @@ fn diff_takes_revisions_of_any_family_files_and_says_what_is_wrong() {
     let scoped: Vec<&Value> =
         d["changes"].as_array().unwrap().iter().filter(|c| c["account_region_only"] == true).collect();
     assert_eq!(scoped.len(), 1, "{d}");
-    // A file against a revision: a local edit against what is registered.
-    let o = run(&["diff", prod.to_str().unwrap(), "app-staging:1", "--data-dir", data_s]);
+    // A file against a revision: a local edit against what is registered. The same file is no
+    // change (its credential is compared by keyed hash, as the mirror keeps the revision's);
+    // another value of it is one, masked.
+    let o = run(&["diff", prod.to_str().unwrap(), "app-prod:1", "--data-dir", data_s]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains(&format!("--- {}", prod.to_str().unwrap())), "{}", stdout(&o));
+    assert!(stdout(&o).contains("No changes to the task definition."), "{}", stdout(&o));
+    let rotated = dir.path().join("rotated.json");
+    std::fs::write(
+        &rotated,
+        td("app-prod", "us-east-1", "1.26").replace("tok_9f8e7d6c5b4a39281706", "tok_0a1b2c3d4e5f60718293"),
+    )
+    .unwrap();
+    let o = run(&["diff", rotated.to_str().unwrap(), "app-prod:1", "--data-dir", data_s]);
+    let out = stdout(&o);
+    assert!(out.contains("~ environment › API_TOKEN: \"********\" → \"******** (another value)\""), "{out}");
+    assert!(!out.contains("tok_"), "no value printed: {out}");
     // What is wrong is said, with the argument.
     for (args, says) in [
         (vec!["diff", "app-staging:1", "app-prod:9"], "app-prod:9"),

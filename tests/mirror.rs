@@ -548,6 +548,49 @@ async fn compare_reads_any_source_and_family_and_tells_account_region_from_drift
 }
 
 #[tokio::test]
+async fn a_rotated_plaintext_credential_is_a_change_in_compare_and_history_though_masked() {
+    use ecs_lens::shared::RevisionRef;
+    use std::sync::Arc;
+    const ROTATED: &str = "0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a";
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        store.register(&leaky("rot"), "alice").await.unwrap();
+        let mut next = leaky("rot");
+        next["containerDefinitions"][0]["environment"][0]["value"] = json!(ROTATED);
+        store.register(&next, "bob").await.unwrap();
+        store.register(&next, "bob").await.unwrap();
+        sync_all(&store, &mirror).await;
+        let state = ecs_lens::server::AppState::new(
+            vec![("local".into(), Arc::new(store.clone()) as Arc<dyn TaskDefStore>)],
+            Default::default(),
+            mirror.clone(),
+        );
+        let r = |s: &str| RevisionRef::parse(s).unwrap();
+        let d = ecs_lens::server::service::compare(&state, &r("rot:1"), &r("rot:2")).await.unwrap();
+        let shown: Vec<String> = d
+            .diff
+            .changes
+            .iter()
+            .map(|c| format!("{} {} → {}", c.path.join(" › "), c.before.clone().unwrap(), c.after.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            shown,
+            [r#"container app › environment › DD_API_KEY "********" → "******** (another value)""#],
+            "{}",
+            db.kind
+        );
+        let same = ecs_lens::server::service::compare(&state, &r("rot:2"), &r("rot:3")).await.unwrap();
+        assert!(same.diff.changes.is_empty(), "{}: the same value is no change", db.kind);
+        let filter = ecs_lens::core::history::Filter { path: Some("DD_API_KEY".into()), ..Default::default() };
+        let h = ecs_lens::server::service::history(&state, "rot", &filter, None).await.unwrap();
+        let revisions: Vec<u32> = h.revisions.iter().map(|r| r.revision).collect();
+        assert_eq!(revisions, [2], "{}: the rotation is in the history", db.kind);
+        let text = serde_json::to_string(&(&d, &h)).unwrap();
+        assert!(!text.contains(API_KEY) && !text.contains(ROTATED), "{}: no value", db.kind);
+    }
+}
+
+#[tokio::test]
 async fn exposure_finds_the_same_value_in_every_revision_and_family_by_keyed_hash() {
     for db in test_db::each().await {
         let (store, mirror) = open(&db).await;

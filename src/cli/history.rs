@@ -114,10 +114,10 @@ pub(super) fn diff_revisions(
         let mut read = Vec::new();
         for (side, arg) in sides {
             read.push(match side {
-                super::DiffSide::File(doc) => {
-                    let findings = crate::core::lint(&doc);
-                    Ok((doc, findings, arg.clone()))
-                }
+                super::DiffSide::File(doc) => service::compared_document(&state, &doc, arg)
+                    .await
+                    .map(|c| (c, arg.clone()))
+                    .map_err(|e| e.to_string()),
                 super::DiffSide::Revision(r) => {
                     match service::source_of(&state, &r.source) {
                         Ok((_, key, store)) => {
@@ -134,16 +134,18 @@ pub(super) fn diff_revisions(
                     }
                     service::compared_revision(&state, &r)
                         .await
-                        .map(|(side, doc, stored)| (doc, stored.findings, side.title(true)))
+                        .map(|c| {
+                            let label = c.side.title(true);
+                            (c, label)
+                        })
                         .map_err(|e| format!("{r}: {e}"))
                 }
             });
         }
         db.close().await;
         let [a, b]: [Result<_, String>; 2] = read.try_into().map_err(|_| "two sides".to_string())?;
-        let ((doc_a, fa, la), (doc_b, fb, lb)) = (a?, b?);
-        let d = crate::core::diff::diff_with_findings(&doc_a, &doc_b, fa, fb);
-        Ok((d, format!("--- {la}\n+++ {lb}\n\n")))
+        let ((a, la), (b, lb)) = (a?, b?);
+        Ok((a.diff(&b), format!("--- {la}\n+++ {lb}\n\n")))
     })
 }
 

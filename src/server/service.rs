@@ -208,38 +208,67 @@ async fn mirrored(state: &AppState, family: &str, revision: u32) -> Result<(Stor
     mirrored_in(state.store.as_ref(), &state.mirror, &state.source_name(), family, Some(revision)).await
 }
 
-/// One side of a comparison, from the mirror of its source: which revision it is, its masked
-/// document and its stored findings.
-pub async fn compared_revision(
-    state: &AppState,
-    r: &RevisionRef,
-) -> Result<(CompareSide, Document, StoredRevision), StoreError> {
+/// One side of a comparison as the mirror keeps it: which revision (or file) it is, its masked
+/// document and findings, and its credentials by keyed hash.
+pub struct Compared {
+    pub side: CompareSide,
+    pub doc: Document,
+    /// The masked document's text.
+    pub json: String,
+    pub findings: Vec<crate::core::finding::Finding>,
+    pub credentials: Vec<crate::store::mirror::CredentialRecord>,
+}
+
+impl Compared {
+    /// The diff of two sides: their masked documents with their stored findings (nothing
+    /// linted), and the credentials whose values differ though both show the same mask.
+    pub fn diff(&self, other: &Compared) -> crate::core::diff::Diff {
+        let mut d =
+            crate::core::diff::diff_with_findings(&self.doc, &other.doc, self.findings.clone(), other.findings.clone());
+        let differing = crate::store::mirror::differing_values(&self.credentials, &other.credentials);
+        crate::core::diff::add_value_changes(&mut d.changes, &differing);
+        d
+    }
+}
+
+/// One side of a comparison, from the mirror of its source.
+pub async fn compared_revision(state: &AppState, r: &RevisionRef) -> Result<Compared, StoreError> {
     let (label, key, store) = source_of(state, &r.source)?;
     let (stored, doc) = mirrored_in(store.as_ref(), &state.mirror, &key, &r.family, r.revision).await?;
-    let note = state.mirror.notes().get(&key, &r.family, stored.record.revision).await?.map(|n| n.text);
-    let side = CompareSide {
-        here: key == state.source_name(),
-        source: label,
-        family: r.family.clone(),
-        revision: stored.record.revision,
-        note,
-    };
-    Ok((side, doc, stored))
+    let revision = stored.record.revision;
+    let note = state.mirror.notes().get(&key, &r.family, revision).await?.map(|n| n.text);
+    let credentials = state.mirror.credentials(&key, &r.family, revision).await?;
+    let side =
+        CompareSide { here: key == state.source_name(), source: label, family: r.family.clone(), revision, note };
+    Ok(Compared { side, doc, json: stored.document, findings: stored.findings, credentials })
+}
+
+/// A document outside any store (a file) as one side of a comparison, analysed as the mirror
+/// analyses a revision (masked, credentials by the mirror's keyed hash), so that the same
+/// value on both sides is no change. `name` labels it.
+pub async fn compared_document(state: &AppState, doc: &Document, name: &str) -> Result<Compared, StoreError> {
+    let key = state.mirror.fingerprint_key().await?;
+    let (json, findings, credentials) = crate::store::mirror::analyse_document(doc, &key);
+    let masked = Document::parse(json.as_str())
+        .map_err(|e| StoreError::invalid("", format!("{name}: cannot read it back masked: {}", e.message)))?;
+    let side = CompareSide { source: String::new(), family: name.to_string(), revision: 0, note: None, here: false };
+    Ok(Compared { side, doc: masked, json, findings, credentials })
 }
 
 /// Two revisions of any family and source compared, from the mirror: their masked documents
 /// and the findings stored with them (nothing is described or linted); changes that are equal
-/// but for account ids and regions are marked as such.
+/// but for account ids and regions are marked as such, and a credential whose value changed
+/// is a change though both values are masked.
 pub async fn compare(state: &AppState, a: &RevisionRef, b: &RevisionRef) -> Result<CompareData, StoreError> {
-    let (side_a, da, sa) = compared_revision(state, a).await?;
-    let (side_b, db, sb) = compared_revision(state, b).await?;
-    let diff = crate::core::diff::diff_with_findings(&da, &db, sa.findings, sb.findings);
+    let a = compared_revision(state, a).await?;
+    let b = compared_revision(state, b).await?;
+    let diff = a.diff(&b);
     Ok(CompareData {
-        a: side_a,
-        b: side_b,
+        a: a.side,
+        b: b.side,
         diff,
-        a_json: sa.document,
-        b_json: sb.document,
+        a_json: a.json,
+        b_json: b.json,
         sources: state.sources.iter().map(|(l, _)| l.clone()).collect(),
     })
 }

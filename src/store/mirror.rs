@@ -15,7 +15,7 @@
 //! - One replica syncs a source at a time: a lease row in `mirror_sources`
 //!   ([`Mirror::try_lease`]); the others serve the same mirror and show its sync state.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -80,26 +80,54 @@ pub fn fingerprint(key: &[u8], value: &str) -> String {
     mac.finalize().into_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What the mirror keeps of a document: its masked text (pretty JSON), its findings (masked)
+/// and its credentials by keyed hash. Also for a document outside any store (a file compared
+/// with a mirrored revision), so that both sides are alike.
+pub fn analyse_document(doc: &Document, key: &[u8]) -> (String, Vec<Finding>, Vec<CredentialRecord>) {
+    let mut findings = crate::core::lint(doc);
+    // The lint's own secrets findings say what to mask: no second walk of the document.
+    let masker = Masker::from_findings(doc, &findings);
+    findings.iter_mut().for_each(|f| masker.mask_finding(f));
+    let document = serde_json::to_string_pretty(&masker.mask_document(doc)).unwrap_or_default();
+    let credentials = crate::core::exposure::credentials(doc)
+        .into_iter()
+        .map(|c| CredentialRecord {
+            container: c.container.unwrap_or_default(),
+            place: c.place,
+            what: c.what.to_string(),
+            fingerprint: fingerprint(key, c.value),
+        })
+        .collect();
+    (document, findings, credentials)
+}
+
+/// The credentials whose values differ between two revisions — the same place on both sides,
+/// other keyed hashes — which their masked documents cannot show.
+pub fn differing_values(a: &[CredentialRecord], b: &[CredentialRecord]) -> Vec<crate::core::diff::ValueChange> {
+    let group = |v: &[CredentialRecord]| {
+        let mut m: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for c in v {
+            m.entry((c.container.clone(), c.place.clone())).or_default().insert(c.fingerprint.clone());
+        }
+        m
+    };
+    let (ga, gb) = (group(a), group(b));
+    ga.into_iter()
+        .filter(|(k, fa)| gb.get(k).is_some_and(|fb| fb != fa))
+        .map(|((container, place), _)| crate::core::diff::ValueChange {
+            container: Some(container).filter(|c| !c.is_empty()),
+            place,
+        })
+        .collect()
+}
+
 impl MirroredRevision {
     /// Lint, mask and summarise a described revision (CPU work: run it off the async threads).
     /// `key` is the mirror's fingerprint key ([`Mirror::fingerprint_key`]).
     pub fn analyse(d: &DescribedTaskDefinition, key: &[u8]) -> MirroredRevision {
         let doc = Document::from_value(&d.to_value());
-        let mut findings = crate::core::lint(&doc);
-        // The lint's own secrets findings say what to mask: no second walk of the document.
-        let masker = Masker::from_findings(&doc, &findings);
-        findings.iter_mut().for_each(|f| masker.mask_finding(f));
-        let document = serde_json::to_string_pretty(&masker.mask_document(&doc)).unwrap_or_default();
+        let (document, findings, credentials) = analyse_document(&doc, key);
         let graph = crate::core::graph::build(&doc);
-        let credentials = crate::core::exposure::credentials(&doc)
-            .into_iter()
-            .map(|c| CredentialRecord {
-                container: c.container.unwrap_or_default(),
-                place: c.place,
-                what: c.what.to_string(),
-                fingerprint: fingerprint(key, c.value),
-            })
-            .collect();
         let text = |field: &str| d.task_definition.get(field).and_then(|v| v.as_str()).map(str::to_string);
         MirroredRevision {
             family: d.family().to_string(),
@@ -1272,6 +1300,34 @@ impl Mirror {
             .collect()
     }
 
+    /// The credentials of every mirrored revision of `family`, by revision.
+    async fn family_credentials(
+        &self,
+        source: &str,
+        family: &str,
+    ) -> Result<HashMap<u32, Vec<CredentialRecord>>, StoreError> {
+        let db = &self.db;
+        let rows = sqlx::query(
+            "SELECT revision, container, place, what, fingerprint FROM mirror_credentials
+             WHERE source = $1 AND family = $2",
+        )
+        .bind(source)
+        .bind(family)
+        .fetch_all(db.pool())
+        .await
+        .map_err(|e| db.error(READ, e))?;
+        let mut out: HashMap<u32, Vec<CredentialRecord>> = HashMap::new();
+        for r in &rows {
+            out.entry(db.u32_column(r, 0, READ)?).or_default().push(CredentialRecord {
+                container: db.column(r, 1, READ)?,
+                place: db.column(r, 2, READ)?,
+                what: db.column(r, 3, READ)?,
+                fingerprint: db.column(r, 4, READ)?,
+            });
+        }
+        Ok(out)
+    }
+
     /// Every mirrored revision of `family`, oldest first (not paged: prune and history).
     pub async fn all_revisions(&self, source: &str, family: &str) -> Result<Vec<RevisionRecord>, StoreError> {
         let rows = sqlx::query(&format!(
@@ -1295,7 +1351,8 @@ impl Mirror {
     ) -> Result<Vec<(RevisionRecord, Vec<HistoryChange>)>, StoreError> {
         let db = &self.db;
         let records = self.all_revisions(source, family).await?;
-        let version = analysis_version();
+        // The analysis, and how history is computed (2: credentials whose masked values differ).
+        let version = format!("{}+history.2", analysis_version());
         let cached = sqlx::query(
             "SELECT revision, prev_revision, rules_version, changes FROM mirror_history WHERE source = $1 AND family = $2",
         )
@@ -1312,6 +1369,8 @@ impl Mirror {
             );
         }
         let mut docs: HashMap<u32, Document> = HashMap::new();
+        // Every revision's credentials, read once when a pair is to be diffed.
+        let mut credentials: Option<HashMap<u32, Vec<CredentialRecord>>> = None;
         let mut out = Vec::with_capacity(records.len());
         for (i, rec) in records.iter().enumerate() {
             let Some(prev) = i.checked_sub(1).map(|p| records[p].revision) else {
@@ -1346,7 +1405,12 @@ impl Mirror {
                     docs.insert(r, doc);
                 }
             }
-            let changes = crate::core::history::changes(&docs[&prev], &docs[&rec.revision]);
+            if credentials.is_none() {
+                credentials = Some(self.family_credentials(source, family).await?);
+            }
+            let creds = |r: u32| credentials.as_ref().and_then(|c| c.get(&r)).map_or(&[][..], Vec::as_slice);
+            let differing = differing_values(creds(prev), creds(rec.revision));
+            let changes = crate::core::history::changes(&docs[&prev], &docs[&rec.revision], &differing);
             sqlx::query(
                 "INSERT INTO mirror_history (source, family, revision, prev_revision, rules_version, changes)
                  VALUES ($1, $2, $3, $4, $5, $6)

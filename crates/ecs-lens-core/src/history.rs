@@ -27,10 +27,13 @@ impl From<Change> for HistoryChange {
     }
 }
 
-/// What `b` changed against `a` (`a` = None: the family's first revision, every field added
-/// is not listed, only "created").
-pub fn changes(a: &Document, b: &Document) -> Vec<HistoryChange> {
-    diff::diff(a, b).changes.into_iter().map(HistoryChange::from).collect()
+/// What `b` changed against `a`: the diff's changes (neither side is linted: the history
+/// lists changes, not findings), with the credentials whose masked values differ
+/// ([`diff::add_value_changes`]).
+pub fn changes(a: &Document, b: &Document, differing: &[diff::ValueChange]) -> Vec<HistoryChange> {
+    let mut changes = diff::diff_with_findings(a, b, Vec::new(), Vec::new()).changes;
+    diff::add_value_changes(&mut changes, differing);
+    changes.into_iter().map(HistoryChange::from).collect()
 }
 
 /// Which changes to keep.
@@ -84,6 +87,10 @@ mod tests {
         Document::from_value(&json!({"family": "f", "containerDefinitions": containers}))
     }
 
+    fn changes(a: &Document, b: &Document) -> Vec<HistoryChange> {
+        super::changes(a, b, &[])
+    }
+
     fn kinds(c: &[HistoryChange]) -> Vec<String> {
         c.iter().map(|c| format!("{} {}", c.kind, c.path.join(" › "))).collect()
     }
@@ -130,5 +137,32 @@ mod tests {
         assert!(only(proxy, &changes(&r1, &r2)).is_empty());
         let dotted = Filter { path: Some("app.environment.LOG_LEVEL".into()), ..Default::default() };
         assert_eq!(only(dotted, &changes(&r1, &r2)).len(), 1);
+    }
+
+    #[test]
+    fn a_rotated_credential_is_a_change_though_both_values_are_masked() {
+        let env = |key: &str| json!([{"name": "DD_API_KEY", "value": key}, {"name": "LOG_LEVEL", "value": "info"}]);
+        let mask = |d: &Document| {
+            let m = crate::mask::Masker::of(d);
+            Document::from_value(&m.mask_document(d))
+        };
+        let r1 = td("app:1", env("4f0c9e1b2a3d5e6f7a8b9c0d1e2f3a4b"), None);
+        let r2 = td("app:1", env("9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"), None);
+        let (m1, m2) = (mask(&r1), mask(&r2));
+        assert!(changes(&m1, &m2).is_empty(), "the masked documents alone cannot tell");
+        let rotated =
+            [crate::diff::ValueChange { container: Some("app".into()), place: "environment › DD_API_KEY".into() }];
+        let c = super::changes(&m1, &m2, &rotated);
+        assert_eq!(kinds(&c), ["changed container app › environment › DD_API_KEY"]);
+        assert_eq!(c[0].before, Some(json!(crate::mask::MASK)));
+        assert_eq!(c[0].after, Some(json!(crate::diff::ANOTHER_VALUE)));
+        // A change that covers it already is not doubled: the variable removed, or its container.
+        let mut v3 = m2.value().clone();
+        v3["containerDefinitions"][0]["environment"] = json!([{"name": "LOG_LEVEL", "value": "info"}]);
+        let c = super::changes(&m1, &Document::from_value(&v3), &rotated);
+        assert_eq!(kinds(&c), ["removed container app › environment › DD_API_KEY"]);
+        // A task-level place has no container segment.
+        let task = [crate::diff::ValueChange { container: None, place: "tags › token".into() }];
+        assert_eq!(kinds(&super::changes(&m1, &m2, &task)), ["changed tags › token"]);
     }
 }

@@ -143,6 +143,45 @@ impl Diff {
     }
 }
 
+/// A credential whose value differs between the two sides although both show the same mask
+/// (known from their keyed hashes, never from the values): its container (`None`: the task's
+/// own fields) and its place as exposure names it (`environment › DD_API_KEY`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ValueChange {
+    pub container: Option<String>,
+    pub place: String,
+}
+
+/// What a masked value shows after it changed to another masked value.
+pub const ANOTHER_VALUE: &str = "******** (another value)";
+
+/// Add to `changes` the credentials whose values differ (see [`ValueChange`]) where no change
+/// covers them already (the variable added, removed, moved, or its whole container), each
+/// after the last change of its container.
+pub fn add_value_changes(changes: &mut Vec<Change>, differing: &[ValueChange]) {
+    for v in differing {
+        let mut path: Vec<String> = v.container.iter().map(|c| format!("container {c}")).collect();
+        path.extend(v.place.split(" › ").map(str::to_string));
+        let covered = changes.iter().any(|c| c.path.starts_with(&path) || path.starts_with(&c.path));
+        if covered {
+            continue;
+        }
+        let at = changes.iter().rposition(|c| c.path.first() == path.first()).map_or(changes.len(), |i| i + 1);
+        changes.insert(
+            at,
+            Change {
+                path,
+                kind: ChangeKind::Changed,
+                pointer_a: None,
+                pointer_b: None,
+                before: Some(Value::String(MASK.into())),
+                after: Some(Value::String(ANOTHER_VALUE.into())),
+                account_region_only: false,
+            },
+        );
+    }
+}
+
 /// Compare two task definitions (any accepted shape each).
 pub fn diff(a: &Document, b: &Document) -> Diff {
     diff_inner(a, b, None)
