@@ -481,10 +481,17 @@ async fn compare_reads_any_source_and_family_and_tells_account_region_from_drift
     use ecs_lens::shared::RevisionRef;
     use std::sync::Arc;
     for db in test_db::each().await {
-        let (store, mirror) = open(&db).await;
-        // A second source: another embedded store, as a second region would be.
+        // Two sources as two regions of two accounts would be: each store's ARNs name its own.
+        let here = EmbeddedOptions { region: "us-east-1".into(), account: "111111111111".into(), ..Default::default() };
+        let store = EmbeddedStore::open_with(&db.location, here).await.unwrap();
+        let mirror = Mirror::on(store.database().clone());
         let dir = tempfile::tempdir().unwrap();
-        let options = EmbeddedOptions { seed: false, ..Default::default() };
+        let options = EmbeddedOptions {
+            seed: false,
+            region: "eu-west-1".into(),
+            account: "222222222222".into(),
+            ..Default::default()
+        };
         let other =
             EmbeddedStore::open_with(&ecs_lens::store::Location::DataDir(dir.path().into()), options).await.unwrap();
         store.register(&placed("app", "us-east-1", "111111111111", "1.2.3"), "alice").await.unwrap();
@@ -536,6 +543,7 @@ async fn compare_reads_any_source_and_family_and_tells_account_region_from_drift
             paths.contains(&"family".to_string()) && paths.contains(&"container app › image".to_string()),
             "{paths:?}"
         );
+        assert_eq!(d.diff.account_region_only(), 0, "one source: a region in a value is drift");
 
         // What is wrong is said: an unknown source, family or revision.
         let err = compare("app:1", "ap-south-1:app:1").await.unwrap_err().to_string();

@@ -80,13 +80,10 @@ pub fn history(a: HistoryArgs) -> Result<ExitCode, String> {
 }
 
 pub fn note(a: NoteArgs) -> Result<ExitCode, String> {
-    let parts: Vec<&str> = a.target.rsplitn(3, ':').collect();
-    let (revision, family, source) = match parts.as_slice() {
-        [r, f] => (*r, *f, None),
-        [r, f, s] => (*r, *f, Some(s.to_string())),
-        _ => return Err(format!("`{}`: expected [SOURCE:]FAMILY:REVISION", a.target)),
-    };
-    let revision: u32 = revision.parse().map_err(|_| format!("`{}`: the revision must be a number", a.target))?;
+    let target = crate::shared::RevisionRef::parse(&a.target)?;
+    let revision =
+        target.revision.ok_or_else(|| format!("`{}`: a note is on one revision: give its number", a.target))?;
+    let (family, source) = (target.family.as_str(), Some(target.source.clone()).filter(|s| !s.is_empty()));
     runtime()?.block_on(async {
         let (state, db) = state(&a.store, false, source.as_deref()).await?;
         let r = crate::server::service::set_note(&state, family, revision, &a.text).await;

@@ -37,7 +37,21 @@ impl Default for Limits {
 /// the audit exports (`/audit/export.{json,csv,sarif}`), and the guard around all of it.
 pub fn router(state: AppState, options: LeptosOptions, pages: Router<LeptosOptions>, limits: Limits) -> Router {
     let guard_state = Guard { access: state.access.clone(), limits };
+    let sources: Vec<String> = state.sources.iter().map(|(l, _)| l.clone()).collect();
     pages
+        .route(
+            "/switch-source",
+            axum::routing::get(
+                move |axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| {
+                    let answer = switch_source(
+                        &sources,
+                        q.get("source").map_or("", String::as_str),
+                        q.get("to").map_or("/", String::as_str),
+                    );
+                    async move { answer }
+                },
+            ),
+        )
         .route(
             "/audit/{file}",
             axum::routing::get(move |request: axum::http::request::Parts, path| {
@@ -52,6 +66,29 @@ pub fn router(state: AppState, options: LeptosOptions, pages: Router<LeptosOptio
         )
         .with_state(options)
         .layer(axum::middleware::from_fn_with_state(guard_state, guard))
+}
+
+/// `GET /switch-source?source=LABEL&to=/PATH`: show the source labelled LABEL from now on (the
+/// cookie every page and export follows) and go to PATH there. A link to a revision in another
+/// source is a real URL (a new tab, a copied link) and names its source. Only the server's own
+/// sources, and only paths on this site.
+fn switch_source(sources: &[String], source: &str, to: &str) -> Response {
+    if !sources.iter().any(|l| l == source) {
+        let offered = sources.join(", ");
+        return (StatusCode::NOT_FOUND, format!("no source `{source}` here (the sources: {offered})")).into_response();
+    }
+    let cookie_safe = source.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b';' | b',' | b'"' | b'\\'));
+    let local = to.starts_with('/') && !to.starts_with("//") && !to.contains('\\') && !to.bytes().any(|b| b < 0x20);
+    if !cookie_safe {
+        return (StatusCode::BAD_REQUEST, "this source's label cannot be kept in a cookie").into_response();
+    }
+    let cookie = format!("{}={source}; Path=/; SameSite=Lax; Max-Age=31536000", super::SOURCE_COOKIE);
+    let location = if local { to } else { "/" };
+    (
+        StatusCode::SEE_OTHER,
+        [(axum::http::header::SET_COOKIE, cookie), (axum::http::header::LOCATION, location.to_string())],
+    )
+        .into_response()
 }
 
 #[derive(Clone)]
@@ -162,6 +199,25 @@ mod tests {
     }
 
     const SITE: &str = "http://ecs-lens.example";
+
+    #[tokio::test]
+    async fn switching_the_source_sets_the_cookie_and_goes_only_to_a_page_of_this_site() {
+        let (_dir, app) = app(AccessConfig::default()).await;
+        let get = |uri: &str| axum::http::Request::get(uri).body(Body::empty()).unwrap();
+        let response = app.clone().oneshot(get("/switch-source?source=local&to=%2Ffamilies%2Fweb%2F3")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/families/web/3");
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        assert!(cookie.starts_with("ecs-lens-source=local;") && cookie.contains("Path=/"), "{cookie}");
+        for elsewhere in ["https%3A%2F%2Fevil.example", "%2F%2Fevil.example", "%2F%5Cevil.example"] {
+            let response =
+                app.clone().oneshot(get(&format!("/switch-source?source=local&to={elsewhere}"))).await.unwrap();
+            assert_eq!(response.headers()["location"], "/", "{elsewhere}: never off this site");
+        }
+        let (status, body) = send(&app, get("/switch-source?source=eu-west-9&to=%2F")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(body.contains("no source `eu-west-9`") && body.contains("local"), "{body}");
+    }
 
     #[tokio::test]
     async fn a_body_over_the_limit_is_refused_with_413() {

@@ -2,6 +2,7 @@
 //! (never a describe or a lint per request) in the shapes of [`crate::shared`]. The UI's
 //! server functions call these and hold no store or analysis logic.
 
+use crate::core::diff::scope::Scope;
 use crate::core::document::Document;
 use crate::core::history::Filter;
 use crate::core::model::TaskDef;
@@ -187,11 +188,10 @@ async fn mirrored_in(
             match look().await? {
                 Some(s) => s,
                 None => {
-                    return Err(store
-                        .describe(family, revision)
-                        .await
-                        .err()
-                        .unwrap_or_else(|| StoreError::revision_not_found(family, revision.unwrap_or(0), None)))
+                    return Err(store.describe(family, revision).await.err().unwrap_or_else(|| match revision {
+                        Some(r) => StoreError::revision_not_found(family, r, None),
+                        None => StoreError::family_not_found(family),
+                    }))
                 }
             }
         }
@@ -217,6 +217,8 @@ pub struct Compared {
     pub json: String,
     pub findings: Vec<crate::core::finding::Finding>,
     pub credentials: Vec<crate::store::mirror::CredentialRecord>,
+    /// Its account and region (from its ARN), when known.
+    pub scope: Option<Scope>,
 }
 
 impl Compared {
@@ -227,6 +229,9 @@ impl Compared {
             crate::core::diff::diff_with_findings(&self.doc, &other.doc, self.findings.clone(), other.findings.clone());
         let differing = crate::store::mirror::differing_values(&self.credentials, &other.credentials);
         crate::core::diff::add_value_changes(&mut d.changes, &differing);
+        if let (Some(a), Some(b)) = (&self.scope, &other.scope) {
+            crate::core::diff::scope::mark(&mut d, a, b);
+        }
         d
     }
 }
@@ -240,7 +245,8 @@ pub async fn compared_revision(state: &AppState, r: &RevisionRef) -> Result<Comp
     let credentials = state.mirror.credentials(&key, &r.family, revision).await?;
     let side =
         CompareSide { here: key == state.source_name(), source: label, family: r.family.clone(), revision, note };
-    Ok(Compared { side, doc, json: stored.document, findings: stored.findings, credentials })
+    let scope = Scope::of_arn(&stored.arn);
+    Ok(Compared { side, doc, json: stored.document, findings: stored.findings, credentials, scope })
 }
 
 /// A document outside any store (a file) as one side of a comparison, analysed as the mirror
@@ -252,7 +258,10 @@ pub async fn compared_document(state: &AppState, doc: &Document, name: &str) -> 
     let masked = Document::parse(json.as_str())
         .map_err(|e| StoreError::invalid("", format!("{name}: cannot read it back masked: {}", e.message)))?;
     let side = CompareSide { source: String::new(), family: name.to_string(), revision: 0, note: None, here: false };
-    Ok(Compared { side, doc: masked, json, findings, credentials })
+    // Describe output names where it was registered.
+    let arn = doc.task_definition().and_then(|t| t.get("taskDefinitionArn")).and_then(|v| v.as_str());
+    let scope = arn.and_then(Scope::of_arn);
+    Ok(Compared { side, doc: masked, json, findings, credentials, scope })
 }
 
 /// Two revisions of any family and source compared, from the mirror: their masked documents

@@ -101,22 +101,32 @@ pub fn analyse_document(doc: &Document, key: &[u8]) -> (String, Vec<Finding>, Ve
     (document, findings, credentials)
 }
 
-/// The credentials whose values differ between two revisions — the same place on both sides,
-/// other keyed hashes — which their masked documents cannot show.
+/// The credentials whose values differ between two revisions, which their masked documents
+/// cannot show: the same place with other keyed hashes, or a credential on one side only (a
+/// placeholder or an empty value on the other is masked too; a variable really added or
+/// removed is a change of the diff already, which [`crate::core::diff::add_value_changes`]
+/// does not double). Only a container's `environment` and `dockerLabels`, whose places are
+/// the diff's own paths; a credential elsewhere (a command line, log options) shows as
+/// exposure finds it, not here.
 pub fn differing_values(a: &[CredentialRecord], b: &[CredentialRecord]) -> Vec<crate::core::diff::ValueChange> {
     let group = |v: &[CredentialRecord]| {
         let mut m: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-        for c in v {
+        let aligned = |c: &CredentialRecord| {
+            !c.container.is_empty() && (c.place.starts_with("environment › ") || c.place.starts_with("dockerLabels › "))
+        };
+        for c in v.iter().filter(|c| aligned(c)) {
             m.entry((c.container.clone(), c.place.clone())).or_default().insert(c.fingerprint.clone());
         }
         m
     };
     let (ga, gb) = (group(a), group(b));
-    ga.into_iter()
-        .filter(|(k, fa)| gb.get(k).is_some_and(|fb| fb != fa))
-        .map(|((container, place), _)| crate::core::diff::ValueChange {
-            container: Some(container).filter(|c| !c.is_empty()),
-            place,
+    let places: BTreeSet<&(String, String)> = ga.keys().chain(gb.keys()).collect();
+    places
+        .into_iter()
+        .filter(|k| ga.get(*k) != gb.get(*k))
+        .map(|(container, place)| crate::core::diff::ValueChange {
+            container: Some(container.clone()).filter(|c| !c.is_empty()),
+            place: place.clone(),
         })
         .collect()
 }
@@ -1600,5 +1610,36 @@ mod tests {
             assert_eq!(severity_of(s as i64), s);
         }
         assert_eq!(at_or_above(Severity::High, "f."), "(f.critical + f.high)");
+    }
+
+    #[test]
+    fn values_differ_where_the_keyed_hashes_differ_or_one_side_has_none() {
+        let c = |container: &str, place: &str, fp: &str| CredentialRecord {
+            container: container.into(),
+            place: place.into(),
+            what: "an API key".into(),
+            fingerprint: fp.into(),
+        };
+        let a = [
+            c("app", "environment › DD_API_KEY", "aa"),
+            c("app", "environment › MYSQL_PW", "bb"),
+            c("app", "environment › SAME", "cc"),
+            c("app", "command[2]", "dd"),
+            c("", "driverOpts › password", "ee"),
+        ];
+        let b = [
+            c("app", "environment › DD_API_KEY", "a2"),
+            c("app", "environment › SAME", "cc"),
+            c("app", "dockerLabels › token", "ff"),
+            c("app", "command[2]", "d2"),
+            c("", "driverOpts › password", "e2"),
+        ];
+        let places: Vec<String> = differing_values(&a, &b)
+            .into_iter()
+            .map(|v| format!("{} {}", v.container.unwrap_or_default(), v.place))
+            .collect();
+        // Rotated, now a placeholder (only in a), now a credential (only in b); the command line
+        // and the task's volume options are exposure's, not the diff's.
+        assert_eq!(places, ["app dockerLabels › token", "app environment › DD_API_KEY", "app environment › MYSQL_PW"]);
     }
 }

@@ -687,6 +687,7 @@ impl LazyRoute for CompareRoute {
     fn data() -> Self {
         let params = use_params_map();
         let query = use_query_map();
+        // Kept as written: a reference that does not parse is the page's error, said.
         let key = Memo::new(move |_| {
             let p = params.read();
             if let Some(family) = p.get("family") {
@@ -694,14 +695,12 @@ impl LazyRoute for CompareRoute {
                 return (format!("{family}:{}", n("a")), format!("{family}:{}", n("b")));
             }
             let q = query.read();
+            // The "compare with…" form sends `b` as its parts (an empty revision: the latest).
             let b = q.get("b").unwrap_or_else(|| {
-                let revision = q.get("revision").map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
                 let source = q.get("source").filter(|s| !s.is_empty()).map(|s| format!("{s}:")).unwrap_or_default();
-                format!(
-                    "{source}{}:{}",
-                    q.get("family").unwrap_or_default().trim(),
-                    revision.as_deref().unwrap_or("latest")
-                )
+                let revision = q.get("revision").map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+                let family = q.get("family").unwrap_or_default();
+                format!("{source}{}:{}", family.trim(), revision.as_deref().unwrap_or("latest"))
             });
             (q.get("a").unwrap_or_default(), b)
         });
@@ -727,19 +726,16 @@ fn compare_view(CompareRoute { key, data }: CompareRoute) -> impl IntoView {
     }
 }
 
-/// A link to a revision page: in the request's source, a route; in another source, a full
-/// load that switches the source first (the source is a cookie every page follows).
+/// A link to a revision page: in the request's source, a route; in another source, through
+/// `/switch-source`, which shows that source from then on (every page follows it) and opens it.
 fn revision_link(side: &CompareSide, label: String) -> impl IntoView {
     let href = format!("/families/{}/{}", side.family, side.revision);
     if side.here {
         Either::Left(view! { <A href=href attr:class=BUTTON>{label}</A> })
     } else {
-        let switch = format!(
-            "document.cookie='{}={}; Path=/; SameSite=Lax; Max-Age=31536000'",
-            super::SOURCE_COOKIE_NAME,
-            side.source
-        );
-        Either::Right(view! { <a href=href rel="external" class=BUTTON onclick=switch>{label}</a> })
+        let switch =
+            format!("/switch-source{}", crate::shared::query_string(&[("source", side.source.clone()), ("to", href)]));
+        Either::Right(view! { <a href=switch rel="external" class=BUTTON>{label}</a> })
     }
 }
 

@@ -161,6 +161,21 @@ mod tests {
         v3["containerDefinitions"][0]["environment"] = json!([{"name": "LOG_LEVEL", "value": "info"}]);
         let c = super::changes(&m1, &Document::from_value(&v3), &rotated);
         assert_eq!(kinds(&c), ["removed container app › environment › DD_API_KEY"]);
+        // Nor is a variable moved to secrets, or one in a renamed container.
+        let mut moved = m2.value().clone();
+        moved["containerDefinitions"][0]["environment"] = json!([{"name": "LOG_LEVEL", "value": "info"}]);
+        moved["containerDefinitions"][0]["secrets"] =
+            json!([{"name": "DD_API_KEY", "valueFrom": "arn:aws:ssm:eu-west-1:1:parameter/dd"}]);
+        let c = super::changes(&m1, &Document::from_value(&moved), &rotated);
+        assert_eq!(kinds(&c), ["movedToSecrets container app › secrets › DD_API_KEY"]);
+        let mut renamed = m2.value().clone();
+        renamed["containerDefinitions"][0]["name"] = json!("web");
+        let both = [
+            rotated[0].clone(),
+            crate::diff::ValueChange { container: Some("web".into()), place: "environment › DD_API_KEY".into() },
+        ];
+        let c = super::changes(&m1, &Document::from_value(&renamed), &both);
+        assert_eq!(kinds(&c), ["renamed container web"]);
         // A task-level place has no container segment.
         let task = [crate::diff::ValueChange { container: None, place: "tags › token".into() }];
         assert_eq!(kinds(&super::changes(&m1, &m2, &task)), ["changed tags › token"]);

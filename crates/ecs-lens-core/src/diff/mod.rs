@@ -130,8 +130,9 @@ pub struct Change {
     pub before: Option<Value>,
     /// Normalised value in `b`, secrets masked.
     pub after: Option<Value>,
-    /// A change whose two values are equal once AWS account ids and region names are
-    /// placeholders ([`scope`]): the same family in two accounts or regions, not drift.
+    /// A change whose two values are equal once each side's own account id and region are
+    /// placeholders: the same family in two accounts or regions, not drift. Set by
+    /// [`scope::mark`] (the diff itself does not know where the revisions live).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub account_region_only: bool,
 }
@@ -162,7 +163,25 @@ pub fn add_value_changes(changes: &mut Vec<Change>, differing: &[ValueChange]) {
     for v in differing {
         let mut path: Vec<String> = v.container.iter().map(|c| format!("container {c}")).collect();
         path.extend(v.place.split(" › ").map(str::to_string));
-        let covered = changes.iter().any(|c| c.path.starts_with(&path) || path.starts_with(&c.path));
+        // Covered: a change at, above or under it; or its container renamed (the diff lists
+        // the container's changes under the new name).
+        let renamed_from = |c: &Change| match (&c.kind, &c.before) {
+            (ChangeKind::Renamed, Some(Value::String(old))) if c.path.len() == 1 => Some(format!("container {old}")),
+            _ => None,
+        };
+        // A variable moved between `environment` and `secrets` is listed under `secrets`.
+        let moved_from = |c: &Change| match (&c.kind, c.path.as_slice()) {
+            (ChangeKind::MovedToSecrets | ChangeKind::MovedToEnvironment, [container, _, name]) => {
+                Some([container.clone(), "environment".to_string(), name.clone()])
+            }
+            _ => None,
+        };
+        let covered = changes.iter().any(|c| {
+            c.path.starts_with(&path)
+                || path.starts_with(&c.path)
+                || renamed_from(c).is_some_and(|old| path.first() == Some(&old))
+                || moved_from(c).is_some_and(|env| path == env)
+        });
         if covered {
             continue;
         }
@@ -211,8 +230,6 @@ fn diff_inner(a: &Document, b: &Document, findings: Option<(Vec<Finding>, Vec<Fi
                 *seg = MASK.to_string();
             }
         }
-        c.account_region_only = c.kind == ChangeKind::Changed
-            && matches!((&c.before, &c.after), (Some(x), Some(y)) if scope::differs_by_account_or_region_only(x, y));
     }
     let findings = match findings {
         Some((fa, fb)) => delta::match_findings(&sa, &sb, fa, fb, &renames),

@@ -907,6 +907,16 @@ fn seed_elsewhere(region: &str, account: &str) -> Value {
 fn the_same_family_in_two_regions_and_accounts_differs_by_account_region_only() {
     let tokyo = seed_elsewhere("ap-northeast-1", "111111111111");
     let mut ireland = seed_elsewhere("eu-west-1", "222222222222");
+    let (tokyo_scope, ireland_scope) = (
+        scope::Scope { account: "111111111111".into(), region: "ap-northeast-1".into() },
+        scope::Scope { account: "222222222222".into(), region: "eu-west-1".into() },
+    );
+    let d = |a: &Value, b: &Value| {
+        let mut diff = d(a, b);
+        assert_eq!(diff.account_region_only(), 0, "the diff alone marks nothing");
+        scope::mark(&mut diff, &tokyo_scope, &ireland_scope);
+        diff
+    };
     let diff = d(&tokyo, &ireland);
     assert!(!diff.changes.is_empty());
     assert!(
