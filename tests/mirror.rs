@@ -839,3 +839,44 @@ async fn the_history_page_is_paged_and_the_cli_gets_everything() {
     let past = ecs_lens::server::service::history(&state, "long", &Default::default(), Some(9)).await.unwrap();
     assert_eq!(past.paging, Some((2, 2, 55)), "a page past the end is the last");
 }
+
+#[tokio::test]
+async fn writers_of_the_same_revisions_at_once_queue_and_never_deadlock() {
+    use ecs_lens::store::mirror::MirroredRevision;
+    for db in test_db::each().await {
+        let (store, mirror) = open(&db).await;
+        for image in ["nginx:1.26", "nginx:1.27", "nginx:1.28"] {
+            let mut td = leaky("busy");
+            td["containerDefinitions"][0]["image"] = json!(image);
+            store.register(&td, "alice").await.unwrap();
+        }
+        let key = mirror.fingerprint_key().await.unwrap();
+        let mut revisions = Vec::new();
+        for r in 1..=3 {
+            let d = store.describe("busy", Some(r)).await.unwrap();
+            revisions.push(MirroredRevision::analyse(&d, &key));
+        }
+        // Eight writers of the same three revisions, half of them in the opposite order, with
+        // sync status writes among them: what two replicas and a register do at once.
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (mirror, mut batch) = (mirror.clone(), revisions.clone());
+            if i % 2 == 1 {
+                batch.reverse();
+            }
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..5 {
+                    mirror.sync_started("local").await?;
+                    mirror.write("local", &batch).await?;
+                    mirror.sync_finished("local", true, None).await?;
+                }
+                Ok::<(), StoreError>(())
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap_or_else(|e| panic!("{}: a writer failed: {e}", db.kind));
+        }
+        let family = mirror.family("local", "busy").await.unwrap().expect("mirrored");
+        assert_eq!((family.revision_count, family.latest_active), (3, Some(3)), "{}", db.kind);
+    }
+}

@@ -542,7 +542,7 @@ impl Mirror {
         if revisions.is_empty() {
             return Ok(());
         }
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.begin(source).await?;
         let now = self.db.now();
         let upsert = format!(
             "INSERT INTO mirror_revisions (source, family, revision, status, registered_at, registered_by,
@@ -642,6 +642,24 @@ impl Mirror {
         tx.commit().await.map_err(|e| self.db.error(WRITE, e))
     }
 
+    /// A write transaction on the mirror of `source`. Every one of them ends in the source's row
+    /// (its generation, lease or state); on PostgreSQL they first take a transaction-scoped
+    /// advisory lock on the source, so that two replicas (or a sync and a register) writing the
+    /// same revisions queue instead of deadlocking. SQLite's writers queue already
+    /// (`BEGIN IMMEDIATE`).
+    async fn begin(&self, source: &str) -> Result<Transaction<'static, Any>, StoreError> {
+        let mut tx = self.db.begin_write().await?;
+        if self.dialect() == Dialect::Postgres {
+            // The first key names ecs-lens's mirror ("ecsl"), the second the source.
+            sqlx::query("SELECT pg_advisory_xact_lock(1701016428, hashtext($1))")
+                .bind(source)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.db.error("lock the mirror of the source", e))?;
+        }
+        Ok(tx)
+    }
+
     /// The mirror of `source` changed (in this transaction): bump its generation, which the
     /// aggregate's cache (every replica's) keys on.
     async fn changed(&self, tx: &mut Transaction<'static, Any>, source: &str) -> Result<(), StoreError> {
@@ -659,7 +677,7 @@ impl Mirror {
         if revisions.is_empty() {
             return Ok(());
         }
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.begin(source).await?;
         for (family, revision) in revisions {
             for table in ["mirror_revisions", "mirror_rule_hits", "mirror_credentials", "mirror_history"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE source = $1 AND family = $2 AND revision = $3"))
@@ -752,7 +770,7 @@ impl Mirror {
     /// Replace what the source's services run (`None`: the source has no services), and
     /// recompute every family's in-use count.
     pub async fn replace_services(&self, source: &str, services: Option<&[ServiceUse]>) -> Result<(), StoreError> {
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.begin(source).await?;
         sqlx::query("DELETE FROM mirror_services WHERE source = $1")
             .bind(source)
             .execute(&mut *tx)
@@ -811,7 +829,7 @@ impl Mirror {
     /// Take (or renew) the lease to sync `source` for `seconds`: true when `owner` holds it
     /// now, false when another replica does and its lease has not run out.
     pub async fn try_lease(&self, source: &str, owner: &str, seconds: u32) -> Result<bool, StoreError> {
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.begin(source).await?;
         self.ensure_source(&mut tx, source).await?;
         let taken = sqlx::query(&format!(
             "UPDATE mirror_sources SET lease_owner = $2, lease_until = {until}
@@ -845,7 +863,7 @@ impl Mirror {
 
     /// A sync of `source` begins.
     pub async fn sync_started(&self, source: &str) -> Result<(), StoreError> {
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.begin(source).await?;
         self.ensure_source(&mut tx, source).await?;
         sqlx::query(&format!(
             "UPDATE mirror_sources SET state = 'syncing', started_at = {now}, done = 0, total = 0 WHERE source = $1",
@@ -880,7 +898,7 @@ impl Mirror {
             (false, _) => "failed",
         };
         let synced = if listed { self.db.now().to_string() } else { "synced_at".to_string() };
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.begin(source).await?;
         self.ensure_source(&mut tx, source).await?;
         sqlx::query(&format!(
             "UPDATE mirror_sources SET state = $2, error = $3, synced_at = {synced}, generation = generation + 1
