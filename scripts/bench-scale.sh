@@ -136,7 +136,7 @@ pages() { # family with revisions
   out "| page | status | server time (median of 5, warm) | HTML |"
   out "|---|---|---|---|"
   for p in "/" "/?page=20" "/?q=orders" "/?sev=critical&sort=findings" "/?use=yes" "/families/$fam" "/families/$fam/1" \
-           "/compare/$fam/1/2" "/audit" "/audit?rule=SEC001" "/audit?sev=critical&page=5" "/audit-log" \
+           "/compare/$fam/1/2" "/compare?a=$fam:1&b=$fam:latest" "/families/$fam/history" "/audit" "/audit?rule=SEC001" "/audit?sev=critical&page=5" "/audit-log" \
            "/families/$fam/exposure" "/families/$fam/1/migrate" "/families/$fam/1/verify"; do
     measure "$p"
   done
