@@ -62,6 +62,16 @@ test("compare shows a semantic diff, findings delta and graph delta", async ({ p
   await expect(page.getByTestId("graph-delta")).toContainText("cws-instrumentation-init");
 });
 
+test("comparing two families: a whole container is one line that opens to its JSON", async ({ page }) => {
+  await page.goto("/compare?a=Datadog:1&b=storefront-web:latest");
+  await expect(page.locator("h1")).toHaveText("Datadog:1 ↔ storefront-web:1");
+  const long = page.getByTestId("long-value").first();
+  await expect(long.locator("summary")).toContainText("image datadog/agent:latest");
+  await expect(long.locator("pre")).toBeHidden();
+  await long.locator("summary").click();
+  await expect(long.locator("pre")).toContainText('"name": "datadog-agent"');
+});
+
 test("audit leads with the aggregate, drills down by rule in the URL, and exports JSON, CSV and SARIF", async ({ page, request }) => {
   await page.goto("/audit");
   await expect(page.getByTestId("total-families")).toContainText("6");

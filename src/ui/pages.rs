@@ -796,6 +796,32 @@ fn show(v: &Option<serde_json::Value>) -> String {
     }
 }
 
+/// One side's value of a change: a short one inline; a long one (a whole container) as a line
+/// that opens to the whole JSON, so that a phone is not a wall of text.
+fn value_cell(label: String, v: &Option<serde_json::Value>) -> impl IntoView {
+    let text = show(v);
+    let label = format!("{label}: ");
+    if text.chars().count() <= 160 {
+        return Either::Left(view! {
+            <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-600">{label}</span>{text}</div>
+        });
+    }
+    let summary = match v {
+        Some(serde_json::Value::Object(m)) => match m.get("image").and_then(|i| i.as_str()) {
+            Some(image) => format!("image {image} · {} fields", m.len()),
+            None => format!("{} fields", m.len()),
+        },
+        _ => text.chars().take(120).collect::<String>() + "…",
+    };
+    let pretty = v.as_ref().and_then(|v| serde_json::to_string_pretty(v).ok()).unwrap_or_default();
+    Either::Right(view! {
+        <details class="min-w-0 rounded bg-white/70 p-2" data-testid="long-value">
+            <summary class="cursor-pointer break-all"><span class="text-slate-600">{label}</span>{summary}</summary>
+            <pre class="mt-2 max-h-96 overflow-auto whitespace-pre-wrap break-all" tabindex="0">{pretty}</pre>
+        </details>
+    })
+}
+
 #[component]
 fn CompareView(data: CompareData) -> impl IntoView {
     let d = data.diff.clone();
@@ -874,8 +900,8 @@ fn CompareView(data: CompareData) -> impl IntoView {
                                     <span class="ml-auto shrink-0 text-xs font-semibold uppercase text-slate-700">{if only_scope { "account/region only".to_string() } else { kind }}</span>
                                 </div>
                                 <div class="mt-2 grid grid-cols-1 gap-2 font-mono text-xs sm:grid-cols-2 sm:gap-3">
-                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-600">{format!("{la}: ")}</span>{show(&c.before)}</div>
-                                    <div class="break-all rounded bg-white/70 p-2"><span class="text-slate-600">{format!("{lb}: ")}</span>{show(&c.after)}</div>
+                                    {value_cell(la, &c.before)}
+                                    {value_cell(lb, &c.after)}
                                 </div>
                             </li>
                         }
