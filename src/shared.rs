@@ -428,14 +428,6 @@ impl RevisionRef {
         }
         Ok(RevisionRef { source: source.to_string(), family: family.to_string(), revision })
     }
-
-    /// The same revision, on `source` when it names none.
-    pub fn on(mut self, source: &str) -> RevisionRef {
-        if self.source.is_empty() {
-            self.source = source.to_string();
-        }
-        self
-    }
 }
 
 impl std::fmt::Display for RevisionRef {
@@ -569,8 +561,6 @@ mod tests {
             let err = RevisionRef::parse(bad).unwrap_err();
             assert!(err.contains(says) && err.contains(bad), "{bad}: {err}");
         }
-        assert_eq!(RevisionRef::parse("app:2").unwrap().on("us-east-1").to_string(), "us-east-1:app:2");
-        assert_eq!(RevisionRef::parse("local:app:2").unwrap().on("us-east-1").source, "local");
     }
 
     #[test]

@@ -99,50 +99,36 @@ pub fn note(a: NoteArgs) -> Result<ExitCode, String> {
 }
 
 /// `ecs-lens diff` with a revision on either side: each revision is read from the mirror of its
-/// source (its family brought up to date first; from the mirror alone, with a warning, when
-/// the source cannot be reached), a file is linted. Returns the diff and a header naming both.
+/// source, its family brought up to date first (from the mirror alone, with a warning, when the
+/// source cannot be reached); a file is masked and fingerprinted as the mirror does. Returns the
+/// diff and a header naming both sides.
 pub(super) fn diff_revisions(
     args: &StoreArgs,
-    sides: [(super::DiffSide, &String); 2],
+    [(a, arg_a), (b, arg_b)]: [(super::DiffSide, &String); 2],
 ) -> Result<(crate::core::diff::Diff, String), String> {
-    use crate::server::service;
+    use crate::server::service::{self, Compared};
+    async fn read(state: &crate::server::AppState, side: super::DiffSide, arg: &str) -> Result<Compared, String> {
+        match side {
+            super::DiffSide::File(doc) => service::compared_document(state, &doc, arg).await.map_err(|e| e.to_string()),
+            super::DiffSide::Revision(r) => {
+                let warn =
+                    |e: &crate::store::StoreError| eprintln!("ecs-lens: {r}: comparing what the mirror has ({e})");
+                service::compared_revision(state, &r, true, &warn).await.map_err(|e| format!("{r}: {e}"))
+            }
+        }
+    }
+    // A file has no revision: it is named as it was given.
+    let label = |c: &Compared, arg: &str| if c.side.revision == 0 { arg.to_string() } else { c.side.title(true) };
     runtime()?.block_on(async {
         let (state, db) = state_all(args, true).await?;
-        let mut read = Vec::new();
-        for (side, arg) in sides {
-            read.push(match side {
-                super::DiffSide::File(doc) => service::compared_document(&state, &doc, arg)
-                    .await
-                    .map(|c| (c, arg.clone()))
-                    .map_err(|e| e.to_string()),
-                super::DiffSide::Revision(r) => {
-                    match service::source_of(&state, &r.source) {
-                        Ok((_, key, store)) => {
-                            let synced =
-                                crate::store::sync::sync_family(store.as_ref(), &state.mirror, &key, &r.family);
-                            if let Err(e) = synced.await {
-                                eprintln!("ecs-lens: {}: comparing what the mirror has ({e})", r);
-                            }
-                        }
-                        Err(e) => {
-                            db.close().await;
-                            return Err(e.to_string());
-                        }
-                    }
-                    service::compared_revision(&state, &r)
-                        .await
-                        .map(|c| {
-                            let label = c.side.title(true);
-                            (c, label)
-                        })
-                        .map_err(|e| format!("{r}: {e}"))
-                }
-            });
-        }
+        let both = async {
+            let a = read(&state, a, arg_a).await?;
+            let b = read(&state, b, arg_b).await?;
+            Ok::<_, String>((a.diff(&b), format!("--- {}\n+++ {}\n\n", label(&a, arg_a), label(&b, arg_b))))
+        };
+        let out = both.await;
         db.close().await;
-        let [a, b]: [Result<_, String>; 2] = read.try_into().map_err(|_| "two sides".to_string())?;
-        let ((a, la), (b, lb)) = (a?, b?);
-        Ok((a.diff(&b), format!("--- {la}\n+++ {lb}\n\n")))
+        out
     })
 }
 

@@ -158,7 +158,7 @@ async fn open_state(
     let mut sources = super::open_stores(args, read_only, Some(database.clone())).await?;
     if let Some(Some(label)) = one {
         let labels: Vec<String> = sources.iter().map(|(l, _)| l.clone()).collect();
-        sources.retain(|(l, _)| l == label || crate::server::source_key(l) == label);
+        sources.retain(|(l, _)| crate::server::names_source(l, label));
         if sources.is_empty() {
             return Err(format!("no source `{label}` here (the sources: {})", labels.join(", ")));
         }

@@ -53,6 +53,11 @@ pub fn source_key(label: &str) -> String {
     }
 }
 
+/// True when `wanted` names the source labelled `label`: the label itself, or its mirror key.
+pub fn names_source(label: &str, wanted: &str) -> bool {
+    label == wanted || source_key(label) == wanted
+}
+
 /// The cookie naming the source (region) the dashboard shows. Unknown values are ignored.
 pub const SOURCE_COOKIE: &str = "ecs-lens-source";
 

@@ -326,40 +326,20 @@ async fn check_access(
     planning: bool,
 ) -> Result<(Vec<AccessCheck>, Option<RolePolicies>), StoreError> {
     let action = plan.read_action();
+    // The check cannot go further: one line says why, and there are no policies to show.
+    let stop = |resource: &str, result: &str, detail: String| {
+        let check = AccessCheck { action: action.into(), resource: resource.into(), result: result.into(), detail };
+        Ok((vec![check], None))
+    };
     let Some(role) = role else {
-        return Ok((
-            vec![AccessCheck {
-                action: action.into(),
-                resource: "the new secrets".into(),
-                result: "missing".into(),
-                detail: "no executionRoleArn: ECS needs a task execution role to read secrets".into(),
-            }],
-            None,
-        ));
+        let why = "no executionRoleArn: ECS needs a task execution role to read secrets";
+        return stop("the new secrets", "missing", why.into());
     };
     let policies = match account.role(role).await? {
         Probe::Found(p) => p,
-        Probe::Missing(why) => {
-            return Ok((
-                vec![AccessCheck {
-                    action: action.into(),
-                    resource: role.into(),
-                    result: "missing".into(),
-                    detail: format!("the execution role does not exist: {why}"),
-                }],
-                None,
-            ))
-        }
+        Probe::Missing(why) => return stop(role, "missing", format!("the execution role does not exist: {why}")),
         Probe::NotChecked(why) => {
-            return Ok((
-                vec![AccessCheck {
-                    action: action.into(),
-                    resource: role.into(),
-                    result: "not-checked".into(),
-                    detail: format!("the execution role's policies could not be read: {why}"),
-                }],
-                None,
-            ))
+            return stop(role, "not-checked", format!("the execution role's policies could not be read: {why}"))
         }
     };
     let mut wanted: Vec<(&str, String)> = arns

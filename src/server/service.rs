@@ -140,10 +140,10 @@ pub async fn family(state: &AppState, family: &str, page: u32) -> Result<FamilyP
 /// A source the request may read: its label, its mirror key and its store. `label` empty: the
 /// request's own; else a label the server offers (`eu-west-1`) or its mirror key (`aws:eu-west-1`).
 pub fn source_of(state: &AppState, label: &str) -> Result<(String, String, Arc<dyn TaskDefStore>), StoreError> {
-    if label.is_empty() || label == state.source || label == state.source_name() {
+    if label.is_empty() || super::names_source(&state.source, label) {
         return Ok((state.source.clone(), state.source_name(), state.store.clone()));
     }
-    match state.sources.iter().find(|(l, _)| l == label || super::source_key(l) == label) {
+    match state.sources.iter().find(|(l, _)| super::names_source(l, label)) {
         Some((l, store)) => Ok((l.clone(), super::source_key(l), store.clone())),
         None => Err(StoreError::invalid(
             "",
@@ -164,6 +164,7 @@ async fn mirrored_in(
     source: &str,
     family: &str,
     revision: Option<u32>,
+    synced: bool,
 ) -> Result<(StoredRevision, Document), StoreError> {
     let look = || async {
         let revision = match revision {
@@ -184,7 +185,9 @@ async fn mirrored_in(
     let stored = match look().await? {
         Some(s) => s,
         None => {
-            crate::store::sync::sync_family(store, mirror, source, family).await?;
+            if !synced {
+                crate::store::sync::sync_family(store, mirror, source, family).await?;
+            }
             match look().await? {
                 Some(s) => s,
                 None => {
@@ -205,7 +208,7 @@ async fn mirrored_in(
 
 /// One revision of the request's source, from the mirror (see [`mirrored_in`]).
 async fn mirrored(state: &AppState, family: &str, revision: u32) -> Result<(StoredRevision, Document), StoreError> {
-    mirrored_in(state.store.as_ref(), &state.mirror, &state.source_name(), family, Some(revision)).await
+    mirrored_in(state.store.as_ref(), &state.mirror, &state.source_name(), family, Some(revision), false).await
 }
 
 /// One side of a comparison as the mirror keeps it: which revision (or file) it is, its masked
@@ -236,10 +239,22 @@ impl Compared {
     }
 }
 
-/// One side of a comparison, from the mirror of its source.
-pub async fn compared_revision(state: &AppState, r: &RevisionRef) -> Result<Compared, StoreError> {
+/// One side of a comparison, from the mirror of its source. `refresh`: bring its family up to
+/// date first (the CLI, which has no background sync); a source that cannot be reached then
+/// leaves the mirror to answer alone, and `warn` is told why.
+pub async fn compared_revision(
+    state: &AppState,
+    r: &RevisionRef,
+    refresh: bool,
+    warn: &(dyn Fn(&StoreError) + Sync),
+) -> Result<Compared, StoreError> {
     let (label, key, store) = source_of(state, &r.source)?;
-    let (stored, doc) = mirrored_in(store.as_ref(), &state.mirror, &key, &r.family, r.revision).await?;
+    if refresh {
+        if let Err(e) = crate::store::sync::sync_family(store.as_ref(), &state.mirror, &key, &r.family).await {
+            warn(&e);
+        }
+    }
+    let (stored, doc) = mirrored_in(store.as_ref(), &state.mirror, &key, &r.family, r.revision, refresh).await?;
     let revision = stored.record.revision;
     let note = state.mirror.notes().get(&key, &r.family, revision).await?.map(|n| n.text);
     let credentials = state.mirror.credentials(&key, &r.family, revision).await?;
@@ -269,8 +284,8 @@ pub async fn compared_document(state: &AppState, doc: &Document, name: &str) -> 
 /// but for account ids and regions are marked as such, and a credential whose value changed
 /// is a change though both values are masked.
 pub async fn compare(state: &AppState, a: &RevisionRef, b: &RevisionRef) -> Result<CompareData, StoreError> {
-    let a = compared_revision(state, a).await?;
-    let b = compared_revision(state, b).await?;
+    let a = compared_revision(state, a, false, &|_| {}).await?;
+    let b = compared_revision(state, b, false, &|_| {}).await?;
     let diff = a.diff(&b);
     Ok(CompareData {
         a: a.side,

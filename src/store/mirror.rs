@@ -391,8 +391,8 @@ fn i64_of(n: u32) -> i64 {
     i64::from(n)
 }
 
-/// A LIKE pattern matching `q` anywhere, `\` escaping LIKE's own characters.
-fn contains_pattern(q: &str) -> String {
+/// A LIKE pattern matching `q` anywhere (lowercased), `\` escaping LIKE's own characters.
+pub(super) fn contains_pattern(q: &str) -> String {
     let mut p = String::from("%");
     for c in q.to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -1316,16 +1316,18 @@ impl Mirror {
         .fetch_all(db.pool())
         .await
         .map_err(|e| db.error(READ, e))?;
-        rows.iter()
-            .map(|r| {
-                Ok(CredentialRecord {
-                    container: db.column(r, 0, READ)?,
-                    place: db.column(r, 1, READ)?,
-                    what: db.column(r, 2, READ)?,
-                    fingerprint: db.column(r, 3, READ)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| self.credential_at(r, 0)).collect()
+    }
+
+    /// A credential row's `container, place, what, fingerprint`, from column `at` on.
+    fn credential_at(&self, r: &AnyRow, at: usize) -> Result<CredentialRecord, StoreError> {
+        let db = &self.db;
+        Ok(CredentialRecord {
+            container: db.column(r, at, READ)?,
+            place: db.column(r, at + 1, READ)?,
+            what: db.column(r, at + 2, READ)?,
+            fingerprint: db.column(r, at + 3, READ)?,
+        })
     }
 
     /// The credentials of every mirrored revision of `family`, by revision.
@@ -1346,12 +1348,7 @@ impl Mirror {
         .map_err(|e| db.error(READ, e))?;
         let mut out: HashMap<u32, Vec<CredentialRecord>> = HashMap::new();
         for r in &rows {
-            out.entry(db.u32_column(r, 0, READ)?).or_default().push(CredentialRecord {
-                container: db.column(r, 1, READ)?,
-                place: db.column(r, 2, READ)?,
-                what: db.column(r, 3, READ)?,
-                fingerprint: db.column(r, 4, READ)?,
-            });
+            out.entry(db.u32_column(r, 0, READ)?).or_default().push(self.credential_at(r, 1)?);
         }
         Ok(out)
     }

@@ -115,14 +115,7 @@ impl Notes {
 
     /// Revisions whose note contains `q` (case-insensitive), newest note first, at most `limit`.
     pub async fn search(&self, source: &str, q: &str, limit: u32) -> Result<Vec<(String, u32, Note)>, StoreError> {
-        let mut pattern = String::from("%");
-        for c in q.to_lowercase().chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(c);
-        }
-        pattern.push('%');
+        let pattern = super::mirror::contains_pattern(q);
         let rows = sqlx::query(&format!(
             "SELECT family, revision, text, written_by, written_at FROM revision_notes
              WHERE source = $1 AND LOWER(text) LIKE $2 ESCAPE '\\' ORDER BY written_at DESC LIMIT {limit}"

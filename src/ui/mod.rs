@@ -47,9 +47,10 @@ fn source_bar() -> impl IntoView {
     {
         let state = api::request_state().ok()?;
         let many = state.sources.len() > 1;
-        let set_cookie = format!(
-            "document.cookie='{SOURCE_COOKIE_NAME}='+this.value+'; Path=/; SameSite=Lax; Max-Age=31536000'; location.reload()"
-        );
+        // The server keeps the choice (`/switch-source`, as the compare page's links to another
+        // source) and comes back to this page.
+        let switch = "location.href='/switch-source?source='+encodeURIComponent(this.value)\
+            +'&to='+encodeURIComponent(location.pathname+location.search)";
         Some(view! {
             <div class="pointer-events-none absolute inset-x-0 top-14 sm:top-0" data-testid="source">
                 <div class="mx-auto flex h-9 max-w-7xl items-center gap-2 px-4 text-xs text-slate-400 sm:h-14 sm:justify-end sm:px-6">
@@ -60,7 +61,7 @@ fn source_bar() -> impl IntoView {
                     </span>
                     {many.then(|| view! {
                         <select class="pointer-events-auto rounded border border-slate-600 bg-slate-800 px-1.5 py-0.5 text-slate-100" aria-label="Region"
-                            data-testid="source-switch" onchange=set_cookie.clone()>
+                            data-testid="source-switch" onchange=switch>
                             {state.sources.iter().map(|(label, _)| view! {
                                 <option value=label.clone() selected=*label == state.source>{label.clone()}</option>
                             }).collect_view()}
@@ -107,18 +108,6 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
-    }
-}
-
-/// The cookie the server reads the source from (`server::SOURCE_COOKIE`, which the browser
-/// build cannot import; a test pins that they agree).
-pub const SOURCE_COOKIE_NAME: &str = "ecs-lens-source";
-
-#[cfg(all(test, feature = "ssr"))]
-mod tests {
-    #[test]
-    fn the_source_cookie_is_the_servers() {
-        assert_eq!(super::SOURCE_COOKIE_NAME, crate::server::SOURCE_COOKIE);
     }
 }
 
